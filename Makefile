@@ -1,0 +1,106 @@
+# govector: the engine library and govectord (plain rules, C++), the Postgres extension (PGXS, C), tests.
+#
+#   make               build everything
+#   make unit          engine unit tests (GoogleTest)
+#   make installcheck  SQL tests (pg_regress) on a cluster the test starts under build/
+#   make test          every suite
+#   make bench         benchmarks (see bench/README.md)
+
+BUILD      := build
+GEN        := $(BUILD)/gen
+PROTOC     ?= protoc
+
+GV_CXX      ?= g++
+GV_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -march=x86-64-v3 -fPIC -pthread \
+               -Isrc -I$(GEN)
+GV_LIBS     := -llmdb -lprotobuf -lre2 -pthread
+
+ENGINE_SRCS := $(wildcard src/engine/*.cc)
+ENGINE_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(ENGINE_SRCS)) $(BUILD)/gen/govector.pb.o
+SERVER_SRCS := $(wildcard src/server/*.cc)
+SERVER_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(SERVER_SRCS))
+UNIT_SRCS   := $(wildcard test/unit/*.cc)
+UNIT_OBJS   := $(patsubst test/%.cc,$(BUILD)/test/%.o,$(UNIT_SRCS))
+
+ENGINE_LIB  := $(BUILD)/libgovector_engine.a
+UNIT_BIN    := $(BUILD)/unit_tests
+GOVECTORD   := $(BUILD)/govectord
+FMNIST_EXPORT := $(BUILD)/fmnist_export
+
+# ---- The Postgres extension (PGXS) -----------------------------------------------------------------
+PG_CONFIG  ?= pg_config
+EXTENSION  := govector
+MODULE_big := govector
+DATA       := $(wildcard sql/govector--*.sql)
+PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/worker.o src/pg/functions.o
+OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
+PG_CPPFLAGS := -I$(GEN) -Isrc/pg
+SHLIB_LINK := -lprotobuf-c
+# No LLVM bitcode for JIT inlining: the extension's functions are calls into the engine, not expressions.
+override with_llvm := no
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
+	@mkdir -p $(GEN)
+	$(PROTOC) -Iproto --c_out=$(GEN) proto/govector.proto
+
+$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h
+
+.PHONY: engine unit test installcheck system-test install-govectord clean-build
+
+all: engine $(GOVECTORD) $(FMNIST_EXPORT)
+
+$(FMNIST_EXPORT): bench/tools/fmnist_export.cc
+	@mkdir -p $(BUILD)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $< -lz
+
+engine: $(ENGINE_LIB)
+
+$(GOVECTORD): $(SERVER_OBJS) $(ENGINE_LIB)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(SERVER_OBJS) $(ENGINE_LIB) $(GV_LIBS)
+
+$(GEN)/govector.pb.cc $(GEN)/govector.pb.h: proto/govector.proto
+	@mkdir -p $(GEN)
+	$(PROTOC) -Iproto --cpp_out=$(GEN) proto/govector.proto
+
+$(BUILD)/gen/govector.pb.o: $(GEN)/govector.pb.cc
+	$(GV_CXX) $(GV_CXXFLAGS) -Wno-extra -c $< -o $@
+
+$(BUILD)/%.o: src/%.cc $(GEN)/govector.pb.h
+	@mkdir -p $(dir $@)
+	$(GV_CXX) $(GV_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/test/%.o: test/%.cc $(GEN)/govector.pb.h
+	@mkdir -p $(dir $@)
+	$(GV_CXX) $(GV_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(UNIT_BIN): $(UNIT_OBJS) $(ENGINE_LIB)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(UNIT_OBJS) $(ENGINE_LIB) -lgtest -lgtest_main -lz $(GV_LIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN) --gtest_brief=1
+
+install: install-govectord
+install-govectord: $(GOVECTORD)
+	$(INSTALL_PROGRAM) $(GOVECTORD) '$(DESTDIR)$(bindir)/govectord'
+
+# SQL tests: pg_regress on a temporary cluster under build/regress (needs `make install` first).
+installcheck:
+	bash test/regress.sh
+
+# Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
+system-test:
+	bash test/system/run.sh
+
+test: unit installcheck system-test
+
+clean: clean-build
+clean-build:
+	rm -rf $(BUILD) results regression.diffs regression.out
+
+-include $(ENGINE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,1042 @@
+#include "engine/collection.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <queue>
+#include <shared_mutex>
+#include <thread>
+
+#include "engine/distance.h"
+#include "engine/payload_codec.h"
+
+namespace govector {
+
+namespace {
+
+using SharedLock = std::shared_lock<RwLock>;
+using UniqueLock = std::unique_lock<RwLock>;
+
+// Below this many graph nodes, HNSW insertions run on one thread (see IndexSome).
+constexpr size_t kParallelInsertMinNodes = 10000;
+
+constexpr char kSnapshotMagic[8] = {'G', 'V', 'I', 'D', 'X', '0', '0', '1'};
+
+uint64_t Fnv1a(const std::string& data) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+template <typename T>
+void PutPod(std::string* out, T v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+template <typename T>
+bool GetPod(std::string_view* in, T* v) {
+  if (in->size() < sizeof(T)) return false;
+  std::memcpy(v, in->data(), sizeof(T));
+  in->remove_prefix(sizeof(T));
+  return true;
+}
+
+Status WriteFileDurably(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      close(fd);
+      return Status::IOError("cannot write " + tmp + ": " + strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    close(fd);
+    return Status::IOError("cannot sync " + tmp + ": " + strerror(errno));
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError("cannot rename " + tmp + ": " + strerror(errno));
+  return Status::OK();
+}
+
+void SyncDirectory(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+// Keeps the `limit` candidates with the smallest distance.
+class TopK {
+ public:
+  explicit TopK(size_t limit) : limit_(limit) {}
+  void Push(float d, uint32_t slot) {
+    if (heap_.size() < limit_) {
+      heap_.emplace(d, slot);
+    } else if (d < heap_.top().first) {
+      heap_.pop();
+      heap_.emplace(d, slot);
+    }
+  }
+  void DrainInto(std::vector<std::pair<float, uint32_t>>* out) {
+    while (!heap_.empty()) {
+      out->push_back(heap_.top());
+      heap_.pop();
+    }
+  }
+
+ private:
+  size_t limit_;
+  std::priority_queue<std::pair<float, uint32_t>> heap_;
+};
+
+std::string DimensionError(size_t expected, size_t got) {
+  return "Vector dimension error: expected dim: " + std::to_string(expected) + ", got " + std::to_string(got);
+}
+
+}  // namespace
+
+Collection::Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options,
+                       const pb::CollectionMeta& meta, MDB_dbi dbi, std::string index_dir)
+    : storage_(storage), catalog_(catalog), options_(options), meta_(meta), dbi_(dbi),
+      index_dir_(std::move(index_dir)) {}
+
+Collection::~Collection() = default;
+
+Result<std::shared_ptr<Collection>> Collection::Open(Storage* storage, CatalogWriter* catalog,
+                                                     const EngineOptions& options, const pb::CollectionMeta& meta,
+                                                     MDB_dbi dbi, const std::string& index_dir) {
+  std::shared_ptr<Collection> c(new Collection(storage, catalog, options, meta, dbi, index_dir));
+  GV_RETURN_IF_ERROR(c->Load());
+  return c;
+}
+
+size_t Collection::ElementBytes() const {
+  return IsQuantized() ? Sq8CodeBytes(dimension()) : dimension() * sizeof(float);
+}
+
+Status Collection::NotFoundError() const {
+  return Status::NotFound("Collection `" + name() + "` doesn't exist!");
+}
+
+Status Collection::CheckVector(const std::vector<float>& v, const char* what) const {
+  if (v.empty()) return Status::InvalidArgument(std::string(what) + " must not be empty");
+  if (v.size() != dimension()) return Status::InvalidArgument(DimensionError(dimension(), v.size()));
+  bool nonzero = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i]))
+      return Status::InvalidArgument(std::string(what) + " component " + std::to_string(i) + " is " +
+                                     (std::isnan(v[i]) ? "NaN" : "infinite") + "; every component must be finite");
+    if (v[i] != 0) nonzero = true;
+  }
+  if (!nonzero && distance() == Distance::kCosine)
+    return Status::InvalidArgument(std::string(what) +
+                                   " is all zeros, which has no direction: cosine collections need a non-zero "
+                                   "vector");
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Loading
+
+Status Collection::Load() {
+  for (const auto& pi : meta_.payload_indexes()) GV_RETURN_IF_ERROR(payload_indexes_.Add(pi.field(), pi.type()));
+
+  std::unordered_map<std::string, uint32_t> slot_of_key;
+  if (IsHnsw()) {
+    Status s = LoadSnapshot(&slot_of_key);
+    if (!s.ok()) {
+      // A missing or unusable snapshot only costs a rebuild: LMDB has every point.
+      slots_.clear();
+      slot_of_key.clear();
+      hnsw_ = std::make_unique<HnswIndex>(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone,
+                                          dimension(), meta_.m(), meta_.ef_construct());
+    }
+  }
+
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginRead());
+  Status parse_error;
+  pb::Point point;
+  GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), dbi_, "", [&](std::string_view key, std::string_view value) {
+    auto id = PointId::FromKey(key);
+    if (!id.ok() || !point.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = Status::IOError("collection " + name() + ": unreadable point record");
+      return false;
+    }
+    uint32_t slot;
+    auto it = slot_of_key.find(std::string(key));
+    if (it != slot_of_key.end()) {
+      slot = it->second;
+    } else {
+      slot = static_cast<uint32_t>(slots_.size());
+      slots_.emplace_back();
+    }
+    Slot& s = slots_[slot];
+    s.id = std::move(id).value();
+    s.version = point.version();
+    s.vector_version = point.vector_version() ? point.vector_version() : point.version();
+    s.payload = StructToJson(point.payload());
+    s.live = true;
+    by_id_[s.id] = slot;
+    ++live_count_;
+    payload_indexes_.Insert(slot, s.payload);
+    if (IsHnsw()) {
+      if (!(s.in_graph && s.graph_version == s.vector_version)) {
+        pending_vectors_[slot].assign(point.vector().begin(), point.vector().end());
+        pending_queue_.push_back(slot);
+      }
+    } else {
+      ApplyVector(slot, point.vector().data());
+    }
+    return true;
+  }));
+  GV_RETURN_IF_ERROR(parse_error);
+
+  // Graph nodes whose point is gone (deleted after the snapshot) become free slots.
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
+    Slot& s = slots_[slot];
+    if (s.live) continue;
+    if (s.in_graph) {
+      hnsw_->MarkDeleted(slot);
+      s.in_graph = false;
+    }
+    free_slots_.push_back(slot);
+  }
+  return Status::OK();
+}
+
+Status Collection::LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_of_key) {
+  std::string current;
+  if (!ReadFile(index_dir_ + "/CURRENT", &current)) return Status::NotFound("no snapshot");
+  uint64_t gen = std::strtoull(current.c_str(), nullptr, 10);
+  std::string labels;
+  if (!ReadFile(index_dir_ + "/labels." + std::to_string(gen), &labels) || labels.size() < 48)
+    return Status::IOError("snapshot labels missing");
+  uint64_t checksum;
+  std::memcpy(&checksum, labels.data() + labels.size() - 8, 8);
+  labels.resize(labels.size() - 8);
+  if (Fnv1a(labels) != checksum) return Status::IOError("snapshot labels corrupt");
+  std::string_view in(labels);
+  char magic[8];
+  std::memcpy(magic, in.data(), 8);
+  in.remove_prefix(8);
+  uint64_t file_gen, uid, count;
+  uint32_t dim;
+  uint8_t dist, quant;
+  uint16_t reserved;
+  if (std::memcmp(magic, kSnapshotMagic, 8) != 0 || !GetPod(&in, &file_gen) || !GetPod(&in, &uid) ||
+      !GetPod(&in, &dim) || !GetPod(&in, &dist) || !GetPod(&in, &quant) || !GetPod(&in, &reserved) ||
+      !GetPod(&in, &count))
+    return Status::IOError("snapshot header");
+  if (file_gen != gen || uid != meta_.uid() || dim != dimension() || dist != meta_.distance() ||
+      quant != meta_.quantization())
+    return Status::IOError("snapshot belongs to another configuration");
+
+  GV_ASSIGN_OR_RETURN(hnsw_, HnswIndex::Load(index_dir_ + "/graph." + std::to_string(gen), distance(),
+                                             IsQuantized() ? Quantization::kSq8 : Quantization::kNone, dimension(),
+                                             meta_.m(), meta_.ef_construct()));
+  slots_.resize(count);
+  for (uint64_t label = 0; label < count; ++label) {
+    uint64_t graph_version;
+    uint32_t key_len;
+    if (!GetPod(&in, &graph_version) || !GetPod(&in, &key_len) || in.size() < key_len)
+      return Status::IOError("snapshot labels truncated");
+    std::string key(in.substr(0, key_len));
+    in.remove_prefix(key_len);
+    Slot& s = slots_[label];
+    s.in_graph = hnsw_->Contains(label);
+    if (graph_version != 0 && !key.empty() && s.in_graph && slot_of_key->emplace(key, label).second) {
+      s.graph_version = graph_version;
+    } else if (s.in_graph) {
+      hnsw_->MarkDeleted(label);
+      s.in_graph = false;
+    }
+  }
+  snapshot_generation_ = gen;
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Slots
+
+uint32_t Collection::AllocateSlot() {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    Slot& s = slots_[slot];
+    s.version = s.vector_version = s.graph_version = 0;
+    s.payload = Json();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  return slot;
+}
+
+void Collection::ReleaseSlot(uint32_t slot) {
+  Slot& s = slots_[slot];
+  payload_indexes_.Remove(slot, s.payload);
+  by_id_.erase(s.id);
+  s.live = false;
+  s.payload = Json();
+  --live_count_;
+  if (!IsHnsw()) {
+    free_slots_.push_back(slot);
+    return;
+  }
+  pending_vectors_.erase(slot);
+  if (s.in_graph)
+    unindex_queue_.push_back(slot);       // the indexer marks the node deleted, then frees the slot
+  else if (!s.in_flight)
+    free_slots_.push_back(slot);          // (an in-flight slot is handled when its insertion finishes)
+}
+
+void Collection::ApplyVector(uint32_t slot, const float* vec) {
+  if (IsHnsw()) {
+    pending_vectors_[slot].assign(vec, vec + dimension());
+    pending_queue_.push_back(slot);
+    return;
+  }
+  size_t elem = ElementBytes();
+  if (arena_.size() < (slot + 1) * elem) arena_.resize(std::max((slot + 1) * elem, arena_.size() * 3 / 2));
+  uint8_t* dst = arena_.data() + slot * elem;
+  if (IsQuantized())
+    Sq8Encode(vec, dimension(), dst);
+  else
+    std::memcpy(dst, vec, elem);
+}
+
+std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
+  std::vector<uint32_t> out;
+  if (selector.filter) {
+    const Filter& f = *selector.filter;
+    auto candidates = payload_indexes_.Candidates(f);
+    auto consider = [&](uint32_t slot) {
+      const Slot& s = slots_[slot];
+      if (s.live && FilterMatches(f, s.id, s.payload)) out.push_back(slot);
+    };
+    if (candidates) {
+      for (uint32_t slot : *candidates) consider(slot);
+    } else {
+      for (uint32_t slot = 0; slot < slots_.size(); ++slot) consider(slot);
+    }
+    return out;
+  }
+  for (const PointId& id : selector.ids) {
+    auto it = by_id_.find(id);
+    if (it != by_id_.end() && std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) {
+  GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
+  if (!value) return Status::NotFound("No point with id " + id.ToString() + " found");
+  pb::Point p;
+  if (!p.ParseFromArray(value->data(), static_cast<int>(value->size())))
+    return Status::IOError("unreadable point record " + id.ToString());
+  return std::vector<float>(p.vector().begin(), p.vector().end());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writes
+
+Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
+  if (points.empty()) return Status::InvalidArgument("no points to upsert");
+  if (points.size() > kMaxBatchPoints)
+    return Status::InvalidArgument("a batch holds at most " + std::to_string(kMaxBatchPoints) + " points");
+  // Validate everything before anything is written: one bad point rejects the batch.
+  for (size_t i = 0; i < points.size(); ++i) {
+    Status s = CheckVector(points[i].vector, "vector");
+    if (!s.ok()) return Status(s.code(), "point " + points[i].id.ToString() + ": " + s.message());
+    if (!points[i].payload.is_object() && !points[i].payload.is_null())
+      return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload must be a JSON object");
+    if (points[i].payload.is_null()) points[i].payload = Json::object();
+  }
+  // The last occurrence of an id in a batch wins.
+  {
+    std::unordered_map<PointId, size_t, PointIdHash> last;
+    for (size_t i = 0; i < points.size(); ++i) last[points[i].id] = i;
+    if (last.size() != points.size()) {
+      std::vector<PointInput> unique;
+      for (size_t i = 0; i < points.size(); ++i)
+        if (last[points[i].id] == i) unique.push_back(std::move(points[i]));
+      points.swap(unique);
+    }
+  }
+  if (distance() == Distance::kCosine)
+    for (auto& p : points) NormalizeInPlace(p.vector.data(), p.vector.size());
+
+  std::vector<std::string> keys(points.size()), values(points.size());
+  pb::Point record;
+  for (size_t i = 0; i < points.size(); ++i) keys[i] = points[i].id.Key();
+
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  if (dropped_) return NotFoundError();
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  for (size_t i = 0; i < points.size(); ++i) {
+    record.Clear();
+    record.mutable_vector()->Add(points[i].vector.begin(), points[i].vector.end());
+    record.set_version(version);
+    record.set_vector_version(version);
+    GV_RETURN_IF_ERROR(JsonToStruct(points[i].payload, record.mutable_payload()));
+    record.SerializeToString(&values[i]);
+    GV_RETURN_IF_ERROR(txn->Put(dbi_, keys[i], values[i]));
+  }
+  GV_RETURN_IF_ERROR(txn->Commit());
+
+  {
+    UniqueLock state_lock(state_mu_);
+    for (auto& p : points) {
+      uint32_t slot;
+      auto it = by_id_.find(p.id);
+      if (it != by_id_.end()) {
+        slot = it->second;
+        payload_indexes_.Remove(slot, slots_[slot].payload);
+      } else {
+        slot = AllocateSlot();
+        by_id_[p.id] = slot;
+        ++live_count_;
+      }
+      Slot& s = slots_[slot];
+      s.id = p.id;
+      s.version = version;
+      s.vector_version = version;
+      s.payload = std::move(p.payload);
+      s.live = true;
+      payload_indexes_.Insert(slot, s.payload);
+      ApplyVector(slot, p.vector.data());
+    }
+  }
+  if (IsHnsw()) {
+    if (options_.background_indexing)
+      catalog_->NotifyIndexWork();
+    else
+      while (IndexSome(4096, options_.index_threads) > 0) {
+      }
+  }
+  return WriteResult{version, points.size()};
+}
+
+Result<WriteResult> Collection::Delete(const PointSelector& selector) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  if (dropped_) return NotFoundError();
+  std::vector<uint32_t> slots;
+  std::vector<std::string> keys;
+  {
+    SharedLock state_lock(state_mu_);
+    slots = SelectSlots(selector);
+    for (uint32_t slot : slots) keys.push_back(slots_[slot].id.Key());
+  }
+  if (slots.empty()) return WriteResult{0, 0};
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  for (const auto& key : keys) GV_RETURN_IF_ERROR(txn->Delete(dbi_, key).status());
+  GV_RETURN_IF_ERROR(txn->Commit());
+  {
+    UniqueLock state_lock(state_mu_);
+    for (uint32_t slot : slots) ReleaseSlot(slot);
+  }
+  if (IsHnsw()) {
+    if (options_.background_indexing)
+      catalog_->NotifyIndexWork();
+    else
+      while (IndexSome(4096, options_.index_threads) > 0) {
+      }
+  }
+  return WriteResult{version, slots.size()};
+}
+
+Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
+                                              const std::vector<std::string>& keys) {
+  if ((mode == PayloadMode::kMerge || mode == PayloadMode::kOverwrite) && !payload.is_object())
+    return Status::InvalidArgument("payload must be a JSON object");
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  if (dropped_) return NotFoundError();
+  std::vector<uint32_t> slots;
+  std::vector<Json> updated;
+  {
+    SharedLock state_lock(state_mu_);
+    slots = SelectSlots(selector);
+    for (uint32_t slot : slots) {
+      Json p = slots_[slot].payload.is_object() ? slots_[slot].payload : Json::object();
+      switch (mode) {
+        case PayloadMode::kMerge:
+          for (auto it = payload.begin(); it != payload.end(); ++it) p[it.key()] = it.value();
+          break;
+        case PayloadMode::kOverwrite: p = payload; break;
+        case PayloadMode::kDeleteKeys:
+          for (const auto& k : keys) p.erase(k);
+          break;
+        case PayloadMode::kClear: p = Json::object(); break;
+      }
+      updated.push_back(std::move(p));
+    }
+  }
+  if (slots.empty()) return WriteResult{0, 0};
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  pb::Point record;
+  std::string bytes;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    std::string key = slots_[slots[i]].id.Key();  // ids of selected slots cannot change: we hold write_mu_
+    GV_ASSIGN_OR_RETURN(auto old, txn->Get(dbi_, key));
+    if (!old || !record.ParseFromArray(old->data(), static_cast<int>(old->size())))
+      return Status::IOError("point record missing for " + slots_[slots[i]].id.ToString());
+    if (record.vector_version() == 0) record.set_vector_version(record.version());
+    record.set_version(version);
+    record.clear_payload();
+    GV_RETURN_IF_ERROR(JsonToStruct(updated[i], record.mutable_payload()));
+    record.SerializeToString(&bytes);
+    GV_RETURN_IF_ERROR(txn->Put(dbi_, key, bytes));
+  }
+  GV_RETURN_IF_ERROR(txn->Commit());
+  {
+    UniqueLock state_lock(state_mu_);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      Slot& s = slots_[slots[i]];
+      payload_indexes_.Remove(slots[i], s.payload);
+      s.payload = std::move(updated[i]);
+      s.version = version;
+      payload_indexes_.Insert(slots[i], s.payload);
+    }
+  }
+  return WriteResult{version, slots.size()};
+}
+
+Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  if (dropped_) return NotFoundError();
+  {
+    UniqueLock state_lock(state_mu_);
+    if (payload_indexes_.Has(field)) {
+      for (const auto& pi : meta_.payload_indexes())
+        if (pi.field() == field && pi.type() == type) return Status::OK();
+    }
+    GV_RETURN_IF_ERROR(payload_indexes_.Add(field, type));
+  }
+  pb::CollectionMeta meta = meta_;
+  auto* pi = meta.add_payload_indexes();
+  pi->set_field(field);
+  pi->set_type(type);
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_RETURN_IF_ERROR(catalog_->PutMeta(txn.get(), meta));
+  GV_RETURN_IF_ERROR(txn->Commit());
+  UniqueLock state_lock(state_mu_);
+  meta_ = meta;
+  // Rebuild all indexes from scratch is not needed: the new one is empty, the others are complete.
+  PayloadIndexSet fresh;
+  for (const auto& m : meta_.payload_indexes()) GV_RETURN_IF_ERROR(fresh.Add(m.field(), m.type()));
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot)
+    if (slots_[slot].live) fresh.Insert(slot, slots_[slot].payload);
+  payload_indexes_ = std::move(fresh);
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reads
+
+Result<std::vector<Record>> Collection::Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector) {
+  SharedLock state_lock(state_mu_);
+  if (dropped_) return NotFoundError();
+  std::unique_ptr<ReadTxn> txn;
+  if (with_vector) {
+    GV_ASSIGN_OR_RETURN(txn, storage_->BeginRead());
+  }
+  std::vector<Record> out;
+  std::unordered_map<PointId, bool, PointIdHash> seen;
+  for (const PointId& id : ids) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !seen.emplace(id, true).second) continue;
+    const Slot& s = slots_[it->second];
+    Record r;
+    r.id = s.id;
+    r.version = s.version;
+    if (with_payload) r.payload = s.payload;
+    if (with_vector) {
+      GV_ASSIGN_OR_RETURN(r.vector, ReadVector(txn.get(), s.id));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<uint64_t> Collection::Count(const Filter* filter) {
+  SharedLock state_lock(state_mu_);
+  if (dropped_) return NotFoundError();
+  if (!filter || filter->MatchesAll()) return static_cast<uint64_t>(live_count_);
+  uint64_t n = 0;
+  auto candidates = payload_indexes_.Candidates(*filter);
+  auto consider = [&](uint32_t slot) {
+    const Slot& s = slots_[slot];
+    if (s.live && FilterMatches(*filter, s.id, s.payload)) ++n;
+  };
+  if (candidates) {
+    for (uint32_t slot : *candidates) consider(slot);
+  } else {
+    for (uint32_t slot = 0; slot < slots_.size(); ++slot) consider(slot);
+  }
+  return n;
+}
+
+Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
+  if (params.limit < 1 || params.limit > kMaxScrollLimit)
+    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
+                                   std::to_string(params.limit));
+  SharedLock state_lock(state_mu_);
+  if (dropped_) return NotFoundError();
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginRead());
+  const Filter* filter = params.filter && !params.filter->MatchesAll() ? params.filter.get() : nullptr;
+  ScrollPage page;
+  Status error;
+  pb::Point point;
+  std::string start = params.start ? params.start->Key() : std::string();
+  GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), dbi_, start, [&](std::string_view key, std::string_view value) {
+    auto id = PointId::FromKey(key);
+    if (!id.ok()) {
+      error = id.status();
+      return false;
+    }
+    auto it = by_id_.find(*id);
+    if (it == by_id_.end()) return true;  // committed but not yet applied: not visible yet
+    const Slot& s = slots_[it->second];
+    if (filter && !FilterMatches(*filter, s.id, s.payload)) return true;
+    if (page.points.size() == params.limit) {
+      page.next = s.id;
+      return false;
+    }
+    Record r;
+    r.id = s.id;
+    r.version = s.version;
+    if (params.with_payload) r.payload = s.payload;
+    if (params.with_vector) {
+      if (!point.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        error = Status::IOError("unreadable point record " + s.id.ToString());
+        return false;
+      }
+      r.vector.emplace(point.vector().begin(), point.vector().end());
+    }
+    page.points.push_back(std::move(r));
+    return true;
+  }));
+  GV_RETURN_IF_ERROR(error);
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Search
+
+size_t Collection::EstimateMatches(const Filter& filter, const std::vector<uint32_t>* indexed, size_t live) const {
+  if (indexed) return indexed->size();
+  size_t n = slots_.size();
+  if (n <= 4096) {
+    size_t hits = 0;
+    for (uint32_t slot = 0; slot < n; ++slot)
+      if (slots_[slot].live && FilterMatches(filter, slots_[slot].id, slots_[slot].payload)) ++hits;
+    return hits;
+  }
+  // Sample about 1,000 slots spread evenly over the table.
+  size_t step = n / 1024, sampled = 0, hits = 0;
+  for (size_t slot = step / 2; slot < n; slot += step) {
+    const Slot& s = slots_[slot];
+    if (!s.live) continue;
+    ++sampled;
+    if (FilterMatches(filter, s.id, s.payload)) ++hits;
+  }
+  if (sampled == 0) return 0;
+  // Round up, so "a few hits" never becomes zero.
+  return (hits * live + sampled - 1) / sampled;
+}
+
+void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& query,
+                           FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates,
+                           std::vector<Candidate>* out) {
+  // Quantized distances are approximate: keep more, the caller rescores them with the stored floats.
+  size_t limit = out->capacity();
+  TopK top(limit);
+  size_t elem = ElementBytes();
+  auto consider = [&](uint32_t slot) {
+    if (!accept(slot)) return;
+    if (!IsHnsw()) {
+      top.Push(qd(arena_.data() + slot * elem), slot);
+    } else if (SlotSearchable(slot)) {
+      top.Push(qd(hnsw_->ElementData(slot)), slot);
+    } else {
+      auto it = pending_vectors_.find(slot);
+      if (it != pending_vectors_.end())
+        top.Push(InternalDistance(distance(), query.data(), it->second.data(), dimension()), slot);
+    }
+  };
+  if (candidates) {
+    for (uint32_t slot : *candidates) consider(slot);
+  } else {
+    for (uint32_t slot = 0; slot < slots_.size(); ++slot)
+      if (slots_[slot].live) consider(slot);
+  }
+  top.DrainInto(out);
+}
+
+void Collection::ScanPending(const std::vector<float>& query, FunctionRef<bool(uint32_t)> accept,
+                             std::vector<Candidate>* out, SearchPlan* plan) {
+  for (const auto& [slot, vec] : pending_vectors_) {
+    if (SlotSearchable(slot) || !accept(slot)) continue;
+    ++plan->pending_scanned;
+    out->emplace_back(InternalDistance(distance(), query.data(), vec.data(), dimension()), slot);
+  }
+}
+
+Status Collection::Rescore(ReadTxn* txn, const std::vector<float>& query, std::vector<Candidate>* cands) {
+  for (auto& c : *cands) {
+    GV_ASSIGN_OR_RETURN(auto vec, ReadVector(txn, slots_[c.second].id));
+    c.first = InternalDistance(distance(), query.data(), vec.data(), dimension());
+  }
+  return Status::OK();
+}
+
+Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, SearchPlan* plan_out) {
+  if (p.k < 1 || p.k > kMaxK)
+    return Status::InvalidArgument("k (limit) must be between 1 and " + std::to_string(kMaxK) + ", got " +
+                                   std::to_string(p.k));
+  if (p.offset > kMaxOffset)
+    return Status::InvalidArgument("offset must be at most " + std::to_string(kMaxOffset));
+  if (p.ef > kMaxEf) return Status::InvalidArgument("ef must be at most " + std::to_string(kMaxEf));
+  if (p.score_threshold && !std::isfinite(*p.score_threshold))
+    return Status::InvalidArgument("score_threshold must be a finite number");
+  SearchPlan plan;
+
+  std::unique_ptr<SharedLock> index_lock;
+  if (IsHnsw()) index_lock = std::make_unique<SharedLock>(index_mu_);
+  SharedLock state_lock(state_mu_);
+  if (dropped_) return NotFoundError();
+  std::unique_ptr<ReadTxn> txn;
+  auto read_txn = [&]() -> Result<ReadTxn*> {
+    if (!txn) {
+      GV_ASSIGN_OR_RETURN(txn, storage_->BeginRead());
+    }
+    return txn.get();
+  };
+
+  std::vector<float> query;
+  std::optional<uint32_t> exclude;
+  if (p.by_id) {
+    auto it = by_id_.find(*p.by_id);
+    if (it == by_id_.end()) return Status::NotFound("No point with id " + p.by_id->ToString() + " found");
+    exclude = it->second;
+    GV_ASSIGN_OR_RETURN(ReadTxn * t, read_txn());
+    GV_ASSIGN_OR_RETURN(query, ReadVector(t, *p.by_id));
+  } else {
+    GV_RETURN_IF_ERROR(CheckVector(p.vector, "query vector"));
+    query = p.vector;
+    if (distance() == Distance::kCosine) NormalizeInPlace(query.data(), query.size());
+  }
+
+  const Filter* filter = p.filter && !p.filter->MatchesAll() ? p.filter.get() : nullptr;
+  const size_t need = static_cast<size_t>(p.k) + p.offset;
+  const size_t ef = std::max<size_t>(p.ef ? p.ef : meta_.ef(), need);
+  auto accept = [&](uint32_t slot) {
+    const Slot& s = slots_[slot];
+    if (!s.live || (exclude && *exclude == slot)) return false;
+    return !filter || FilterMatches(*filter, s.id, s.payload);
+  };
+  QueryDistance qd(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone, query.data(),
+                   dimension());
+
+  std::optional<std::vector<uint32_t>> indexed;
+  if (filter) {
+    indexed = payload_indexes_.Candidates(*filter);
+    plan.from_payload_index = indexed.has_value();
+  }
+  bool exact = p.exact || !IsHnsw();
+  if (!exact && filter) {
+    plan.estimated_matches = EstimateMatches(*filter, indexed ? &*indexed : nullptr, live_count_);
+    if (plan.estimated_matches * dimension() * sizeof(float) <= options_.full_scan_threshold_bytes) exact = true;
+  }
+  // How many candidates to keep before rescoring quantized distances with the stored floats.
+  const size_t keep = IsQuantized() ? std::max<size_t>({ef, need * 4, 64}) : need;
+
+  std::vector<Candidate> cands;
+  auto exact_scan = [&]() {
+    cands.clear();
+    cands.reserve(keep);
+    ExactScan(qd, query, accept, indexed ? &*indexed : nullptr, &cands);
+  };
+  if (exact) {
+    plan.kind = SearchPlan::Kind::kExact;
+    exact_scan();
+  } else {
+    plan.kind = SearchPlan::Kind::kGraph;
+    std::vector<std::pair<float, uint64_t>> found;
+    auto accept_graph = [&](uint64_t label) { return SlotSearchable(static_cast<uint32_t>(label)) && accept(label); };
+    // A filtered walk may spend long among non-matching nodes before it reaches the matching ones (a filter
+    // selecting points far from the query). Scoring every match costs about as many distance computations
+    // as there are matches, so a walk that has not filled its results by then is abandoned for that.
+    size_t budget = filter ? std::max<size_t>(plan.estimated_matches, 8 * ef) : 0;
+    auto stats = hnsw_->Search(qd, ef, accept_graph, &found, budget);
+    plan.visited = stats.visited;
+    for (const auto& [d, label] : found) cands.emplace_back(d, static_cast<uint32_t>(label));
+    ScanPending(query, accept, &cands, &plan);
+    if (stats.exhausted_budget || cands.size() < need) {
+      // The walk could not fill the request in its budget (few matches, matches far away, or matches the
+      // graph does not reach): score them all, so a filter matching at least k points always returns k.
+      plan.kind = SearchPlan::Kind::kGraphThenExact;
+      exact_scan();
+    }
+  }
+
+  if (IsQuantized()) {
+    GV_ASSIGN_OR_RETURN(ReadTxn * t, read_txn());
+    GV_RETURN_IF_ERROR(Rescore(t, query, &cands));
+  }
+  std::sort(cands.begin(), cands.end());
+  if (cands.size() > need) cands.resize(need);
+
+  std::vector<ScoredPoint> out;
+  Distance d = distance();
+  for (size_t i = p.offset; i < cands.size(); ++i) {
+    float score = ScoreFromDistance(d, cands[i].first);
+    if (p.score_threshold) {
+      if (HigherIsBetter(d) ? !(score > *p.score_threshold) : !(score < *p.score_threshold)) break;
+    }
+    const Slot& s = slots_[cands[i].second];
+    ScoredPoint sp;
+    sp.id = s.id;
+    sp.score = score;
+    sp.version = s.version;
+    if (p.with_payload) sp.payload = s.payload;
+    if (p.with_vector) {
+      GV_ASSIGN_OR_RETURN(ReadTxn * t, read_txn());
+      GV_ASSIGN_OR_RETURN(sp.vector, ReadVector(t, s.id));
+    }
+    out.push_back(std::move(sp));
+  }
+  if (plan_out) *plan_out = plan;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Background indexing
+
+bool Collection::HasIndexWork() {
+  if (!IsHnsw()) return false;
+  SharedLock state_lock(state_mu_);
+  return !dropped_ && (!pending_queue_.empty() || !unindex_queue_.empty());
+}
+
+size_t Collection::IndexSome(size_t max_points, unsigned threads) {
+  if (!IsHnsw() || dropped_) return 0;
+  std::vector<std::pair<uint32_t, uint64_t>> work;
+  std::vector<std::vector<float>> vectors;
+  std::vector<uint32_t> unindex;
+  {
+    UniqueLock state_lock(state_mu_);
+    unindex.swap(unindex_queue_);
+    size_t taken = 0;
+    while (taken < pending_queue_.size() && work.size() < max_points) {
+      uint32_t slot = pending_queue_[taken++];
+      Slot& s = slots_[slot];
+      if (!s.live || s.in_flight || (s.in_graph && s.graph_version == s.vector_version)) continue;
+      auto it = pending_vectors_.find(slot);
+      if (it == pending_vectors_.end()) continue;
+      work.emplace_back(slot, s.vector_version);
+      vectors.push_back(it->second);
+      s.in_flight = true;
+    }
+    pending_queue_.erase(pending_queue_.begin(), pending_queue_.begin() + static_cast<long>(taken));
+  }
+  if (work.empty() && unindex.empty()) return 0;
+
+  std::vector<Status> results(work.size());
+  {
+    UniqueLock index_lock(index_mu_);
+    for (uint32_t slot : unindex) hnsw_->MarkDeleted(slot);
+    size_t max_label = 0;
+    for (const auto& w : work) max_label = std::max<size_t>(max_label, w.first);
+    Status reserved = hnsw_->Reserve(std::max(hnsw_->size() + work.size(), max_label + 1));
+    if (!reserved.ok()) {
+      for (auto& r : results) r = reserved;
+    } else {
+      // New nodes go in from several threads; replacing the vector of an existing node (an update, or a
+      // reused slot) races with concurrent insertions in hnswlib 0.6.2, so those go in first, one by one.
+      std::vector<size_t> fresh;
+      for (size_t i = 0; i < work.size(); ++i) {
+        if (hnsw_->HasNode(work[i].first))
+          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
+        else
+          fresh.push_back(i);
+      }
+      std::atomic<size_t> next{0};
+      auto worker = [&]() {
+        for (size_t j; (j = next.fetch_add(1)) < fresh.size();) {
+          size_t i = fresh[j];
+          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
+        }
+      };
+      // Concurrent insertions into a small graph interfere (two new neighbours can prune each other away;
+      // on degenerate data such as collinear points this leaves nodes unreachable), and parallelism buys
+      // little there: insert on one thread until the graph is large.
+      unsigned n = hnsw_->size() < kParallelInsertMinNodes
+                       ? 1u
+                       : std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(fresh.size() / 32)));
+      std::vector<std::thread> pool;
+      for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+      worker();
+      for (auto& t : pool) t.join();
+    }
+  }
+  {
+    UniqueLock state_lock(state_mu_);
+    for (uint32_t slot : unindex) {
+      slots_[slot].in_graph = false;
+      if (!slots_[slot].live && !slots_[slot].in_flight) free_slots_.push_back(slot);
+    }
+    for (size_t i = 0; i < work.size(); ++i) {
+      auto [slot, version] = work[i];
+      Slot& s = slots_[slot];
+      s.in_flight = false;
+      if (!results[i].ok()) {
+        // Stays pending (and searched exactly); the next round tries again.
+        if (s.live) pending_queue_.push_back(slot);
+        continue;
+      }
+      s.in_graph = true;
+      s.graph_version = version;
+      if (!s.live)
+        unindex_queue_.push_back(slot);
+      else if (s.vector_version == version)
+        pending_vectors_.erase(slot);
+      else
+        pending_queue_.push_back(slot);
+    }
+  }
+  changes_since_snapshot_ += work.size() + unindex.size();
+  return work.size() + unindex.size();
+}
+
+bool Collection::WaitIndexed(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    {
+      SharedLock state_lock(state_mu_);
+      if (dropped_ || (pending_vectors_.empty() && unindex_queue_.empty() && pending_queue_.empty())) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Snapshots, info, drop
+
+Status Collection::SaveSnapshot() {
+  if (!IsHnsw()) return Status::OK();
+  std::lock_guard<std::mutex> snapshot_lock(snapshot_mu_);
+  if (dropped_ || changes_since_snapshot_.load() == 0) return Status::OK();
+  SharedLock index_lock(index_mu_);
+  SharedLock state_lock(state_mu_);
+  if (mkdir(index_dir_.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::IOError("cannot create " + index_dir_ + ": " + strerror(errno));
+  uint64_t gen = snapshot_generation_ + 1;
+  GV_RETURN_IF_ERROR(hnsw_->Save(index_dir_ + "/graph." + std::to_string(gen)));
+
+  std::string labels(kSnapshotMagic, 8);
+  PutPod(&labels, gen);
+  PutPod(&labels, static_cast<uint64_t>(meta_.uid()));
+  PutPod(&labels, static_cast<uint32_t>(dimension()));
+  PutPod(&labels, static_cast<uint8_t>(meta_.distance()));
+  PutPod(&labels, static_cast<uint8_t>(meta_.quantization()));
+  PutPod(&labels, static_cast<uint16_t>(0));
+  PutPod(&labels, static_cast<uint64_t>(slots_.size()));
+  for (const Slot& s : slots_) {
+    bool keep = s.live && s.in_graph && !s.in_flight;
+    std::string key = keep ? s.id.Key() : std::string();
+    PutPod(&labels, keep ? s.graph_version : uint64_t{0});
+    PutPod(&labels, static_cast<uint32_t>(key.size()));
+    labels += key;
+  }
+  PutPod(&labels, Fnv1a(labels));
+  GV_RETURN_IF_ERROR(WriteFileDurably(index_dir_ + "/labels." + std::to_string(gen), labels));
+  GV_RETURN_IF_ERROR(WriteFileDurably(index_dir_ + "/CURRENT", std::to_string(gen)));
+  SyncDirectory(index_dir_);
+  if (gen > 1) {
+    unlink((index_dir_ + "/graph." + std::to_string(gen - 1)).c_str());
+    unlink((index_dir_ + "/labels." + std::to_string(gen - 1)).c_str());
+  }
+  snapshot_generation_ = gen;
+  changes_since_snapshot_ = 0;
+  return Status::OK();
+}
+
+CollectionInfo Collection::Info() {
+  CollectionInfo info;
+  std::unique_ptr<SharedLock> index_lock;
+  if (IsHnsw()) index_lock = std::make_unique<SharedLock>(index_mu_);
+  SharedLock state_lock(state_mu_);
+  info.meta = meta_;
+  info.points = live_count_;
+  if (IsHnsw()) {
+    for (const Slot& s : slots_)
+      if (s.live && s.in_graph && s.graph_version == s.vector_version) ++info.indexed_vectors;
+    info.graph_elements = hnsw_->size();
+    info.graph_deleted = hnsw_->deleted_count();
+    info.index_memory_bytes = hnsw_->MemoryBytes();
+    info.vector_memory_bytes = hnsw_->VectorBytes();
+    for (const auto& [slot, v] : pending_vectors_) info.pending_memory_bytes += v.size() * sizeof(float);
+  } else {
+    info.indexed_vectors = live_count_;
+    info.index_memory_bytes = arena_.capacity();
+    info.vector_memory_bytes = live_count_ * ElementBytes();
+  }
+  info.payload_indexes = payload_indexes_.Info();
+  return info;
+}
+
+Status Collection::Drop(FunctionRef<Status(WriteTxn*)> in_same_txn) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  UniqueLock index_lock(index_mu_);
+  UniqueLock state_lock(state_mu_);
+  if (dropped_) return NotFoundError();
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_RETURN_IF_ERROR(in_same_txn(txn.get()));
+  GV_RETURN_IF_ERROR(txn->DropDatabase(dbi_));
+  GV_RETURN_IF_ERROR(txn->Commit());
+  dropped_ = true;
+  return Status::OK();
+}
+
+void Collection::RemoveFiles() {
+  DIR* d = opendir(index_dir_.c_str());
+  if (!d) return;
+  while (struct dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") unlink((index_dir_ + "/" + n).c_str());
+  }
+  closedir(d);
+  rmdir(index_dir_.c_str());
+}
+
+}  // namespace govector

@@ -1,0 +1,247 @@
+// Collection: one collection's points, its index and its search planner.
+//
+// Write path (the seed's rule, storage first): validate the whole batch, commit it to LMDB in one
+// transaction, then apply it to memory. Memory holds, per point, a slot with its id, versions and payload;
+// the vectors live in the HNSW graph (or a flat arena for `flat` collections). New vectors of an HNSW
+// collection wait in a pending set, searched exactly, until the background indexer moves them into the graph;
+// a point is never missing from results while it waits.
+//
+// Locks, always taken in this order: write_mu_ (one writer at a time), index_mu_ (the graph: searches share
+// it, the indexer takes it alone), state_mu_ (slots and payloads: readers share, writers apply alone).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/config.h"
+#include "engine/filter.h"
+#include "engine/hnsw_index.h"
+#include "engine/payload_index.h"
+#include "engine/point_id.h"
+#include "engine/status.h"
+#include "engine/storage.h"
+#include "engine/sync.h"
+#include "govector.pb.h"
+
+namespace govector {
+
+struct PointInput {
+  PointId id;
+  std::vector<float> vector;
+  Json payload = Json::object();
+};
+
+struct Record {
+  PointId id;
+  uint64_t version = 0;
+  std::optional<std::vector<float>> vector;
+  std::optional<Json> payload;
+};
+
+struct ScoredPoint {
+  PointId id;
+  float score = 0;
+  uint64_t version = 0;
+  std::optional<std::vector<float>> vector;
+  std::optional<Json> payload;
+};
+
+// Which points a payload or delete operation touches: the listed ids, or those matching the filter.
+struct PointSelector {
+  std::vector<PointId> ids;
+  std::shared_ptr<const Filter> filter;  // used when set
+};
+
+struct SearchParams {
+  std::vector<float> vector;                 // the query, unless by_id is set
+  std::optional<PointId> by_id;              // search with this point's stored vector (it is not returned)
+  std::shared_ptr<const Filter> filter;      // null: every point
+  uint32_t k = 10;
+  uint32_t offset = 0;
+  uint32_t ef = 0;                           // 0: the collection's default
+  bool exact = false;                        // brute force, no graph
+  std::optional<float> score_threshold;      // keep score > t (cosine, dot) or score < t (euclid, manhattan)
+  bool with_payload = false;
+  bool with_vector = false;
+};
+
+// How a search was carried out (for EXPLAIN, tests and benchmarks).
+struct SearchPlan {
+  enum class Kind { kGraph, kExact, kGraphThenExact } kind = Kind::kGraph;
+  size_t estimated_matches = 0;   // for filtered searches
+  size_t visited = 0;             // distance computations in the graph
+  size_t pending_scanned = 0;     // not-yet-indexed points scanned exactly
+  bool from_payload_index = false;
+};
+
+struct ScrollParams {
+  std::shared_ptr<const Filter> filter;
+  uint32_t limit = 10;
+  std::optional<PointId> start;              // first id to consider (inclusive)
+  bool with_payload = true;
+  bool with_vector = false;
+};
+
+struct ScrollPage {
+  std::vector<Record> points;
+  std::optional<PointId> next;               // the id to start the next page at, if any
+};
+
+struct WriteResult {
+  uint64_t version = 0;  // the version given to this write
+  uint64_t count = 0;    // points written, deleted or changed
+};
+
+enum class PayloadMode { kMerge, kOverwrite, kDeleteKeys, kClear };
+
+struct CollectionInfo {
+  pb::CollectionMeta meta;
+  uint64_t points = 0;
+  uint64_t indexed_vectors = 0;   // points whose current vector is in the graph (all points for flat)
+  uint64_t graph_elements = 0;    // graph nodes, including deleted ones kept as stepping stones
+  uint64_t graph_deleted = 0;
+  uint64_t index_memory_bytes = 0;   // graph (or flat arena) including vectors or codes
+  uint64_t vector_memory_bytes = 0;  // the vectors or codes alone
+  uint64_t pending_memory_bytes = 0; // vectors waiting for the indexer
+  std::vector<PayloadIndexInfo> payload_indexes;
+};
+
+// Shared services a collection needs from the engine.
+class CatalogWriter {
+ public:
+  virtual ~CatalogWriter() = default;
+  // Allocates the next version inside txn (persisted with it). Strictly increasing.
+  virtual Result<uint64_t> NextVersion(WriteTxn* txn) = 0;
+  // Stores the collection's metadata inside txn.
+  virtual Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) = 0;
+  // Wakes the background indexer.
+  virtual void NotifyIndexWork() = 0;
+};
+
+class Collection {
+ public:
+  // Loads the collection's points from LMDB and its index snapshot from index_dir (when valid); points the
+  // snapshot lacks are queued for indexing.
+  static Result<std::shared_ptr<Collection>> Open(Storage* storage, CatalogWriter* catalog,
+                                                  const EngineOptions& options, const pb::CollectionMeta& meta,
+                                                  MDB_dbi dbi, const std::string& index_dir);
+  ~Collection();
+
+  const std::string& name() const { return meta_.name(); }
+  uint32_t dimension() const { return meta_.dimension(); }
+  Distance distance() const { return static_cast<Distance>(meta_.distance()); }
+  uint64_t uid() const { return meta_.uid(); }
+  MDB_dbi dbi() const { return dbi_; }
+
+  Result<WriteResult> Upsert(std::vector<PointInput> points);
+  Result<std::vector<Record>> Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector);
+  Result<WriteResult> Delete(const PointSelector& selector);
+  Result<WriteResult> UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
+                                    const std::vector<std::string>& keys);
+  Result<uint64_t> Count(const Filter* filter);
+  Result<ScrollPage> Scroll(const ScrollParams& params);
+  Result<std::vector<ScoredPoint>> Search(const SearchParams& params, SearchPlan* plan = nullptr);
+  Status CreatePayloadIndex(const std::string& field, PayloadIndexType type);
+  CollectionInfo Info();
+
+  // Background work. IndexSome moves up to max_points pending vectors into the graph (using `threads`
+  // threads) and returns how many it handled; 0 when there is nothing to do.
+  size_t IndexSome(size_t max_points, unsigned threads);
+  bool HasIndexWork();
+  // Waits until no vector is pending (for tests and benchmarks). False on timeout.
+  bool WaitIndexed(int timeout_ms);
+  // Writes the graph snapshot if anything changed since the last one.
+  Status SaveSnapshot();
+  // Drops the collection: waits for operations in progress, then in one LMDB transaction deletes its
+  // database and runs in_same_txn (the engine removes the catalog entry there). Every later call fails
+  // with NotFound.
+  Status Drop(FunctionRef<Status(WriteTxn*)> in_same_txn);
+  void RemoveFiles();
+
+ private:
+  struct Slot {
+    PointId id;
+    uint64_t version = 0;
+    uint64_t vector_version = 0;  // version of the last write that changed the vector
+    uint64_t graph_version = 0;   // vector_version of the vector the graph holds for this label
+    Json payload;
+    bool live = false;
+    bool in_graph = false;        // the graph has a node with this label (maybe marked deleted)
+    bool in_flight = false;       // the indexer is inserting this slot right now
+  };
+
+  Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options, const pb::CollectionMeta& meta,
+             MDB_dbi dbi, std::string index_dir);
+  Status Load();
+  Status LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_of_key);
+  bool IsHnsw() const { return meta_.index() == pb::HNSW; }
+  bool IsQuantized() const { return meta_.quantization() == pb::SQ8; }
+  size_t ElementBytes() const;
+  Status NotFoundError() const;
+
+  // Slot management; state_mu_ held exclusively.
+  uint32_t AllocateSlot();
+  void ReleaseSlot(uint32_t slot);
+  void ApplyVector(uint32_t slot, const float* vec);
+  bool SlotSearchable(uint32_t slot) const {
+    const Slot& s = slots_[slot];
+    return s.live && s.in_graph && s.graph_version == s.vector_version && !s.in_flight;
+  }
+
+  // Ids of the points a selector names (existing ones only); state_mu_ held.
+  std::vector<uint32_t> SelectSlots(const PointSelector& selector);
+  Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
+  // what names the vector in messages ("vector", "query vector").
+  Status CheckVector(const std::vector<float>& v, const char* what) const;
+
+  // Search pieces; index_mu_ and state_mu_ held shared.
+  using Candidate = std::pair<float, uint32_t>;
+  size_t EstimateMatches(const Filter& filter, const std::vector<uint32_t>* indexed, size_t live) const;
+  void ExactScan(const QueryDistance& qd, const std::vector<float>& query,
+                 FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates,
+                 std::vector<Candidate>* out);
+  void ScanPending(const std::vector<float>& query, FunctionRef<bool(uint32_t)> accept,
+                   std::vector<Candidate>* out, SearchPlan* plan);
+  Status Rescore(ReadTxn* txn, const std::vector<float>& query, std::vector<Candidate>* cands);
+
+  Storage* storage_;
+  CatalogWriter* catalog_;
+  EngineOptions options_;
+  pb::CollectionMeta meta_;
+  MDB_dbi dbi_;
+  std::string index_dir_;
+  std::atomic<bool> dropped_{false};
+
+  std::mutex write_mu_;
+  RwLock index_mu_;
+  RwLock state_mu_;
+
+  // state_mu_
+  std::vector<Slot> slots_;
+  std::unordered_map<PointId, uint32_t, PointIdHash> by_id_;
+  std::vector<uint32_t> free_slots_;
+  size_t live_count_ = 0;
+  PayloadIndexSet payload_indexes_;
+  // HNSW collections: vectors waiting for the indexer, and graph labels to mark deleted.
+  std::unordered_map<uint32_t, std::vector<float>> pending_vectors_;
+  std::vector<uint32_t> pending_queue_;
+  std::vector<uint32_t> unindex_queue_;
+  // Flat collections: element per slot (float vector or SQ8 code).
+  std::vector<uint8_t> arena_;
+
+  // index_mu_
+  std::unique_ptr<HnswIndex> hnsw_;
+  std::atomic<uint64_t> changes_since_snapshot_{0};
+  std::mutex snapshot_mu_;
+  uint64_t snapshot_generation_ = 0;
+};
+
+}  // namespace govector

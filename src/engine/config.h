@@ -1,0 +1,73 @@
+// Collection configuration, engine options and the engine's limits, with their defaults in one place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/status.h"
+
+namespace govector {
+
+// Limits. Requests outside them are rejected with kInvalidArgument before anything changes.
+inline constexpr uint32_t kMaxDimension = 16000;
+inline constexpr size_t kMaxCollectionNameBytes = 255;
+inline constexpr uint32_t kMaxK = 10000;
+inline constexpr uint32_t kMaxOffset = 100000;
+inline constexpr uint32_t kMaxEf = 100000;
+inline constexpr uint32_t kMinM = 2;
+inline constexpr uint32_t kMaxM = 512;
+inline constexpr uint32_t kMaxEfConstruct = 10000;
+inline constexpr size_t kMaxBatchPoints = 1000000;
+inline constexpr uint32_t kMaxScrollLimit = 100000;
+
+// Defaults.
+inline constexpr uint32_t kDefaultM = 16;
+inline constexpr uint32_t kDefaultEfConstruct = 100;
+inline constexpr uint32_t kDefaultEf = 64;
+
+enum class Distance : uint8_t { kCosine = 1, kEuclid = 2, kDot = 3, kManhattan = 4 };
+enum class IndexKind : uint8_t { kHnsw = 1, kFlat = 2 };
+enum class Quantization : uint8_t { kNone = 1, kSq8 = 2 };
+
+// Names as users write them ("cosine", "Euclid", "l2", "dot", "ip", "manhattan", "l1"), case-insensitive.
+Result<Distance> ParseDistance(std::string_view name);
+Result<IndexKind> ParseIndexKind(std::string_view name);
+Result<Quantization> ParseQuantization(std::string_view name);
+// Lower-case canonical names: "cosine", "euclid", "dot", "manhattan"; "hnsw", "flat"; "none", "sq8".
+const char* DistanceName(Distance d);
+const char* IndexKindName(IndexKind k);
+const char* QuantizationName(Quantization q);
+// True when a higher score is better (Cosine, Dot): Qdrant's convention.
+inline bool HigherIsBetter(Distance d) { return d == Distance::kCosine || d == Distance::kDot; }
+
+struct CollectionConfig {
+  std::string name;
+  uint32_t dimension = 0;
+  Distance distance = Distance::kCosine;
+  IndexKind index = IndexKind::kHnsw;
+  uint32_t m = kDefaultM;
+  uint32_t ef_construct = kDefaultEfConstruct;
+  uint32_t ef = kDefaultEf;  // default ef for searches that do not give one
+  Quantization quantization = Quantization::kNone;
+};
+
+// Checks a collection name: 1 to 255 bytes of letters, digits, '_', '-', '.'.
+Status ValidateCollectionName(std::string_view name);
+// Checks every field of a configuration against the limits above.
+Status ValidateCollectionConfig(const CollectionConfig& config);
+
+struct EngineOptions {
+  std::string data_dir;                       // created if missing; holds LMDB files and index snapshots
+  size_t map_size = size_t{1} << 38;          // LMDB map size (address space reserved, not disk): 256 GiB
+  unsigned index_threads = 2;                 // background HNSW insertion threads
+  bool background_indexing = true;            // false: writes index synchronously (tests that need determinism)
+  unsigned snapshot_interval_seconds = 60;    // save index snapshots of changed collections this often
+  unsigned sync_interval_ms = 1000;           // a fast write is made durable within this time
+  // Filtered search: when the vectors of the estimated matching points take at most this many bytes (as
+  // floats), score them all exactly instead of walking the graph (Qdrant's full_scan_threshold).
+  size_t full_scan_threshold_bytes = size_t{10} << 20;
+};
+
+}  // namespace govector

@@ -1,0 +1,51 @@
+// Distance kernels (AVX2+FMA when compiled for it, scalar otherwise) and the scale of every score.
+//
+// Internally every search minimises a "distance": squared L2 for Euclid, -dot for Cosine (on normalised
+// vectors) and Dot, L1 for Manhattan. ScoreFromDistance turns it into the score Qdrant reports (Cosine and
+// Dot: similarity, higher is better; Euclid: L2 distance; Manhattan: L1 distance; lower is better).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/config.h"
+
+namespace govector {
+
+float L2Sqr(const float* a, const float* b, size_t n);
+float DotProduct(const float* a, const float* b, size_t n);
+float L1Distance(const float* a, const float* b, size_t n);
+// Scales v to unit length; returns its original norm (0 when v is all zeros, which is left unchanged).
+float NormalizeInPlace(float* v, size_t n);
+
+float InternalDistance(Distance d, const float* a, const float* b, size_t n);
+float ScoreFromDistance(Distance d, float internal);
+// The internal distance a score corresponds to (for score thresholds).
+float DistanceFromScore(Distance d, float score);
+
+// SQ8: every vector is quantised on its own range. Layout of one code (16 + n bytes):
+//   float min, float scale, float sum of codes, float squared norm of the dequantised vector, uint8 codes[n]
+// x[i] is approximately min + scale * codes[i].
+inline constexpr size_t kSq8HeaderBytes = 16;
+inline size_t Sq8CodeBytes(size_t n) { return kSq8HeaderBytes + n; }
+void Sq8Encode(const float* v, size_t n, uint8_t* code);
+void Sq8Decode(const uint8_t* code, size_t n, float* out);
+// Internal distance between two codes (used to build the graph).
+float Sq8Distance(Distance d, const uint8_t* a, const uint8_t* b, size_t n);
+
+// Internal distance from one fixed float query to stored elements, either float vectors or SQ8 codes.
+class QueryDistance {
+ public:
+  QueryDistance(Distance d, Quantization q, const float* query, size_t n);
+  float operator()(const void* element) const;
+
+ private:
+  Distance d_;
+  Quantization q_;
+  const float* query_;
+  size_t n_;
+  float query_sum_ = 0;    // sq8: sum of query components
+  float query_norm2_ = 0;  // sq8: squared norm of the query
+};
+
+}  // namespace govector

@@ -1,0 +1,353 @@
+#include "engine/engine.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace govector {
+
+namespace {
+
+constexpr char kVersionKey[] = "version";
+constexpr char kUidKey[] = "uid";
+
+std::string EncodeU64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), sizeof(v)); }
+
+uint64_t DecodeU64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.size() == sizeof(v)) std::memcpy(&v, s.data(), sizeof(v));
+  return v;
+}
+
+uint64_t NowMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+std::string Engine::MetaKey(uint32_t ns, std::string_view name) {
+  std::string k = "m";
+  for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>((ns >> (i * 8)) & 0xff));
+  k.append(name);
+  return k;
+}
+
+std::string Engine::IndexDir(uint64_t uid) const { return options_.data_dir + "/index/c" + std::to_string(uid); }
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  if (options.data_dir.empty()) return Status::InvalidArgument("data directory not set");
+  std::unique_ptr<Engine> e(new Engine(options));
+  GV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(options.data_dir, options.map_size));
+  mkdir((options.data_dir + "/index").c_str(), 0700);
+  GV_RETURN_IF_ERROR(e->LoadCatalog());
+  e->indexer_ = std::thread([p = e.get()] { p->IndexerLoop(); });
+  e->maintenance_ = std::thread([p = e.get()] { p->MaintenanceLoop(); });
+  return e;
+}
+
+Status Engine::LoadCatalog() {
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_ASSIGN_OR_RETURN(auto version, txn->Get(storage_->catalog(), kVersionKey));
+  if (version) last_version_ = DecodeU64(*version);
+  GV_ASSIGN_OR_RETURN(auto uid, txn->Get(storage_->catalog(), kUidKey));
+  if (uid) next_uid_ = DecodeU64(*uid);
+  std::vector<pb::CollectionMeta> metas;
+  Status bad;
+  GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), storage_->catalog(), "m", [&](std::string_view k, std::string_view v) {
+    if (k.empty() || k[0] != 'm') return false;
+    pb::CollectionMeta m;
+    if (!m.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::IOError("unreadable collection metadata");
+      return false;
+    }
+    metas.push_back(std::move(m));
+    return true;
+  }));
+  GV_RETURN_IF_ERROR(bad);
+  std::vector<MDB_dbi> dbis;
+  for (const auto& m : metas) {
+    GV_ASSIGN_OR_RETURN(MDB_dbi dbi, txn->OpenDatabase("c" + std::to_string(m.uid())));
+    dbis.push_back(dbi);
+  }
+  GV_RETURN_IF_ERROR(txn->Commit());
+  for (size_t i = 0; i < metas.size(); ++i) {
+    GV_ASSIGN_OR_RETURN(auto c, Collection::Open(storage_.get(), this, options_, metas[i], dbis[i],
+                                                 IndexDir(metas[i].uid())));
+    if (!options_.background_indexing)
+      while (c->IndexSome(4096, options_.index_threads) > 0) {
+      }
+    collections_[{metas[i].namespace_id(), metas[i].name()}] = std::move(c);
+  }
+  NotifyIndexWork();
+  return Status::OK();
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> l(bg_mu_);
+    stopping_ = true;
+  }
+  bg_cv_.notify_all();
+  if (indexer_.joinable()) indexer_.join();
+  if (maintenance_.joinable()) maintenance_.join();
+  SaveSnapshots();
+  if (storage_) storage_->Sync();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CatalogWriter
+
+Result<uint64_t> Engine::NextVersion(WriteTxn* txn) {
+  // Write transactions are serialised by LMDB, so this increment happens in commit order.
+  uint64_t v = last_version_.fetch_add(1) + 1;
+  GV_RETURN_IF_ERROR(txn->Put(storage_->catalog(), kVersionKey, EncodeU64(v)));
+  dirty_ = true;
+  return v;
+}
+
+Status Engine::PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) {
+  std::string bytes;
+  meta.SerializeToString(&bytes);
+  return txn->Put(storage_->catalog(), MetaKey(meta.namespace_id(), meta.name()), bytes);
+}
+
+void Engine::NotifyIndexWork() {
+  {
+    std::lock_guard<std::mutex> l(bg_mu_);
+    index_work_ = true;
+  }
+  bg_cv_.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Background work
+
+void Engine::IndexerLoop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      bg_cv_.wait(l, [&] { return stopping_ || index_work_; });
+      if (stopping_) return;
+      index_work_ = false;
+    }
+    if (!options_.background_indexing) continue;
+    // Work through every collection until none has anything left, a chunk at a time so searches and
+    // writers get the locks between chunks.
+    bool any = true;
+    while (any) {
+      any = false;
+      std::vector<std::shared_ptr<Collection>> all;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        for (auto& [k, c] : collections_) all.push_back(c);
+      }
+      for (auto& c : all) {
+        {
+          std::lock_guard<std::mutex> l(bg_mu_);
+          if (stopping_) return;
+        }
+        if (c->IndexSome(options_.index_threads > 1 ? 512 : 128, options_.index_threads) > 0) any = true;
+      }
+    }
+  }
+}
+
+void Engine::MaintenanceLoop() {
+  auto last_snapshot = std::chrono::steady_clock::now();
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      bg_cv_.wait_for(l, std::chrono::milliseconds(std::max(10u, options_.sync_interval_ms)),
+                      [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    if (dirty_.exchange(false)) storage_->Sync();
+    if (std::chrono::steady_clock::now() - last_snapshot >= std::chrono::seconds(options_.snapshot_interval_seconds)) {
+      SaveSnapshots();
+      last_snapshot = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+Status Engine::SaveSnapshots() {
+  std::vector<std::shared_ptr<Collection>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [k, c] : collections_) all.push_back(c);
+  }
+  Status first;
+  for (auto& c : all) {
+    Status s = c->SaveSnapshot();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+Status Engine::Sync() {
+  dirty_ = false;
+  return storage_->Sync();
+}
+
+Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
+  if (r.ok() && d == Durability::kDurable) GV_RETURN_IF_ERROR(Sync());
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Collections
+
+Result<std::shared_ptr<Collection>> Engine::Find(uint32_t ns, std::string_view name) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = collections_.find({ns, std::string(name)});
+  if (it == collections_.end()) return Status::NotFound("Collection `" + std::string(name) + "` doesn't exist!");
+  return it->second;
+}
+
+Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config) {
+  GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
+  std::lock_guard<std::mutex> l(mu_);
+  if (collections_.count({ns, config.name}))
+    return Status::AlreadyExists("Collection `" + config.name + "` already exists!");
+  pb::CollectionMeta meta;
+  meta.set_namespace_id(ns);
+  meta.set_name(config.name);
+  meta.set_uid(next_uid_);
+  meta.set_dimension(config.dimension);
+  meta.set_distance(static_cast<pb::Distance>(config.distance));
+  meta.set_index(static_cast<pb::IndexKind>(config.index));
+  meta.set_m(config.m);
+  meta.set_ef_construct(config.ef_construct);
+  meta.set_ef(config.ef);
+  meta.set_quantization(static_cast<pb::Quantization>(config.quantization));
+  meta.set_created_at_us(NowMicros());
+  GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_RETURN_IF_ERROR(txn->Put(storage_->catalog(), kUidKey, EncodeU64(next_uid_ + 1)));
+  GV_ASSIGN_OR_RETURN(MDB_dbi dbi, txn->OpenDatabase("c" + std::to_string(meta.uid())));
+  GV_RETURN_IF_ERROR(PutMeta(txn.get(), meta));
+  GV_RETURN_IF_ERROR(txn->Commit());
+  ++next_uid_;
+  dirty_ = true;
+  GV_ASSIGN_OR_RETURN(auto c, Collection::Open(storage_.get(), this, options_, meta, dbi, IndexDir(meta.uid())));
+  collections_[{ns, config.name}] = std::move(c);
+  return Status::OK();
+}
+
+Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = collections_.find({ns, std::string(name)});
+  if (it == collections_.end()) return false;
+  std::shared_ptr<Collection> c = it->second;
+  std::string key = MetaKey(ns, name);
+  GV_RETURN_IF_ERROR(c->Drop([&](WriteTxn* txn) { return txn->Delete(storage_->catalog(), key).status(); }));
+  collections_.erase(it);
+  dirty_ = true;
+  c->RemoveFiles();
+  return true;
+}
+
+std::vector<CollectionInfo> Engine::ListCollections(uint32_t ns) {
+  std::vector<std::shared_ptr<Collection>> found;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto it = collections_.lower_bound({ns, std::string()}); it != collections_.end() && it->first.first == ns;
+         ++it)
+      found.push_back(it->second);
+  }
+  std::vector<CollectionInfo> out;
+  for (auto& c : found) out.push_back(c->Info());
+  return out;
+}
+
+Result<CollectionInfo> Engine::GetCollectionInfo(uint32_t ns, std::string_view name) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->Info();
+}
+
+Status Engine::CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field,
+                                  PayloadIndexType type) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  GV_RETURN_IF_ERROR(c->CreatePayloadIndex(field, type));
+  return Sync();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Points
+
+Result<WriteResult> Engine::Upsert(uint32_t ns, std::string_view name, std::vector<PointInput> points, Durability d) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return Finish(c->Upsert(std::move(points)), d);
+}
+
+Result<std::vector<Record>> Engine::Get(uint32_t ns, std::string_view name, const std::vector<PointId>& ids,
+                                        bool with_payload, bool with_vector) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->Get(ids, with_payload, with_vector);
+}
+
+Result<WriteResult> Engine::Delete(uint32_t ns, std::string_view name, const PointSelector& selector, Durability d) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return Finish(c->Delete(selector), d);
+}
+
+Result<uint64_t> Engine::Count(uint32_t ns, std::string_view name, const Filter* filter) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->Count(filter);
+}
+
+Result<ScrollPage> Engine::Scroll(uint32_t ns, std::string_view name, const ScrollParams& params) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->Scroll(params);
+}
+
+Result<WriteResult> Engine::SetPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                       const Json& payload, bool overwrite, Durability d) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return Finish(c->UpdatePayload(selector, overwrite ? PayloadMode::kOverwrite : PayloadMode::kMerge, payload, {}), d);
+}
+
+Result<WriteResult> Engine::DeletePayloadKeys(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                              const std::vector<std::string>& keys, Durability d) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return Finish(c->UpdatePayload(selector, PayloadMode::kDeleteKeys, Json(), keys), d);
+}
+
+Result<WriteResult> Engine::ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                         Durability d) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return Finish(c->UpdatePayload(selector, PayloadMode::kClear, Json(), {}), d);
+}
+
+Result<std::vector<ScoredPoint>> Engine::Search(uint32_t ns, std::string_view name, const SearchParams& params,
+                                                SearchPlan* plan) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->Search(params, plan);
+}
+
+Result<bool> Engine::WaitIndexed(uint32_t ns, std::string_view name, int timeout_ms) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->WaitIndexed(timeout_ms);
+}
+
+EngineStats Engine::Stats() {
+  EngineStats st;
+  std::vector<std::shared_ptr<Collection>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [k, c] : collections_) all.push_back(c);
+  }
+  st.collections = all.size();
+  for (auto& c : all) {
+    CollectionInfo info = c->Info();
+    st.points += info.points;
+    st.index_memory_bytes += info.index_memory_bytes;
+    st.pending_memory_bytes += info.pending_memory_bytes;
+  }
+  st.storage_bytes = storage_->UsedBytes();
+  st.last_version = last_version_.load();
+  return st;
+}
+
+}  // namespace govector

@@ -1,0 +1,74 @@
+#include "engine/payload_codec.h"
+
+namespace govector {
+
+void JsonToValue(const nlohmann::json& j, pb::Value* out) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: out->set_null_value(true); break;
+    case nlohmann::json::value_t::boolean: out->set_bool_value(j.get<bool>()); break;
+    case nlohmann::json::value_t::number_integer: out->set_int_value(j.get<int64_t>()); break;
+    case nlohmann::json::value_t::number_unsigned: {
+      uint64_t u = j.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX))
+        out->set_int_value(static_cast<int64_t>(u));
+      else
+        out->set_uint_value(u);
+      break;
+    }
+    case nlohmann::json::value_t::number_float: out->set_double_value(j.get<double>()); break;
+    case nlohmann::json::value_t::string: out->set_string_value(j.get_ref<const std::string&>()); break;
+    case nlohmann::json::value_t::array: {
+      auto* list = out->mutable_list_value();
+      for (const auto& e : j) JsonToValue(e, list->add_values());
+      break;
+    }
+    case nlohmann::json::value_t::object: {
+      auto* s = out->mutable_struct_value();
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        auto* f = s->add_fields();
+        f->set_key(it.key());
+        JsonToValue(it.value(), f->mutable_value());
+      }
+      break;
+    }
+    default: out->set_null_value(true); break;
+  }
+}
+
+nlohmann::json ValueToJson(const pb::Value& v) {
+  switch (v.kind_case()) {
+    case pb::Value::kNullValue: return nullptr;
+    case pb::Value::kBoolValue: return v.bool_value();
+    case pb::Value::kIntValue: return v.int_value();
+    case pb::Value::kUintValue: return v.uint_value();
+    case pb::Value::kDoubleValue: return v.double_value();
+    case pb::Value::kStringValue: return v.string_value();
+    case pb::Value::kListValue: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& e : v.list_value().values()) a.push_back(ValueToJson(e));
+      return a;
+    }
+    case pb::Value::kStructValue: return StructToJson(v.struct_value());
+    case pb::Value::KIND_NOT_SET: break;
+  }
+  return nullptr;
+}
+
+Status JsonToStruct(const nlohmann::json& j, pb::Struct* out) {
+  if (j.is_null()) return Status::OK();
+  if (!j.is_object()) return Status::InvalidArgument("payload must be a JSON object, got " + std::string(j.type_name()));
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto* f = out->add_fields();
+    f->set_key(it.key());
+    JsonToValue(it.value(), f->mutable_value());
+  }
+  return Status::OK();
+}
+
+nlohmann::json StructToJson(const pb::Struct& s) {
+  nlohmann::json o = nlohmann::json::object();
+  for (const auto& f : s.fields()) o[f.key()] = ValueToJson(f.value());
+  return o;
+}
+
+}  // namespace govector

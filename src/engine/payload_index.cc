@@ -1,0 +1,280 @@
+#include "engine/payload_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/json_path.h"
+
+namespace govector {
+
+Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name) {
+  if (name == "keyword" || name == "uuid") return pb::KEYWORD;
+  if (name == "integer") return pb::INTEGER;
+  if (name == "float") return pb::FLOAT;
+  if (name == "bool") return pb::BOOL;
+  if (name == "datetime") return pb::DATETIME;
+  return Status::InvalidArgument("unsupported payload index type \"" + std::string(name) +
+                                 "\": use keyword, integer, float, bool or datetime");
+}
+
+const char* PayloadIndexTypeName(PayloadIndexType type) {
+  switch (type) {
+    case pb::KEYWORD: return "keyword";
+    case pb::INTEGER: return "integer";
+    case pb::FLOAT: return "float";
+    case pb::BOOL: return "bool";
+    case pb::DATETIME: return "datetime";
+    default: return "unknown";
+  }
+}
+
+struct PayloadIndexSet::FieldIndex {
+  std::string field;
+  FieldPath path;
+  PayloadIndexType type;
+  // keyword, bool ("true"/"false")
+  std::unordered_map<std::string, std::unordered_set<uint32_t>> by_string;
+  // integer
+  std::unordered_map<int64_t, std::unordered_set<uint32_t>> by_int;
+  // float (every number) and datetime (microseconds)
+  std::multimap<double, uint32_t> by_number;
+  std::unordered_map<uint32_t, uint32_t> value_count;  // slot -> indexed values
+
+  // Calls fn(kind, value) for each indexable value in payload.
+  template <typename Fn>
+  void Values(const Json& payload, Fn fn) const {
+    ForEachPathValue(path, payload, [&](const Json& v) {
+      switch (type) {
+        case pb::KEYWORD:
+          if (v.is_string()) fn(v);
+          break;
+        case pb::INTEGER:
+          if (v.is_number_integer() || v.is_number_unsigned()) fn(v);
+          break;
+        case pb::FLOAT:
+          if (v.is_number()) fn(v);
+          break;
+        case pb::BOOL:
+          if (v.is_boolean()) fn(v);
+          break;
+        case pb::DATETIME:
+          if (v.is_string() && ParseDatetimeMicros(v.get_ref<const std::string&>())) fn(v);
+          break;
+        default: break;
+      }
+      return true;
+    });
+  }
+
+  static int64_t IntOf(const Json& v) {
+    if (v.is_number_unsigned()) {
+      uint64_t u = v.get<uint64_t>();
+      return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
+    }
+    return v.get<int64_t>();
+  }
+  double NumberOf(const Json& v) const {
+    if (type == pb::DATETIME) return static_cast<double>(*ParseDatetimeMicros(v.get_ref<const std::string&>()));
+    return v.get<double>();
+  }
+
+  void Insert(uint32_t slot, const Json& payload) {
+    uint32_t n = 0;
+    Values(payload, [&](const Json& v) {
+      ++n;
+      switch (type) {
+        case pb::KEYWORD: by_string[v.get<std::string>()].insert(slot); break;
+        case pb::BOOL: by_string[v.get<bool>() ? "true" : "false"].insert(slot); break;
+        case pb::INTEGER: by_int[IntOf(v)].insert(slot); break;
+        default: by_number.emplace(NumberOf(v), slot); break;
+      }
+    });
+    if (n) value_count[slot] = n;
+  }
+
+  void Remove(uint32_t slot, const Json& payload) {
+    Values(payload, [&](const Json& v) {
+      switch (type) {
+        case pb::KEYWORD:
+        case pb::BOOL: {
+          auto it = by_string.find(type == pb::BOOL ? (v.get<bool>() ? "true" : "false") : v.get<std::string>());
+          if (it != by_string.end()) {
+            it->second.erase(slot);
+            if (it->second.empty()) by_string.erase(it);
+          }
+          break;
+        }
+        case pb::INTEGER: {
+          auto it = by_int.find(IntOf(v));
+          if (it != by_int.end()) {
+            it->second.erase(slot);
+            if (it->second.empty()) by_int.erase(it);
+          }
+          break;
+        }
+        default: {
+          auto range = by_number.equal_range(NumberOf(v));
+          for (auto it = range.first; it != range.second; ++it) {
+            if (it->second == slot) {
+              by_number.erase(it);
+              break;
+            }
+          }
+          break;
+        }
+      }
+    });
+    value_count.erase(slot);
+  }
+
+  // Slots a condition on this field may match, or nullopt when this index cannot narrow it.
+  std::optional<std::vector<uint32_t>> Lookup(const Condition& c) const {
+    std::vector<uint32_t> out;
+    auto add_set = [&](const std::unordered_set<uint32_t>& s) { out.insert(out.end(), s.begin(), s.end()); };
+    if (c.match && !c.range && !c.values_count && !c.is_empty && !c.is_null) {
+      const MatchCondition& m = *c.match;
+      if (m.kind == MatchCondition::Kind::kValue) {
+        if (type == pb::KEYWORD && m.value.is_string()) {
+          auto it = by_string.find(m.value.get<std::string>());
+          if (it != by_string.end()) add_set(it->second);
+        } else if (type == pb::BOOL && m.value.is_boolean()) {
+          auto it = by_string.find(m.value.get<bool>() ? "true" : "false");
+          if (it != by_string.end()) add_set(it->second);
+        } else if (type == pb::INTEGER && (m.value.is_number_integer() || m.value.is_number_unsigned())) {
+          auto it = by_int.find(IntOf(m.value));
+          if (it != by_int.end()) add_set(it->second);
+        } else {
+          return std::nullopt;
+        }
+      } else if (m.kind == MatchCondition::Kind::kAny) {
+        if (type == pb::KEYWORD && m.integers.empty()) {
+          for (const auto& s : m.strings) {
+            auto it = by_string.find(s);
+            if (it != by_string.end()) add_set(it->second);
+          }
+        } else if (type == pb::INTEGER && m.strings.empty()) {
+          for (int64_t i : m.integers) {
+            auto it = by_int.find(i);
+            if (it != by_int.end()) add_set(it->second);
+          }
+        } else {
+          return std::nullopt;
+        }
+      } else {
+        return std::nullopt;
+      }
+    } else if (c.range && !c.match && !c.values_count && !c.is_empty && !c.is_null) {
+      const RangeCondition& r = *c.range;
+      if (!((type == pb::FLOAT && !r.datetime) || (type == pb::DATETIME && r.datetime))) return std::nullopt;
+      double lo = -INFINITY, hi = INFINITY;
+      if (r.gt) lo = std::max(lo, *r.gt);
+      if (r.gte) lo = std::max(lo, *r.gte);
+      if (r.lt) hi = std::min(hi, *r.lt);
+      if (r.lte) hi = std::min(hi, *r.lte);
+      for (auto it = by_number.lower_bound(lo); it != by_number.end() && it->first <= hi; ++it) {
+        double v = it->first;
+        if ((r.gt && !(v > *r.gt)) || (r.gte && !(v >= *r.gte)) || (r.lt && !(v < *r.lt)) ||
+            (r.lte && !(v <= *r.lte)))
+          continue;
+        out.push_back(it->second);
+      }
+    } else {
+      return std::nullopt;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+};
+
+PayloadIndexSet::PayloadIndexSet() = default;
+PayloadIndexSet::~PayloadIndexSet() = default;
+PayloadIndexSet::PayloadIndexSet(PayloadIndexSet&&) noexcept = default;
+PayloadIndexSet& PayloadIndexSet::operator=(PayloadIndexSet&&) noexcept = default;
+
+Status PayloadIndexSet::Add(const std::string& field, PayloadIndexType type) {
+  auto path = ParseFieldPath(field);
+  if (!path.ok()) return Status::InvalidArgument("bad payload index field: " + path.status().message());
+  switch (type) {
+    case pb::KEYWORD:
+    case pb::INTEGER:
+    case pb::FLOAT:
+    case pb::BOOL:
+    case pb::DATETIME: break;
+    default: return Status::InvalidArgument("unsupported payload index type");
+  }
+  for (auto& f : fields_) {
+    if (f->field == field) {
+      if (f->type == type) return Status::OK();
+      return Status::InvalidArgument("field \"" + field + "\" already has a " + PayloadIndexTypeName(f->type) +
+                                     " index");
+    }
+  }
+  auto f = std::make_unique<FieldIndex>();
+  f->field = field;
+  f->path = std::move(path).value();
+  f->type = type;
+  fields_.push_back(std::move(f));
+  return Status::OK();
+}
+
+bool PayloadIndexSet::Has(const std::string& field) const {
+  for (const auto& f : fields_)
+    if (f->field == field) return true;
+  return false;
+}
+
+bool PayloadIndexSet::empty() const { return fields_.empty(); }
+
+void PayloadIndexSet::Insert(uint32_t slot, const Json& payload) {
+  for (auto& f : fields_) f->Insert(slot, payload);
+}
+
+void PayloadIndexSet::Remove(uint32_t slot, const Json& payload) {
+  for (auto& f : fields_) f->Remove(slot, payload);
+}
+
+std::optional<std::vector<uint32_t>> PayloadIndexSet::Candidates(const Filter& filter) const {
+  if (fields_.empty()) return std::nullopt;
+  std::optional<std::vector<uint32_t>> result;
+  for (const Condition& c : filter.must) {
+    std::optional<std::vector<uint32_t>> part;
+    if (c.type == Condition::Type::kField) {
+      for (const auto& f : fields_) {
+        if (f->field != c.key.text) continue;
+        part = f->Lookup(c);
+        if (part) break;
+      }
+    } else if (c.type == Condition::Type::kFilter && c.filter) {
+      part = Candidates(*c.filter);
+    }
+    if (!part) continue;
+    if (!result) {
+      result = std::move(part);
+    } else {
+      std::vector<uint32_t> both;
+      std::set_intersection(result->begin(), result->end(), part->begin(), part->end(), std::back_inserter(both));
+      result = std::move(both);
+    }
+    if (result->empty()) break;
+  }
+  return result;
+}
+
+std::vector<PayloadIndexInfo> PayloadIndexSet::Info() const {
+  std::vector<PayloadIndexInfo> out;
+  for (const auto& f : fields_) out.push_back({f->field, f->type, f->value_count.size()});
+  return out;
+}
+
+size_t PayloadIndexSet::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const auto& f : fields_) {
+    for (const auto& [k, s] : f->by_string) bytes += k.size() + 64 + s.size() * 24;
+    for (const auto& [k, s] : f->by_int) bytes += 64 + s.size() * 24;
+    bytes += f->by_number.size() * 48 + f->value_count.size() * 24;
+  }
+  return bytes;
+}
+
+}  // namespace govector

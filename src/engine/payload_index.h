@@ -1,0 +1,62 @@
+// Payload indexes: for a chosen field, value -> the slots whose payload holds it, so a filtered search can
+// enumerate its candidates without evaluating the filter on every point (Qdrant's payload index).
+//
+// Candidates() only narrows: it returns a superset of the points that match (intersecting what the indexed
+// conditions of the filter's `must` clause allow), and the caller still checks the whole filter on each.
+// Not thread-safe: the owner (Collection) guards it with its state lock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/filter.h"
+#include "engine/status.h"
+#include "govector.pb.h"
+
+namespace govector {
+
+using PayloadIndexType = pb::PayloadIndexType;
+
+// "keyword", "integer", "float", "bool", "datetime" ("uuid" is a keyword index).
+Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name);
+const char* PayloadIndexTypeName(PayloadIndexType type);
+
+struct PayloadIndexInfo {
+  std::string field;
+  PayloadIndexType type;
+  uint64_t points = 0;  // points with at least one indexed value
+};
+
+class PayloadIndexSet {
+ public:
+  PayloadIndexSet();
+  ~PayloadIndexSet();
+  PayloadIndexSet(PayloadIndexSet&&) noexcept;
+  PayloadIndexSet& operator=(PayloadIndexSet&&) noexcept;
+
+  // Adds an empty index on field (a key path). Call Insert for existing points afterwards.
+  Status Add(const std::string& field, PayloadIndexType type);
+  bool Has(const std::string& field) const;
+  bool empty() const;
+
+  void Insert(uint32_t slot, const Json& payload);
+  void Remove(uint32_t slot, const Json& payload);
+
+  // Sorted candidate slots for the filter, or nullopt when no indexed condition applies.
+  std::optional<std::vector<uint32_t>> Candidates(const Filter& filter) const;
+
+  std::vector<PayloadIndexInfo> Info() const;
+  size_t MemoryBytes() const;
+
+ private:
+  struct FieldIndex;
+  std::vector<std::unique_ptr<FieldIndex>> fields_;
+};
+
+}  // namespace govector

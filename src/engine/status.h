@@ -1,0 +1,95 @@
+// Status and Result<T>: the error values every engine call returns.
+//
+// Nothing in the engine throws across its public API. A fallible call returns a Status (or a Result<T>
+// holding either a value or a non-OK Status). Codes are coarse on purpose: they map one-to-one onto SQLSTATE
+// classes in the Postgres extension and onto HTTP statuses in the REST server, so choose the code by what the
+// caller should do about it, and put the specifics in the message.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace govector {
+
+enum class StatusCode : int {
+  kOk = 0,
+  kInvalidArgument = 1,     // bad input from the caller: fix the request (SQLSTATE 22023, HTTP 400)
+  kNotFound = 2,            // unknown collection (42704, 404)
+  kAlreadyExists = 3,       // duplicate collection (42710, 409)
+  kInvalidFilter = 4,       // malformed filter JSON (22P02, 400)
+  kResourceExhausted = 5,   // a limit was hit: size, memory, map full (53000, 400/507)
+  kIOError = 6,             // storage failed: disk, LMDB (58030, 500)
+  kInternal = 7,            // a bug or broken invariant (XX000, 500)
+  kUnavailable = 8,         // the engine is shutting down or not ready (08006 / 57P03, 503)
+  kCancelled = 9,           // the caller gave up (57014)
+};
+
+const char* StatusCodeName(StatusCode code);
+
+class Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status OK() { return Status(); }
+  static Status InvalidArgument(std::string m) { return Status(StatusCode::kInvalidArgument, std::move(m)); }
+  static Status NotFound(std::string m) { return Status(StatusCode::kNotFound, std::move(m)); }
+  static Status AlreadyExists(std::string m) { return Status(StatusCode::kAlreadyExists, std::move(m)); }
+  static Status InvalidFilter(std::string m) { return Status(StatusCode::kInvalidFilter, std::move(m)); }
+  static Status ResourceExhausted(std::string m) { return Status(StatusCode::kResourceExhausted, std::move(m)); }
+  static Status IOError(std::string m) { return Status(StatusCode::kIOError, std::move(m)); }
+  static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+  static Status Unavailable(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
+  static Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // "InvalidArgument: message", or "OK".
+  std::string ToString() const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+// Either a T or a non-OK Status. Access value() only after checking ok().
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit on purpose
+  Result(Status status) : v_(std::move(status)) {}    // NOLINT: must not be OK
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace govector
+
+#define GV_RETURN_IF_ERROR(expr)            \
+  do {                                      \
+    ::govector::Status _gv_s = (expr);      \
+    if (!_gv_s.ok()) return _gv_s;          \
+  } while (0)
+
+#define GV_CONCAT_INNER(a, b) a##b
+#define GV_CONCAT(a, b) GV_CONCAT_INNER(a, b)
+#define GV_ASSIGN_OR_RETURN(lhs, expr) GV_ASSIGN_OR_RETURN_IMPL(GV_CONCAT(_gv_r_, __LINE__), lhs, expr)
+#define GV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                             \
+  if (!tmp.ok()) return tmp.status();            \
+  lhs = std::move(tmp).value()

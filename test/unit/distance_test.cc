@@ -1,0 +1,88 @@
+// Distance kernels against a scalar reference, and SQ8's error bounds.
+#include "engine/distance.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace govector {
+namespace {
+
+std::vector<float> RandomVector(std::mt19937& rng, size_t n) {
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+TEST(Distance, KernelsMatchScalarReference) {
+  std::mt19937 rng(1);
+  for (size_t n : {1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 31u, 128u, 784u, 1001u}) {
+    auto a = RandomVector(rng, n), b = RandomVector(rng, n);
+    double l2 = 0, dot = 0, l1 = 0;
+    for (size_t i = 0; i < n; ++i) {
+      l2 += double(a[i] - b[i]) * (a[i] - b[i]);
+      dot += double(a[i]) * b[i];
+      l1 += std::fabs(double(a[i]) - b[i]);
+    }
+    EXPECT_NEAR(L2Sqr(a.data(), b.data(), n), l2, 1e-4 * (1 + l2)) << n;
+    EXPECT_NEAR(DotProduct(a.data(), b.data(), n), dot, 1e-4 * (1 + std::fabs(dot))) << n;
+    EXPECT_NEAR(L1Distance(a.data(), b.data(), n), l1, 1e-4 * (1 + l1)) << n;
+  }
+}
+
+TEST(Distance, ScoresConvertBothWays) {
+  EXPECT_FLOAT_EQ(ScoreFromDistance(Distance::kEuclid, 9.0f), 3.0f);
+  EXPECT_FLOAT_EQ(ScoreFromDistance(Distance::kCosine, -0.5f), 0.5f);
+  EXPECT_FLOAT_EQ(ScoreFromDistance(Distance::kDot, 2.0f), -2.0f);
+  EXPECT_FLOAT_EQ(ScoreFromDistance(Distance::kManhattan, 4.0f), 4.0f);
+  for (Distance d : {Distance::kEuclid, Distance::kCosine, Distance::kDot, Distance::kManhattan})
+    EXPECT_FLOAT_EQ(ScoreFromDistance(d, DistanceFromScore(d, 0.75f)), 0.75f);
+}
+
+TEST(Distance, NormalizeKeepsZeroVectors) {
+  std::vector<float> v = {3, 4};
+  EXPECT_FLOAT_EQ(NormalizeInPlace(v.data(), 2), 5.0f);
+  EXPECT_FLOAT_EQ(v[0], 0.6f);
+  std::vector<float> z = {0, 0};
+  EXPECT_FLOAT_EQ(NormalizeInPlace(z.data(), 2), 0.0f);
+  EXPECT_EQ(z[0], 0.0f);
+}
+
+TEST(Distance, Sq8RoundTripAndDistances) {
+  std::mt19937 rng(2);
+  for (size_t n : {5u, 64u, 784u}) {
+    auto a = RandomVector(rng, n), b = RandomVector(rng, n);
+    std::vector<uint8_t> ca(Sq8CodeBytes(n)), cb(Sq8CodeBytes(n));
+    Sq8Encode(a.data(), n, ca.data());
+    Sq8Encode(b.data(), n, cb.data());
+    std::vector<float> back(n);
+    Sq8Decode(ca.data(), n, back.data());
+    float lo = *std::min_element(a.begin(), a.end()), hi = *std::max_element(a.begin(), a.end());
+    float step = (hi - lo) / 255;
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(back[i], a[i], step / 2 + 1e-5);
+    std::vector<float> bb(n);
+    Sq8Decode(cb.data(), n, bb.data());
+    for (Distance d : {Distance::kEuclid, Distance::kDot, Distance::kManhattan}) {
+      // Code-to-code distance equals the distance of the decoded vectors.
+      float ref = InternalDistance(d, back.data(), bb.data(), n);
+      EXPECT_NEAR(Sq8Distance(d, ca.data(), cb.data(), n), ref, 1e-3 * (1 + std::fabs(ref))) << n;
+      // Query-to-code distance equals the distance from the float query to the decoded vector.
+      QueryDistance qd(d, Quantization::kSq8, a.data(), n);
+      float ref_q = InternalDistance(d, a.data(), bb.data(), n);
+      EXPECT_NEAR(qd(cb.data()), ref_q, 1e-3 * (1 + std::fabs(ref_q))) << n;
+    }
+  }
+  // A constant vector has zero range and must round-trip exactly.
+  std::vector<float> c(10, 2.5f);
+  std::vector<uint8_t> code(Sq8CodeBytes(10));
+  Sq8Encode(c.data(), 10, code.data());
+  std::vector<float> out(10);
+  Sq8Decode(code.data(), 10, out.data());
+  for (float x : out) EXPECT_FLOAT_EQ(x, 2.5f);
+}
+
+}  // namespace
+}  // namespace govector

@@ -1,0 +1,392 @@
+// Search: scores and order per distance, options, deleted and updated points, filters that never under-fill,
+// and recall against brute force on Fashion-MNIST (Euclid) and a clustered synthetic set (cosine).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "engine/engine.h"
+#include "test_util.h"
+
+namespace govector {
+namespace {
+
+using testing::Bucket;
+using testing::BruteForce;
+using testing::Dataset;
+using testing::TempDir;
+
+std::unique_ptr<Engine> OpenEngine(const std::string& dir, bool background = false,
+                                   size_t full_scan_threshold_bytes = EngineOptions().full_scan_threshold_bytes) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.map_size = size_t{8} << 30;
+  o.background_indexing = background;
+  o.full_scan_threshold_bytes = full_scan_threshold_bytes;
+  auto e = Engine::Open(o);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return std::move(e).value();
+}
+
+std::shared_ptr<const Filter> F(const std::string& json) {
+  auto f = ParseFilter(json);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? *f : nullptr;
+}
+
+PointInput P(uint64_t id, std::vector<float> v, Json payload = Json::object()) {
+  PointInput p;
+  p.id = PointId::Num(id);
+  p.vector = std::move(v);
+  p.payload = std::move(payload);
+  return p;
+}
+
+CollectionConfig Config(const std::string& name, uint32_t dim, Distance d, IndexKind index = IndexKind::kHnsw) {
+  CollectionConfig c;
+  c.name = name;
+  c.dimension = dim;
+  c.distance = d;
+  c.index = index;
+  return c;
+}
+
+TEST(Search, ScoresAndOrderFollowQdrant) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path());
+  struct Case {
+    Distance d;
+    std::vector<float> expected;  // scores for points 1, 2, 3 against query (1, 0), best first
+    std::vector<uint64_t> order;
+  };
+  // Points: 1 = (2, 0), 2 = (1, 1), 3 = (-1, 0.5); query (1, 0).
+  std::vector<Case> cases = {
+      {Distance::kCosine, {1.0f, 1.0f / std::sqrt(2.0f), -1.0f / std::sqrt(1.25f)}, {1, 2, 3}},
+      {Distance::kDot, {2.0f, 1.0f, -1.0f}, {1, 2, 3}},
+      {Distance::kEuclid, {1.0f, 1.0f, std::sqrt(4.25f)}, {1, 2, 3}},
+      {Distance::kManhattan, {1.0f, 1.0f, 2.5f}, {1, 2, 3}},
+  };
+  for (IndexKind index : {IndexKind::kHnsw, IndexKind::kFlat}) {
+    for (const auto& c : cases) {
+      std::string name = std::string(DistanceName(c.d)) + IndexKindName(index);
+      ASSERT_TRUE(e->CreateCollection(1, Config(name, 2, c.d, index)).ok());
+      ASSERT_TRUE(e->Upsert(1, name, {P(1, {2, 0}), P(2, {1, 1}), P(3, {-1, 0.5})}, Durability::kApplied).ok());
+      for (bool exact : {false, true}) {
+        SearchParams sp;
+        sp.vector = {1, 0};
+        sp.k = 3;
+        sp.exact = exact;
+        auto hits = e->Search(1, name, sp);
+        ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+        ASSERT_EQ(hits->size(), 3u) << name;
+        std::vector<float> scores;
+        for (auto& h : *hits) scores.push_back(h.score);
+        // Ties (equal scores) may come in either order; compare the sorted score lists and the last id.
+        for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(scores[i], c.expected[i], 1e-5) << name << " rank " << i;
+        EXPECT_EQ((*hits)[2].id.num(), c.order[2]) << name;
+      }
+    }
+  }
+}
+
+TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e->CreateCollection(1, Config("c", 2, Distance::kEuclid)).ok());
+  std::vector<PointInput> pts;
+  for (uint64_t i = 0; i < 20; ++i) pts.push_back(P(i, {float(i), 0}, {{"i", i}}));
+  ASSERT_TRUE(e->Upsert(1, "c", pts, Durability::kApplied).ok());
+
+  SearchParams sp;
+  sp.vector = {0, 0};
+  sp.k = 3;
+  sp.offset = 2;
+  auto hits = e->Search(1, "c", sp);
+  ASSERT_EQ(hits->size(), 3u);
+  EXPECT_EQ((*hits)[0].id.num(), 2u);
+  EXPECT_EQ((*hits)[2].id.num(), 4u);
+  EXPECT_FALSE((*hits)[0].payload);
+  EXPECT_FALSE((*hits)[0].vector);
+
+  sp = SearchParams();
+  sp.vector = {0, 0};
+  sp.k = 10;
+  sp.score_threshold = 3.5f;  // Euclid: keep distance < 3.5
+  sp.with_payload = true;
+  sp.with_vector = true;
+  hits = e->Search(1, "c", sp);
+  ASSERT_EQ(hits->size(), 4u);
+  EXPECT_EQ((*hits)[3].payload->at("i"), 3);
+  EXPECT_EQ(*(*hits)[3].vector, (std::vector<float>{3, 0}));
+
+  sp = SearchParams();
+  sp.by_id = PointId::Num(10);
+  sp.k = 2;
+  hits = e->Search(1, "c", sp);
+  ASSERT_EQ(hits->size(), 2u);
+  std::set<uint64_t> ids = {(*hits)[0].id.num(), (*hits)[1].id.num()};
+  EXPECT_EQ(ids, (std::set<uint64_t>{9, 11}));  // the point itself is not returned
+
+  sp.by_id = PointId::Num(12345);
+  EXPECT_EQ(e->Search(1, "c", sp).status().code(), StatusCode::kNotFound);
+  sp = SearchParams();
+  sp.vector = {0, 0};
+  for (uint32_t bad_k : {0u, 10001u}) {
+    sp.k = bad_k;
+    auto r = e->Search(1, "c", sp);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  }
+  sp.k = 1;
+  sp.vector = {0, 0, 0};
+  EXPECT_NE(e->Search(1, "c", sp).status().message().find("expected dim: 2, got 3"), std::string::npos);
+  sp.vector = {NAN, 0};
+  EXPECT_EQ(e->Search(1, "c", sp).status().code(), StatusCode::kInvalidArgument);
+  sp.vector = {0, 0};
+  EXPECT_EQ(e->Search(1, "missing", sp).status().code(), StatusCode::kNotFound);
+}
+
+// Deleted points are never returned; an updated point is found by its new vector only, both while the
+// new vector waits for the background indexer and after it is in the graph.
+TEST(Search, DeletedAndUpdatedPoints) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path(), /*background=*/true);
+  ASSERT_TRUE(e->CreateCollection(1, Config("c", 8, Distance::kEuclid)).ok());
+  Dataset d = testing::ClusteredSynthetic(3000, 0, 8, 20, 7);
+  std::vector<PointInput> pts;
+  for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(P(i, d.train[i]));
+  ASSERT_TRUE(e->Upsert(1, "c", pts, Durability::kApplied).ok());
+  for (int round = 0; round < 2; ++round) {
+    // Move point i far away, then delete its nearest neighbour's id range; search at the old place.
+    uint64_t moved = 100 + round;
+    std::vector<float> far(8, 1000.0f + round);
+    ASSERT_TRUE(e->Upsert(1, "c", {P(moved, far)}, Durability::kApplied).ok());
+    PointSelector sel;
+    for (uint64_t i = 200; i < 400; ++i) sel.ids.push_back(PointId::Num(i));
+    ASSERT_TRUE(e->Delete(1, "c", sel, Durability::kApplied).ok());
+    if (round == 1) {
+      ASSERT_TRUE(*e->WaitIndexed(1, "c", 30000));
+    }
+    for (uint64_t q = 0; q < 600; q += 7) {
+      SearchParams sp;
+      sp.vector = d.train[q];
+      sp.k = 10;
+      auto hits = e->Search(1, "c", sp);
+      ASSERT_TRUE(hits.ok());
+      ASSERT_EQ(hits->size(), 10u);
+      for (auto& h : *hits) {
+        EXPECT_FALSE(h.id.num() >= 200 && h.id.num() < 400) << "deleted point returned";
+        EXPECT_FALSE(h.id.num() == moved) << "moved point found at its old vector";
+      }
+    }
+    SearchParams sp;
+    sp.vector = far;
+    sp.k = 1;
+    EXPECT_EQ((*e->Search(1, "c", sp))[0].id.num(), moved);
+  }
+}
+
+// A filter matching at least k points returns exactly k of them, at every selectivity, with and without a
+// payload index, on a graph and on a flat collection.
+TEST(Search, FilteredSearchNeverUnderfills) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path());
+  Dataset d = testing::ClusteredSynthetic(6000, 0, 16, 30, 11);
+  for (std::string name : {"graph", "graph_indexed", "flat"}) {
+    ASSERT_TRUE(
+        e->CreateCollection(1, Config(name, 16, Distance::kCosine, name == "flat" ? IndexKind::kFlat : IndexKind::kHnsw))
+            .ok());
+    if (name == "graph_indexed") {
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "g", pb::INTEGER).ok());
+    }
+    std::vector<PointInput> pts;
+    for (uint64_t i = 0; i < d.train.size(); ++i) {
+      // g takes the value 0 on 1 point, 1 on 5, 2 on 10, 3 on 60, 4 on 600, and 5 on the rest.
+      int g = i < 1 ? 0 : i < 6 ? 1 : i < 16 ? 2 : i < 76 ? 3 : i < 676 ? 4 : 5;
+      pts.push_back(P(i, d.train[i], {{"g", g}, {"tag", i % 2 ? "odd" : "even"}}));
+    }
+    ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
+    const size_t matches[] = {1, 5, 10, 60, 600, 6000 - 676};
+    for (int g = 0; g <= 5; ++g) {
+      for (size_t q = 0; q < 40; q += 3) {
+        SearchParams sp;
+        sp.vector = d.train[(q * 131) % d.train.size()];
+        sp.k = 10;
+        sp.filter = F(R"({"must":[{"key":"g","match":{"value":)" + std::to_string(g) + "}}]}");
+        SearchPlan plan;
+        auto hits = e->Search(1, name, sp, &plan);
+        ASSERT_TRUE(hits.ok());
+        ASSERT_EQ(hits->size(), std::min<size_t>(10, matches[g])) << name << " g=" << g;
+        auto allowed = [&](size_t i) {
+          int gi = i < 1 ? 0 : i < 6 ? 1 : i < 16 ? 2 : i < 76 ? 3 : i < 676 ? 4 : 5;
+          return gi == g;
+        };
+        auto truth = BruteForce(d.train, sp.vector, Distance::kCosine, 10, allowed);
+        std::set<uint64_t> got;
+        for (auto& h : *hits) {
+          EXPECT_TRUE(allowed(h.id.num()));
+          got.insert(h.id.num());
+        }
+        size_t hit = 0;
+        for (size_t t : truth) hit += got.count(t);
+        EXPECT_GE(hit, truth.size() - 1) << name << " g=" << g;  // near-exact at every selectivity
+      }
+    }
+    // A filter matching nothing returns nothing; one combining clauses still fills.
+    SearchParams sp;
+    sp.vector = d.train[0];
+    sp.k = 10;
+    sp.filter = F(R"({"must":[{"key":"g","match":{"value":99}}]})");
+    EXPECT_TRUE(e->Search(1, name, sp)->empty());
+    sp.filter = F(R"({"must":[{"key":"g","match":{"any":[3,4]}}],"must_not":[{"key":"tag","match":{"value":"odd"}}]})");
+    EXPECT_EQ(e->Search(1, name, sp)->size(), 10u);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Recall
+
+struct RecallCase {
+  std::string filter;                          // "" for none
+  std::function<bool(size_t, size_t)> allowed;  // (train index, query index)
+};
+
+double MeasureRecall(Engine* e, const std::string& name, const Dataset& d, Distance dist, size_t queries,
+                     const std::function<std::string(size_t)>& filter_for, const std::function<bool(size_t, size_t)>& allowed,
+                     uint32_t ef = 0, size_t* underfilled = nullptr) {
+  size_t hit = 0, total = 0;
+  for (size_t q = 0; q < queries; ++q) {
+    SearchParams sp;
+    sp.vector = d.test[q];
+    sp.k = 10;
+    sp.ef = ef;
+    std::string f = filter_for(q);
+    if (!f.empty()) sp.filter = F(f);
+    auto hits = e->Search(1, name, sp);
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    auto truth = BruteForce(d.train, d.test[q], dist, 10, [&](size_t i) { return allowed(i, q); });
+    if (hits->size() < truth.size() && underfilled) ++*underfilled;
+    std::set<uint64_t> got;
+    for (auto& h : *hits) got.insert(h.id.num());
+    for (size_t t : truth) hit += got.count(t);
+    total += truth.size();
+  }
+  return total ? static_cast<double>(hit) / total : 1.0;
+}
+
+class RecallTest : public ::testing::Test {
+ protected:
+  static void Load(Engine* e, const std::string& name, const Dataset& d, Distance dist, Quantization q,
+                   bool payload_index) {
+    CollectionConfig c = Config(name, static_cast<uint32_t>(d.dim), dist);
+    c.quantization = q;
+    ASSERT_TRUE(e->CreateCollection(1, c).ok());
+    if (payload_index) {
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "label", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b100", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b1000", pb::INTEGER).ok());
+    }
+    std::vector<PointInput> pts;
+    for (uint64_t i = 0; i < d.train.size(); ++i)
+      pts.push_back(P(i, d.train[i], {{"label", d.train_labels[i]}, {"b100", Bucket(i, 100)}, {"b1000", Bucket(i, 1000)}}));
+    ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
+    ASSERT_TRUE(*e->WaitIndexed(1, name, 600000));
+  }
+
+  // Checks recall@10 >= 0.95 at the default ef for no filter and filters matching 10% (near and far),
+  // 1% and 0.1% of the points, and that no filtered query returns fewer than the matching points allow.
+  static void CheckAll(Engine* e, const std::string& label, const Dataset& d, Distance dist, size_t queries) {
+    const std::string name = label.substr(0, label.find(' '));
+    auto none = [](size_t) { return std::string(); };
+    double r = MeasureRecall(e, name, d, dist, queries, none, [](size_t, size_t) { return true; });
+    std::printf("  %-28s no filter            recall@10 %.4f\n", label.c_str(), r);
+    EXPECT_GE(r, 0.95) << "unfiltered";
+    struct FilterCase {
+      const char* what;
+      std::function<std::string(size_t)> filter;
+      std::function<bool(size_t, size_t)> allowed;
+    };
+    std::vector<FilterCase> cases = {
+        {"10% same class",
+         [&](size_t q) { return R"({"must":[{"key":"label","match":{"value":)" + std::to_string(d.test_labels[q]) + "}}]}"; },
+         [&](size_t i, size_t q) { return d.train_labels[i] == d.test_labels[q]; }},
+        {"10% other class",
+         [&](size_t q) {
+           return R"({"must":[{"key":"label","match":{"value":)" + std::to_string((d.test_labels[q] + 5) % 10) + "}}]}";
+         },
+         [&](size_t i, size_t q) { return d.train_labels[i] == (d.test_labels[q] + 5) % 10; }},
+        {"1% attribute", [&](size_t q) { return R"({"must":[{"key":"b100","match":{"value":)" + std::to_string(q % 100) + "}}]}"; },
+         [&](size_t i, size_t q) { return Bucket(i, 100) == q % 100; }},
+        {"0.1% attribute",
+         [&](size_t q) { return R"({"must":[{"key":"b1000","match":{"value":)" + std::to_string(q % 1000) + "}}]}"; },
+         [&](size_t i, size_t q) { return Bucket(i, 1000) == q % 1000; }},
+    };
+    for (auto& c : cases) {
+      size_t under = 0;
+      double rc = MeasureRecall(e, name, d, dist, queries, c.filter, c.allowed, 0, &under);
+      std::printf("  %-28s %-20s recall@10 %.4f\n", label.c_str(), c.what, rc);
+      EXPECT_GE(rc, 0.95) << c.what;
+      EXPECT_EQ(under, 0u) << c.what;
+    }
+  }
+};
+
+TEST_F(RecallTest, FashionMnistEuclid) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path(), /*background=*/true);
+  Dataset d = testing::LoadFashionMnist(20000, 200);
+  Load(e.get(), "fmnist", d, Distance::kEuclid, Quantization::kNone, false);
+  Load(e.get(), "fmnist_indexed", d, Distance::kEuclid, Quantization::kNone, true);
+  CheckAll(e.get(), "fmnist", d, Distance::kEuclid, 200);
+  CheckAll(e.get(), "fmnist_indexed", d, Distance::kEuclid, 200);
+  // Reopen from the snapshot with no full-scan threshold: every filtered query walks the graph.
+  e.reset();
+  e = OpenEngine(dir.path(), true, /*full_scan_threshold_bytes=*/0);
+  auto info = e->GetCollectionInfo(1, "fmnist");
+  EXPECT_EQ(info->indexed_vectors, d.train.size()) << "the snapshot should hold every vector";
+  CheckAll(e.get(), "fmnist (graph only)", d, Distance::kEuclid, 200);
+  SearchParams sp;
+  sp.vector = d.test[0];
+  sp.filter = F(R"({"must":[{"key":"b100","match":{"value":3}}]})");
+  SearchPlan plan;
+  ASSERT_TRUE(e->Search(1, "fmnist", sp, &plan).ok());
+  EXPECT_NE(plan.kind, SearchPlan::Kind::kExact);
+}
+
+TEST_F(RecallTest, ClusteredSyntheticCosine) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path(), /*background=*/true);
+  Dataset d = testing::ClusteredSynthetic(20000, 200, 96, 10, 42);
+  Load(e.get(), "synthetic", d, Distance::kCosine, Quantization::kNone, true);
+  CheckAll(e.get(), "synthetic", d, Distance::kCosine, 200);
+  e.reset();
+  e = OpenEngine(dir.path(), true, /*full_scan_threshold_bytes=*/0);
+  CheckAll(e.get(), "synthetic (graph only)", d, Distance::kCosine, 200);
+}
+
+// SQ8: the graph holds 8-bit codes (about a quarter of the float vectors' memory) and results are rescored
+// with the stored floats: recall within 0.01 of the float index at the same ef.
+TEST_F(RecallTest, Sq8MatchesFloatRecall) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path(), /*background=*/true);
+  Dataset d = testing::LoadFashionMnist(20000, 200);
+  Load(e.get(), "float", d, Distance::kEuclid, Quantization::kNone, false);
+  Load(e.get(), "sq8", d, Distance::kEuclid, Quantization::kSq8, false);
+  auto none = [](size_t) { return std::string(); };
+  auto all = [](size_t, size_t) { return true; };
+  for (uint32_t ef : {16u, 64u}) {
+    double rf = MeasureRecall(e.get(), "float", d, Distance::kEuclid, 200, none, all, ef);
+    double rq = MeasureRecall(e.get(), "sq8", d, Distance::kEuclid, 200, none, all, ef);
+    std::printf("  ef=%u float recall@10 %.4f, sq8 %.4f\n", ef, rf, rq);
+    EXPECT_GE(rq, rf - 0.01) << "ef=" << ef;
+  }
+  auto fi = e->GetCollectionInfo(1, "float");
+  auto qi = e->GetCollectionInfo(1, "sq8");
+  double ratio = static_cast<double>(qi->vector_memory_bytes) / fi->vector_memory_bytes;
+  std::printf("  sq8 vector memory %.1f%% of float; index memory %.1f%%\n", 100 * ratio,
+              100.0 * qi->index_memory_bytes / fi->index_memory_bytes);
+  EXPECT_LT(ratio, 0.27);
+  EXPECT_LT(static_cast<double>(qi->index_memory_bytes) / fi->index_memory_bytes, 0.40);
+}
+
+}  // namespace
+}  // namespace govector
