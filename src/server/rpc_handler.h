@@ -1,0 +1,31 @@
+// RpcHandler: carries out one request from a Postgres backend against the engine. Ids arrive as text and
+// payloads and filters as JSON text; errors come back as a StatusCode and message in the Response, which the
+// extension turns into an ereport with the matching SQLSTATE.
+#pragma once
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+#include "govector.pb.h"
+
+namespace govector {
+
+class RpcHandler {
+ public:
+  // status_json returns the engine status document (pid, uptime, version, memory, ...).
+  RpcHandler(Engine* engine, std::function<nlohmann::json()> status_json)
+      : engine_(engine), status_json_(std::move(status_json)) {}
+  void Handle(const pb::Request& request, pb::Response* response);
+
+ private:
+  Status Dispatch(const pb::Request& request, pb::Response* response);
+  Engine* engine_;
+  std::function<nlohmann::json()> status_json_;
+};
+
+// The JSON document gv_collection_info() and the HTTP layer build from a CollectionInfo.
+nlohmann::json CollectionInfoJson(const CollectionInfo& info);
+
+}  // namespace govector

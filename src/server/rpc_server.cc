@@ -1,0 +1,143 @@
+#include "server/rpc_server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "server/log.h"
+
+namespace govector {
+
+bool ReadFull(int fd, void* buf, size_t n) {
+  char* p = static_cast<char*>(buf);
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+bool WriteFull(int fd, const void* buf, size_t n) {
+  const char* p = static_cast<const char*>(buf);
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+RpcServer::RpcServer(RpcHandler* handler, std::string socket_path) : handler_(handler), path_(std::move(socket_path)) {}
+
+RpcServer::~RpcServer() { Stop(); }
+
+Status RpcServer::Start() {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof(addr.sun_path))
+    return Status::InvalidArgument("socket path too long (max " + std::to_string(sizeof(addr.sun_path) - 1) +
+                                   " bytes): " + path_);
+  std::strcpy(addr.sun_path, path_.c_str());
+  listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) return Status::IOError(std::string("socket: ") + strerror(errno));
+  unlink(path_.c_str());  // a stale file from a killed engine
+  mode_t old = umask(0077);
+  int rc = bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  umask(old);
+  if (rc != 0) return Status::IOError("bind " + path_ + ": " + strerror(errno));
+  chmod(path_.c_str(), 0600);
+  if (listen(listen_fd_, 128) != 0) return Status::IOError(std::string("listen: ") + strerror(errno));
+  acceptor_ = std::thread([this] { AcceptLoop(); });
+  return Status::OK();
+}
+
+void RpcServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (listen_fd_ >= 0) shutdown(listen_fd_, SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  if (listen_fd_ >= 0) {
+    close(listen_fd_);
+    unlink(path_.c_str());
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (int fd : client_fds_) shutdown(fd, SHUT_RDWR);
+  }
+  // Connection threads are detached; each finishes its request in flight, then sees the closed socket.
+  while (active_.load() > 0) usleep(1000);
+}
+
+void RpcServer::AcceptLoop() {
+  while (!stopping_) {
+    pollfd pfd{listen_fd_, POLLIN, 0};
+    int pr = poll(&pfd, 1, 200);
+    if (pr <= 0) continue;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid()) {
+      Log(LogLevel::kWarning, "refused a connection from uid " + std::to_string(cred.uid));
+      close(fd);
+      continue;
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    client_fds_.insert(fd);
+    ++active_;
+    std::thread([this, fd] { Serve(fd); }).detach();
+  }
+}
+
+void RpcServer::Serve(int fd) {
+  pb::Request request;
+  pb::Response response;
+  std::string in, out;
+  while (!stopping_) {
+    uint8_t hdr[4];
+    if (!ReadFull(fd, hdr, 4)) break;
+    uint32_t len = uint32_t{hdr[0]} << 24 | uint32_t{hdr[1]} << 16 | uint32_t{hdr[2]} << 8 | hdr[3];
+    if (len > kMaxFrameBytes) {
+      Log(LogLevel::kWarning, "closing a connection that sent a frame of " + std::to_string(len) + " bytes");
+      break;
+    }
+    in.resize(len);
+    if (!ReadFull(fd, in.data(), len)) break;
+    response.Clear();
+    if (!request.ParseFromString(in)) {
+      response.set_code(static_cast<int>(StatusCode::kInvalidArgument));
+      response.set_message("malformed request frame");
+    } else {
+      handler_->Handle(request, &response);
+    }
+    out.clear();
+    out.resize(4);
+    if (!response.AppendToString(&out)) break;
+    uint32_t olen = static_cast<uint32_t>(out.size() - 4);
+    out[0] = static_cast<char>(olen >> 24);
+    out[1] = static_cast<char>(olen >> 16);
+    out[2] = static_cast<char>(olen >> 8);
+    out[3] = static_cast<char>(olen);
+    if (!WriteFull(fd, out.data(), out.size())) break;
+    // Large requests leave large buffers behind; don't keep them for the connection's lifetime.
+    if (in.capacity() > (16u << 20)) std::string().swap(in);
+    if (out.capacity() > (16u << 20)) std::string().swap(out);
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    client_fds_.erase(fd);
+  }
+  close(fd);
+  --active_;
+}
+
+}  // namespace govector
