@@ -1,0 +1,371 @@
+/*
+ * The backend's connection to govectord.
+ *
+ * One connection per backend, opened on first use and kept. A request is a 4-byte big-endian length and a
+ * packed pb::Request; the answer has the same framing. Every wait goes through WaitLatchOrSocket and
+ * CHECK_FOR_INTERRUPTS, so query cancel, statement_timeout and shutdown interrupt it. An interrupted request
+ * leaves the connection mid-conversation; the next call notices (gv_in_flight) and reconnects.
+ *
+ * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code.
+ */
+#include "postgres.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "govector_pg.h"
+
+/* Engine status codes (src/engine/status.h). */
+enum
+{
+	GV_OK = 0,
+	GV_INVALID_ARGUMENT = 1,
+	GV_NOT_FOUND = 2,
+	GV_ALREADY_EXISTS = 3,
+	GV_INVALID_FILTER = 4,
+	GV_RESOURCE_EXHAUSTED = 5,
+	GV_IO_ERROR = 6,
+	GV_INTERNAL = 7,
+	GV_UNAVAILABLE = 8,
+	GV_CANCELLED = 9
+};
+
+#define GV_MAX_FRAME ((size_t) MaxAllocSize - 4)
+
+static pgsocket gv_sock = PGINVALID_SOCKET;
+static bool gv_in_flight = false;
+static bool gv_xact_wrote = false;
+
+static void *
+gv_pb_alloc(void *data, size_t size)
+{
+	return palloc_extended(size > 0 ? size : 1, MCXT_ALLOC_HUGE);
+}
+
+static void
+gv_pb_free(void *data, void *pointer)
+{
+	if (pointer)
+		pfree(pointer);
+}
+
+static ProtobufCAllocator gv_allocator = {gv_pb_alloc, gv_pb_free, NULL};
+
+static void
+gv_close(void)
+{
+	if (gv_sock != PGINVALID_SOCKET)
+		close(gv_sock);
+	gv_sock = PGINVALID_SOCKET;
+	gv_in_flight = false;
+}
+
+static bool
+gv_connect_once(int *err)
+{
+	struct sockaddr_un addr;
+	int			fd;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	strlcpy(addr.sun_path, GV_SOCKET_PATH, sizeof(addr.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+	{
+		*err = errno;
+		return false;
+	}
+	if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) != 0)
+	{
+		*err = errno;
+		close(fd);
+		return false;
+	}
+	if (!pg_set_noblock(fd))
+	{
+		*err = errno;
+		close(fd);
+		return false;
+	}
+	gv_sock = fd;
+	return true;
+}
+
+/* Connects, starting the supervisor first when the library was not preloaded and nobody answers. */
+static void
+gv_connect(void)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_engine_timeout_ms);
+	bool		asked_for_worker = false;
+	int			err = 0;
+
+	for (;;)
+	{
+		if (gv_connect_once(&err))
+			return;
+		if (!gv_preloaded && !asked_for_worker)
+		{
+			if (!gv_start_dynamic_worker())
+				ereport(ERROR,
+						(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+						 errmsg("could not start the govector engine: no free background worker slot"),
+						 errhint("Raise max_worker_processes, or add govector to shared_preload_libraries.")));
+			asked_for_worker = true;
+		}
+		if (GetCurrentTimestamp() >= deadline)
+		{
+			errno = err;
+			ereport(ERROR,
+					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+					 errmsg("could not connect to the govector engine: %m"),
+					 errdetail("Waited %d ms for the engine socket \"%s\" in the data directory.",
+							   gv_engine_timeout_ms, GV_SOCKET_PATH),
+					 errhint("The engine is started by a background worker; look for lines starting with "
+							 "\"govector:\" in the server log. govector.engine_timeout sets how long to wait.")));
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 20, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+gv_wait_socket(int event)
+{
+	int			rc = WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | event, gv_sock, -1,
+									   PG_WAIT_EXTENSION);
+
+	if (rc & WL_LATCH_SET)
+	{
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* 0 on success, else an errno value. */
+static int
+gv_send_all(const char *buf, size_t len)
+{
+	while (len > 0)
+	{
+		ssize_t		n = send(gv_sock, buf, len, MSG_NOSIGNAL);
+
+		if (n > 0)
+		{
+			buf += n;
+			len -= (size_t) n;
+		}
+		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			gv_wait_socket(WL_SOCKET_WRITEABLE);
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else
+			return n < 0 ? errno : EPIPE;
+	}
+	return 0;
+}
+
+static int
+gv_recv_all(char *buf, size_t len)
+{
+	while (len > 0)
+	{
+		ssize_t		n = recv(gv_sock, buf, len, 0);
+
+		if (n > 0)
+		{
+			buf += n;
+			len -= (size_t) n;
+		}
+		else if (n == 0)
+			return ECONNRESET;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			gv_wait_socket(WL_SOCKET_READABLE);
+		else if (errno != EINTR)
+			return errno;
+	}
+	return 0;
+}
+
+static void
+gv_raise(int code, const char *message)
+{
+	int			sqlstate;
+
+	switch (code)
+	{
+		case GV_INVALID_ARGUMENT:
+			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case GV_NOT_FOUND:
+			sqlstate = ERRCODE_UNDEFINED_OBJECT;
+			break;
+		case GV_ALREADY_EXISTS:
+			sqlstate = ERRCODE_DUPLICATE_OBJECT;
+			break;
+		case GV_INVALID_FILTER:
+			sqlstate = ERRCODE_INVALID_TEXT_REPRESENTATION;
+			break;
+		case GV_RESOURCE_EXHAUSTED:
+			sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
+			break;
+		case GV_IO_ERROR:
+			sqlstate = ERRCODE_IO_ERROR;
+			break;
+		case GV_UNAVAILABLE:
+			sqlstate = ERRCODE_CONNECTION_FAILURE;
+			break;
+		case GV_CANCELLED:
+			sqlstate = ERRCODE_QUERY_CANCELED;
+			break;
+		default:
+			sqlstate = ERRCODE_INTERNAL_ERROR;
+			break;
+	}
+	/* The engine words these as Qdrant does ("Collection `x` doesn't exist!"); say them the Postgres way. */
+	if ((code == GV_NOT_FOUND || code == GV_ALREADY_EXISTS) && strncmp(message, "Collection `", 12) == 0)
+	{
+		const char *name = message + 12;
+		const char *end = strchr(name, '`');
+		int			len = end ? (int) (end - name) : (int) strlen(name);
+
+		if (code == GV_NOT_FOUND)
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("govector: collection \"%.*s\" does not exist", len, name),
+					 errhint("Create it with gv_create_collection(), or list this database's collections with "
+							 "SELECT * FROM gv_collections().")));
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("govector: collection \"%.*s\" already exists", len, name)));
+	}
+	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", message)));
+}
+
+GvResponse *
+gv_call(GvRequest *request)
+{
+	size_t		len;
+	char	   *out;
+	uint8		header[4];
+	size_t		rlen;
+	char	   *in;
+	int			err = 0;
+	GvResponse *response;
+
+	request->namespace_id = MyDatabaseId;
+	len = govector__pb__request__get_packed_size(request);
+	if (len > GV_MAX_FRAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("govector request is too large (%zu bytes)", len),
+				 errhint("Send fewer points per call.")));
+	out = palloc(len + 4);
+	out[0] = (char) (len >> 24);
+	out[1] = (char) (len >> 16);
+	out[2] = (char) (len >> 8);
+	out[3] = (char) len;
+	govector__pb__request__pack(request, (uint8 *) out + 4);
+
+	for (int attempt = 0; attempt < 2; attempt++)
+	{
+		if (gv_in_flight)
+			gv_close();			/* an earlier call was interrupted mid-conversation */
+		if (gv_sock == PGINVALID_SOCKET)
+			gv_connect();
+		gv_in_flight = true;
+		err = gv_send_all(out, len + 4);
+		if (err == 0)
+			break;
+		gv_close();
+		/* A connection to an engine that has since restarted fails at once: resend on a new one. */
+		if (attempt == 1 || (err != EPIPE && err != ECONNRESET))
+		{
+			errno = err;
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("could not send a request to the govector engine: %m")));
+		}
+	}
+	pfree(out);
+
+	err = gv_recv_all((char *) header, 4);
+	if (err == 0)
+	{
+		rlen = (size_t) header[0] << 24 | (size_t) header[1] << 16 | (size_t) header[2] << 8 | header[3];
+		if (rlen > GV_MAX_FRAME)
+		{
+			gv_close();
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("the govector engine sent a %zu-byte answer, more than this backend can take", rlen)));
+		}
+		in = palloc_extended(rlen > 0 ? rlen : 1, MCXT_ALLOC_HUGE);
+		err = gv_recv_all(in, rlen);
+	}
+	if (err != 0)
+	{
+		gv_close();
+		errno = err;
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("lost the connection to the govector engine while waiting for its answer: %m"),
+				 errdetail("The engine may have been restarted; whether this request took effect is unknown."),
+				 errhint("Retry the statement.")));
+	}
+	gv_in_flight = false;
+
+	response = govector__pb__response__unpack(&gv_allocator, rlen, (const uint8 *) in);
+	if (response == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("malformed answer from the govector engine")));
+	if (response->code != GV_OK)
+		gv_raise(response->code, response->message);
+	return response;
+}
+
+void
+gv_note_write(void)
+{
+	gv_xact_wrote = true;
+}
+
+/*
+ * Engine writes are applied (visible to everyone) as soon as each call returns, and made durable once per
+ * transaction, here, before COMMIT is reported. ROLLBACK does not undo them.
+ */
+void
+gv_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (gv_xact_wrote)
+			{
+				GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
+				Govector__Pb__SyncRequest sync = GOVECTOR__PB__SYNC_REQUEST__INIT;
+
+				request.op_case = GOVECTOR__PB__REQUEST__OP_SYNC;
+				request.sync = &sync;
+				(void) gv_call(&request);
+				gv_xact_wrote = false;
+			}
+			break;
+		default:
+			gv_xact_wrote = false;
+			break;
+	}
+}

@@ -1,0 +1,45 @@
+/*
+ * govector's Postgres glue: shared declarations.
+ *
+ * The extension is plain C. It speaks to govectord (the engine process) over a Unix-domain socket with
+ * protobuf-c messages, so no C++ code and no thread ever runs inside a Postgres process.
+ *
+ *   govector.c        module init, GUCs, transaction callback
+ *   engine_client.c   the backend's connection to the engine: connect, cancellable send/receive, errors
+ *   worker.c          the background worker that starts, supervises and stops govectord
+ *   functions.c       the gv_* SQL functions (conversion between SQL values and engine messages)
+ */
+#ifndef GOVECTOR_PG_H
+#define GOVECTOR_PG_H
+
+#include "postgres.h"
+
+#include "access/xact.h"
+
+#include "govector.pb-c.h"
+
+typedef Govector__Pb__Request GvRequest;
+typedef Govector__Pb__Response GvResponse;
+
+/* Relative to the data directory, which is the working directory of every backend and of the worker. */
+#define GV_DATA_SUBDIR "govector"
+#define GV_SOCKET_PATH GV_DATA_SUBDIR "/govectord.sock"
+#define GV_SUPERVISOR_LOCK GV_DATA_SUBDIR "/supervisor.lock"
+
+/* GUCs */
+extern int gv_ef_search;
+extern int gv_engine_timeout_ms;
+extern int gv_index_threads;
+extern bool gv_preloaded;
+
+/* engine_client.c */
+extern GvResponse *gv_call(GvRequest *request);
+extern void gv_note_write(void);
+extern void gv_xact_callback(XactEvent event, void *arg);
+
+/* worker.c */
+extern void gv_register_static_worker(void);
+extern bool gv_start_dynamic_worker(void);
+extern PGDLLEXPORT void govector_worker_main(Datum arg);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * The supervisor: a background worker that runs govectord.
+ *
+ * Registered at server start when govector is in shared_preload_libraries; otherwise the first gv_* call
+ * registers it as a dynamic worker. Only one supervisor runs per cluster (an flock on
+ * $PGDATA/govector/supervisor.lock; a second one exits quietly).
+ *
+ * It starts govectord with its stderr on a pipe, copies each line the engine writes to the server log with
+ * a "govector:" prefix, restarts the engine at once if it dies (even by kill -9), and on SIGTERM (smart or
+ * fast shutdown) asks it to stop and waits for it. If the worker itself disappears (immediate shutdown, or
+ * the postmaster dying), the engine gets SIGTERM through PR_SET_PDEATHSIG and also watches the postmaster.
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "govector_pg.h"
+
+#define GV_RESTART_DELAY_MS 200
+#define GV_STOP_WAIT_MS 60000
+
+static volatile sig_atomic_t gv_got_sigterm = false;
+static pid_t gv_engine_pid = 0;
+static int	gv_log_fd = -1;
+static StringInfoData gv_log_buf;
+
+static void
+gv_fill_worker(BackgroundWorker *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->bgw_flags = BGWORKER_SHMEM_ACCESS;
+	w->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w->bgw_restart_time = 1;
+	strlcpy(w->bgw_library_name, "govector", BGW_MAXLEN);
+	strlcpy(w->bgw_function_name, "govector_worker_main", BGW_MAXLEN);
+	strlcpy(w->bgw_name, "govector engine supervisor", BGW_MAXLEN);
+	strlcpy(w->bgw_type, "govector supervisor", BGW_MAXLEN);
+}
+
+void
+gv_register_static_worker(void)
+{
+	BackgroundWorker w;
+
+	gv_fill_worker(&w);
+	RegisterBackgroundWorker(&w);
+}
+
+bool
+gv_start_dynamic_worker(void)
+{
+	BackgroundWorker w;
+	BackgroundWorkerHandle *handle;
+
+	gv_fill_worker(&w);
+	w.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&w, &handle);
+}
+
+static void
+gv_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	gv_got_sigterm = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* Copies complete lines from the engine's stderr to the server log. */
+static void
+gv_drain_log(bool flush_partial)
+{
+	char		buf[8192];
+
+	if (gv_log_fd < 0)
+		return;
+	for (;;)
+	{
+		ssize_t		n = read(gv_log_fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		appendBinaryStringInfo(&gv_log_buf, buf, (int) n);
+	}
+	for (;;)
+	{
+		char	   *nl = memchr(gv_log_buf.data, '\n', gv_log_buf.len);
+		int			linelen;
+		int			level = LOG;
+		char	   *line;
+
+		if (nl == NULL)
+		{
+			if (!flush_partial || gv_log_buf.len == 0)
+				break;
+			nl = gv_log_buf.data + gv_log_buf.len;
+		}
+		linelen = (int) (nl - gv_log_buf.data);
+		line = pnstrdup(gv_log_buf.data, linelen);
+		if (strncmp(line, "DEBUG: ", 7) == 0)
+			level = DEBUG1;
+		else if (strncmp(line, "WARNING: ", 9) == 0 || strncmp(line, "ERROR: ", 7) == 0)
+			level = WARNING;
+		ereport(level, (errmsg_internal("govector: %s", line)));
+		pfree(line);
+		if (nl == gv_log_buf.data + gv_log_buf.len)
+			resetStringInfo(&gv_log_buf);
+		else
+		{
+			int			rest = gv_log_buf.len - linelen - 1;
+
+			memmove(gv_log_buf.data, nl + 1, rest);
+			gv_log_buf.len = rest;
+			gv_log_buf.data[rest] = '\0';
+		}
+	}
+}
+
+static void
+gv_start_engine(void)
+{
+	char		exec_path[MAXPGPATH];
+	char		data_dir[MAXPGPATH];
+	char		pm_pid[32],
+				threads[16];
+	int			pipefd[2];
+	pid_t		pid;
+	const char *argv[24];
+	int			argc = 0;
+	pid_t		worker_pid = getpid();
+
+	strlcpy(exec_path, my_exec_path, sizeof(exec_path));
+	get_parent_directory(exec_path);
+	strlcat(exec_path, "/govectord", sizeof(exec_path));
+	snprintf(data_dir, sizeof(data_dir), "%s/%s", DataDir, GV_DATA_SUBDIR);
+	snprintf(pm_pid, sizeof(pm_pid), "%d", (int) PostmasterPid);
+	snprintf(threads, sizeof(threads), "%d", gv_index_threads);
+
+	argv[argc++] = "govectord";
+	argv[argc++] = "--data-dir";
+	argv[argc++] = data_dir;
+	argv[argc++] = "--socket";
+	argv[argc++] = GV_SOCKET_PATH;
+	argv[argc++] = "--postmaster-pid";
+	argv[argc++] = pm_pid;
+	argv[argc++] = "--index-threads";
+	argv[argc++] = threads;
+	if (log_min_messages <= DEBUG1)
+	{
+		argv[argc++] = "--log-level";
+		argv[argc++] = "debug";
+	}
+	argv[argc] = NULL;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("govector: could not create a pipe: %m")));
+	pid = fork();
+	if (pid < 0)
+	{
+		close(pipefd[0]);
+		close(pipefd[1]);
+		ereport(ERROR, (errmsg("govector: could not fork the engine: %m")));
+	}
+	if (pid == 0)
+	{
+		/* Child: no Postgres calls from here on, only plain system calls before exec. */
+		sigset_t	all;
+		int			devnull;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != worker_pid)
+			_exit(1);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGUSR1, SIG_DFL);
+		signal(SIGUSR2, SIG_DFL);
+		devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(pipefd[1], 2);
+		/* Keep none of Postgres's descriptors (listen sockets, postmaster pipe) open in the engine. */
+		for (int fd = 3; fd < 65536; fd++)
+			close(fd);
+		execv(exec_path, (char *const *) argv);
+		dprintf(2, "ERROR: could not execute %s: %s\n", exec_path, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (gv_log_fd >= 0)
+		close(gv_log_fd);
+	gv_log_fd = pipefd[0];
+	fcntl(gv_log_fd, F_SETFL, O_NONBLOCK);
+	gv_engine_pid = pid;
+	ereport(LOG, (errmsg("govector: started the engine (pid %d)", (int) pid)));
+}
+
+/* Reaps the engine if it exited; true when it did. */
+static bool
+gv_reap_engine(void)
+{
+	int			status;
+	pid_t		r;
+
+	if (gv_engine_pid == 0)
+		return false;
+	r = waitpid(gv_engine_pid, &status, WNOHANG);
+	if (r != gv_engine_pid)
+		return false;
+	gv_drain_log(true);
+	close(gv_log_fd);
+	gv_log_fd = -1;
+	if (WIFSIGNALED(status))
+		ereport(LOG, (errmsg("govector: the engine (pid %d) was terminated by signal %d",
+							 (int) gv_engine_pid, WTERMSIG(status))));
+	else
+		ereport(LOG, (errmsg("govector: the engine (pid %d) exited with status %d",
+							 (int) gv_engine_pid, WEXITSTATUS(status))));
+	gv_engine_pid = 0;
+	return true;
+}
+
+static void
+gv_stop_engine(void)
+{
+	TimestampTz deadline;
+
+	if (gv_engine_pid == 0)
+		return;
+	kill(gv_engine_pid, SIGTERM);
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), GV_STOP_WAIT_MS);
+	while (!gv_reap_engine())
+	{
+		gv_drain_log(false);
+		if (GetCurrentTimestamp() >= deadline)
+		{
+			ereport(WARNING, (errmsg("govector: the engine did not stop in time; killing it")));
+			kill(gv_engine_pid, SIGKILL);
+			deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), GV_STOP_WAIT_MS);
+		}
+		if (gv_log_fd >= 0)
+			(void) WaitLatchOrSocket(NULL, WL_SOCKET_READABLE | WL_TIMEOUT, gv_log_fd, 50, PG_WAIT_EXTENSION);
+		else
+			pg_usleep(50000);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+void
+govector_worker_main(Datum arg)
+{
+	int			lock_fd;
+	TimestampTz last_start = 0;
+
+	pqsignal(SIGTERM, gv_sigterm);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	if (mkdir(GV_DATA_SUBDIR, S_IRWXU) != 0 && errno != EEXIST)
+		ereport(ERROR, (errcode_for_file_access(),
+						errmsg("govector: could not create directory \"%s\": %m", GV_DATA_SUBDIR)));
+	lock_fd = open(GV_SUPERVISOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, S_IRUSR | S_IWUSR);
+	if (lock_fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("govector: could not open \"%s\": %m", GV_SUPERVISOR_LOCK)));
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+		proc_exit(0);			/* another supervisor is running: nothing to do, and don't restart */
+
+	initStringInfo(&gv_log_buf);
+
+	while (!gv_got_sigterm)
+	{
+		int			rc;
+
+		if (ConfigReloadPending)
+		{
+			int			old_threads = gv_index_threads;
+
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (old_threads != gv_index_threads)
+			{
+				ereport(LOG, (errmsg("govector: settings changed; restarting the engine")));
+				gv_stop_engine();
+			}
+		}
+		if (gv_engine_pid == 0 &&
+			TimestampDifferenceExceeds(last_start, GetCurrentTimestamp(), GV_RESTART_DELAY_MS))
+		{
+			last_start = GetCurrentTimestamp();
+			gv_start_engine();
+		}
+		rc = WaitLatchOrSocket(MyLatch,
+							   WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH |
+							   (gv_log_fd >= 0 ? WL_SOCKET_READABLE : 0),
+							   gv_log_fd, 100, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+		/* Absorbs ProcSignalBarriers (DROP DATABASE waits for every process to take them). */
+		CHECK_FOR_INTERRUPTS();
+		gv_drain_log(false);
+		gv_reap_engine();
+	}
+	gv_stop_engine();
+	gv_drain_log(true);
+	proc_exit(0);
+}
