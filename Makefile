@@ -4,7 +4,6 @@
 #   make unit          engine unit tests (GoogleTest)
 #   make installcheck  SQL tests (pg_regress) on a cluster the test starts under build/
 #   make test          every suite
-#   make bench         benchmarks (see bench/README.md)
 
 BUILD      := build
 GEN        := $(BUILD)/gen
