@@ -46,7 +46,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h
 
-.PHONY: engine unit test installcheck system-test install-govectord clean-build
+.PHONY: engine unit tsan test installcheck system-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -92,11 +92,20 @@ install-govectord: $(GOVECTORD)
 installcheck:
 	bash test/regress.sh
 
+# The concurrency test under ThreadSanitizer (engine and test rebuilt with -fsanitize=thread).
+TSAN_BIN := $(BUILD)/tsan/concurrency_tests
+$(TSAN_BIN): $(ENGINE_SRCS) test/unit/concurrency_test.cc $(GEN)/govector.pb.cc
+	@mkdir -p $(dir $@)
+	$(GV_CXX) $(filter-out -O2,$(GV_CXXFLAGS)) -O1 -fsanitize=thread -o $@ $(ENGINE_SRCS) $(GEN)/govector.pb.cc \
+	  test/unit/concurrency_test.cc -lgtest -lgtest_main -lz $(GV_LIBS)
+tsan: $(TSAN_BIN)
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/unit/tsan.supp" $(TSAN_BIN)
+
 # Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
 system-test:
 	bash test/system/run.sh
 
-test: unit installcheck system-test
+test: unit tsan installcheck system-test
 
 clean: clean-build
 clean-build:

@@ -26,6 +26,8 @@ using UniqueLock = std::unique_lock<RwLock>;
 
 // Below this many graph nodes, HNSW insertions run on one thread (see IndexSome).
 constexpr size_t kParallelInsertMinNodes = 10000;
+// How long one indexing round may hold the graph lock (searches wait meanwhile).
+constexpr auto kIndexRoundTime = std::chrono::milliseconds(20);
 
 constexpr char kSnapshotMagic[8] = {'G', 'V', 'I', 'D', 'X', '0', '0', '1'};
 
@@ -223,7 +225,7 @@ Status Collection::Load() {
       hnsw_->MarkDeleted(slot);
       s.in_graph = false;
     }
-    free_slots_.push_back(slot);
+    FreeIfUnused(slot);
   }
   return Status::OK();
 }
@@ -290,6 +292,7 @@ uint32_t Collection::AllocateSlot() {
     Slot& s = slots_[slot];
     s.version = s.vector_version = s.graph_version = 0;
     s.payload = Json();
+    s.free = false;
   } else {
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
@@ -305,14 +308,28 @@ void Collection::ReleaseSlot(uint32_t slot) {
   s.payload = Json();
   --live_count_;
   if (!IsHnsw()) {
-    free_slots_.push_back(slot);
+    FreeIfUnused(slot);
     return;
   }
   pending_vectors_.erase(slot);
   if (s.in_graph)
-    unindex_queue_.push_back(slot);       // the indexer marks the node deleted, then frees the slot
-  else if (!s.in_flight)
-    free_slots_.push_back(slot);          // (an in-flight slot is handled when its insertion finishes)
+    QueueUnindex(slot);  // the indexer marks the node deleted, then frees the slot
+  else
+    FreeIfUnused(slot);  // (an in-flight slot is handled when its insertion finishes)
+}
+
+void Collection::QueueUnindex(uint32_t slot) {
+  Slot& s = slots_[slot];
+  if (s.unindex_queued) return;
+  s.unindex_queued = true;
+  unindex_queue_.push_back(slot);
+}
+
+void Collection::FreeIfUnused(uint32_t slot) {
+  Slot& s = slots_[slot];
+  if (s.live || s.in_flight || s.in_graph || s.unindex_queued || s.free) return;
+  s.free = true;
+  free_slots_.push_back(slot);
 }
 
 void Collection::ApplyVector(uint32_t slot, const float* vec) {
@@ -870,7 +887,7 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
   }
   if (work.empty() && unindex.empty()) return 0;
 
-  std::vector<Status> results(work.size());
+  std::vector<Status> results(work.size(), Status::Unavailable("not inserted in this round"));
   {
     UniqueLock index_lock(index_mu_);
     for (uint32_t slot : unindex) hnsw_->MarkDeleted(slot);
@@ -882,16 +899,19 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
     } else {
       // New nodes go in from several threads; replacing the vector of an existing node (an update, or a
       // reused slot) races with concurrent insertions in hnswlib 0.6.2, so those go in first, one by one.
+      // Searches wait while the graph is locked, so a round stops taking new points after kIndexRoundTime;
+      // the rest stay pending for the next round.
+      auto deadline = std::chrono::steady_clock::now() + kIndexRoundTime;
       std::vector<size_t> fresh;
       for (size_t i = 0; i < work.size(); ++i) {
-        if (hnsw_->HasNode(work[i].first))
-          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
-        else
+        if (!hnsw_->HasNode(work[i].first))
           fresh.push_back(i);
+        else if (std::chrono::steady_clock::now() < deadline)
+          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
       }
       std::atomic<size_t> next{0};
       auto worker = [&]() {
-        for (size_t j; (j = next.fetch_add(1)) < fresh.size();) {
+        for (size_t j; std::chrono::steady_clock::now() < deadline && (j = next.fetch_add(1)) < fresh.size();) {
           size_t i = fresh[j];
           results[i] = hnsw_->Add(work[i].first, vectors[i].data());
         }
@@ -911,30 +931,34 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
   {
     UniqueLock state_lock(state_mu_);
     for (uint32_t slot : unindex) {
+      slots_[slot].unindex_queued = false;
       slots_[slot].in_graph = false;
-      if (!slots_[slot].live && !slots_[slot].in_flight) free_slots_.push_back(slot);
+      FreeIfUnused(slot);
     }
     for (size_t i = 0; i < work.size(); ++i) {
       auto [slot, version] = work[i];
       Slot& s = slots_[slot];
       s.in_flight = false;
-      if (!results[i].ok()) {
-        // Stays pending (and searched exactly); the next round tries again.
-        if (s.live) pending_queue_.push_back(slot);
-        continue;
+      if (results[i].ok()) {
+        s.in_graph = true;
+        s.graph_version = version;
       }
-      s.in_graph = true;
-      s.graph_version = version;
-      if (!s.live)
-        unindex_queue_.push_back(slot);
-      else if (s.vector_version == version)
+      if (!s.live) {
+        if (s.in_graph)
+          QueueUnindex(slot);  // deleted while it was being inserted
+        else
+          FreeIfUnused(slot);
+      } else if (results[i].ok() && s.vector_version == version) {
         pending_vectors_.erase(slot);
-      else
-        pending_queue_.push_back(slot);
+      } else {
+        pending_queue_.push_back(slot);  // updated meanwhile, or the insertion failed: try again
+      }
     }
   }
-  changes_since_snapshot_ += work.size() + unindex.size();
-  return work.size() + unindex.size();
+  size_t inserted = 0;
+  for (const auto& r : results) inserted += r.ok();
+  changes_since_snapshot_ += inserted + unindex.size();
+  return inserted + unindex.size();
 }
 
 bool Collection::WaitIndexed(int timeout_ms) {
@@ -999,8 +1023,8 @@ CollectionInfo Collection::Info() {
   info.meta = meta_;
   info.points = live_count_;
   if (IsHnsw()) {
-    for (const Slot& s : slots_)
-      if (s.live && s.in_graph && s.graph_version == s.vector_version) ++info.indexed_vectors;
+    for (uint32_t slot = 0; slot < slots_.size(); ++slot)
+      if (SlotSearchable(slot)) ++info.indexed_vectors;
     info.graph_elements = hnsw_->size();
     info.graph_deleted = hnsw_->deleted_count();
     info.index_memory_bytes = hnsw_->MemoryBytes();

@@ -176,6 +176,8 @@ class Collection {
     bool live = false;
     bool in_graph = false;        // the graph has a node with this label (maybe marked deleted)
     bool in_flight = false;       // the indexer is inserting this slot right now
+    bool unindex_queued = false;  // in unindex_queue_ (its graph node must be marked deleted)
+    bool free = false;            // in free_slots_
   };
 
   Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options, const pb::CollectionMeta& meta,
@@ -187,9 +189,12 @@ class Collection {
   size_t ElementBytes() const;
   Status NotFoundError() const;
 
-  // Slot management; state_mu_ held exclusively.
+  // Slot management; state_mu_ held exclusively. A released slot becomes free only once nothing refers to
+  // it: its graph node (if any) marked deleted and no insertion of it in flight; each step happens once.
   uint32_t AllocateSlot();
   void ReleaseSlot(uint32_t slot);
+  void QueueUnindex(uint32_t slot);
+  void FreeIfUnused(uint32_t slot);
   void ApplyVector(uint32_t slot, const float* vec);
   bool SlotSearchable(uint32_t slot) const {
     const Slot& s = slots_[slot];

@@ -8,26 +8,32 @@
 
 namespace govector {
 
-// A reader-writer lock that prefers writers: once a writer waits, new readers wait too, so a stream of
-// searches cannot starve the writer that applies upserts or inserts into the index.
+// A phase-fair reader-writer lock. Once a writer waits, newly arriving readers wait too (a stream of searches
+// cannot starve the writer that applies upserts or inserts into the index); when a writer finishes, the
+// readers waiting at that moment go before the next writer (a stream of writes cannot starve searches).
 class RwLock {
  public:
   void lock() {
     std::unique_lock<std::mutex> l(mu_);
     ++writers_waiting_;
-    cv_.wait(l, [&] { return !writer_ && readers_ == 0; });
+    cv_.wait(l, [&] { return !writer_ && readers_ == 0 && !(reader_turn_ && readers_waiting_ > 0); });
     --writers_waiting_;
     writer_ = true;
+    reader_turn_ = false;
   }
   void unlock() {
     std::lock_guard<std::mutex> l(mu_);
     writer_ = false;
+    reader_turn_ = readers_waiting_ > 0;
     cv_.notify_all();
   }
   void lock_shared() {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return !writer_ && writers_waiting_ == 0; });
+    ++readers_waiting_;
+    cv_.wait(l, [&] { return !writer_ && (writers_waiting_ == 0 || reader_turn_); });
+    --readers_waiting_;
     ++readers_;
+    if (readers_waiting_ == 0) reader_turn_ = false;
   }
   void unlock_shared() {
     std::lock_guard<std::mutex> l(mu_);
@@ -38,8 +44,10 @@ class RwLock {
   std::mutex mu_;
   std::condition_variable cv_;
   int readers_ = 0;
+  int readers_waiting_ = 0;
   int writers_waiting_ = 0;
   bool writer_ = false;
+  bool reader_turn_ = false;
 };
 
 // A non-owning reference to a callable, cheaper than std::function (no allocation).
