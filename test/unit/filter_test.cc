@@ -203,6 +203,9 @@ TEST(Filter, ErrorsNameTheOffendingPart) {
   ExpectError(R"({"min_should":{"conditions":[],"min_count":-2}})", "min_count");
   ExpectError(R"({"must":[{"payload_contains":[1]}]})", "payload_contains");
   ExpectError(R"({"must":[{"is_empty":{"field":"a"}}]})", "filter.must[0].is_empty");
+  std::string deep = R"({"must":[{"key":"a","match":{"value":1}}]})";
+  for (int i = 0; i < 40; ++i) deep = R"({"must":[)" + deep + "]}";
+  ExpectError(deep, "levels deep");
 }
 
 }  // namespace
