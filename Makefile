@@ -46,7 +46,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h
 
-.PHONY: engine unit tsan test installcheck system-test install-govectord clean-build
+.PHONY: engine unit tsan bench-hnsw test installcheck system-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -100,6 +100,16 @@ $(TSAN_BIN): $(ENGINE_SRCS) test/unit/concurrency_test.cc $(GEN)/govector.pb.cc
 	  test/unit/concurrency_test.cc -lgtest -lgtest_main -lz $(GV_LIBS)
 tsan: $(TSAN_BIN)
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/unit/tsan.supp" $(TSAN_BIN)
+
+# Micro-benchmark: the engine's HNSW search against raw hnswlib (bench/hnsw_vs_engine.cc). hnswlib's header
+# defines a few CPU-detection functions without `inline`, so they exist both in the engine library and in
+# this program: the linker is told to keep one copy (they are identical).
+HNSW_BENCH := $(BUILD)/bench/hnsw_vs_engine
+$(HNSW_BENCH): bench/hnsw_vs_engine.cc $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $< $(ENGINE_LIB) -lbenchmark -lz $(GV_LIBS) -Wl,--allow-multiple-definition
+bench-hnsw: $(HNSW_BENCH)
+	$(HNSW_BENCH)
 
 # Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
 system-test:
