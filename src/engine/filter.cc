@@ -67,18 +67,20 @@ Result<MatchCondition> ParseMatch(const Json& j, const std::string& where) {
     m.kind = kind == "any" ? MatchCondition::Kind::kAny : MatchCondition::Kind::kExcept;
     if (!v.is_array()) return Bad(at, "must be an array of strings or of integers");
     bool strings = false, integers = false;
-    for (const Json& e : v) {
+    for (size_t idx = 0; idx < v.size(); ++idx) {
+      const Json& e = v[idx];
+      const std::string at_e = at + "[" + std::to_string(idx) + "]";
       if (e.is_string()) {
         strings = true;
         m.strings.push_back(e.get<std::string>());
         m.string_set.insert(e.get<std::string>());
       } else if (IsInteger(e)) {
         integers = true;
-        GV_ASSIGN_OR_RETURN(int64_t i, AsInt64(e, at));
+        GV_ASSIGN_OR_RETURN(int64_t i, AsInt64(e, at_e));
         m.integers.push_back(i);
         m.integer_set.insert(i);
       } else {
-        return Bad(at, "must be an array of strings or of integers, found " + e.dump());
+        return Bad(at_e, "must be a string or an integer (all of one kind), found " + e.dump());
       }
     }
     if (strings && integers) return Bad(at, "mixes strings and integers; use one kind");
@@ -166,10 +168,9 @@ Result<Condition> ParseCondition(const Json& j, const std::string& where, bool i
       if (v.is_null()) continue;
       if (k == "match") {
         GV_ASSIGN_OR_RETURN(c.match, ParseMatch(v, where + ".match"));
-      } else if (k == "range") {
-        GV_ASSIGN_OR_RETURN(c.range, ParseRange(v, where + ".range", false));
-      } else if (k == "datetime_range") {
-        GV_ASSIGN_OR_RETURN(c.range, ParseRange(v, where + ".datetime_range", true));
+      } else if (k == "range" || k == "datetime_range") {
+        if (c.range) return Bad(where, "give range or datetime_range, not both");
+        GV_ASSIGN_OR_RETURN(c.range, ParseRange(v, where + "." + k, k == "datetime_range"));
       } else if (k == "values_count") {
         GV_ASSIGN_OR_RETURN(c.values_count, ParseValuesCount(v, where + ".values_count"));
       } else if (k == "is_empty" || k == "is_null") {
@@ -308,15 +309,17 @@ bool StringMatches(const MatchCondition& m, const std::string& s) {
   }
 }
 
+// A JSON integer as int64 (false for floats and for unsigned values above INT64_MAX). nlohmann's
+// is_number_integer() is true for unsigned values too, so those are checked first.
 bool IntegerValue(const Json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
   if (v.is_number_unsigned()) {
     uint64_t u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) return false;
     *out = static_cast<int64_t>(u);
+    return true;
+  }
+  if (v.is_number_integer()) {
+    *out = v.get<int64_t>();
     return true;
   }
   return false;
@@ -356,8 +359,14 @@ bool CountInRange(const ValuesCountCondition& c, uint64_t n) {
 }
 
 bool NumbersEqual(const Json& a, const Json& b) {
-  int64_t ia, ib;
-  if (IntegerValue(a, &ia) && IntegerValue(b, &ib)) return ia == ib;
+  if (a.is_number_unsigned() && b.is_number_unsigned()) return a.get<uint64_t>() == b.get<uint64_t>();
+  if (a.is_number_unsigned() != b.is_number_unsigned() && !a.is_number_float() && !b.is_number_float()) {
+    // One unsigned, one signed integer: equal only when the signed one is non-negative and the same.
+    const Json& u = a.is_number_unsigned() ? a : b;
+    const Json& i = a.is_number_unsigned() ? b : a;
+    return i.get<int64_t>() >= 0 && static_cast<uint64_t>(i.get<int64_t>()) == u.get<uint64_t>();
+  }
+  if (a.is_number_integer() && b.is_number_integer()) return a.get<int64_t>() == b.get<int64_t>();
   return a.get<double>() == b.get<double>();
 }
 
@@ -421,12 +430,12 @@ bool FieldConditionHolds(const Condition& c, const Json& payload) {
     if (!ok) return false;
   }
   if (c.values_count) {
-    // A missing key fails; a key holding [] has zero values.
+    // A missing key fails; a key holding [] or null has zero values (as in Qdrant).
     uint64_t n = 0;
     bool present = false;
     ForEachPathNode(c.key, payload, [&](const Json& node) {
       present = true;
-      n += node.is_array() ? node.size() : 1;
+      n += node.is_array() ? node.size() : node.is_null() ? 0 : 1;
       return true;
     });
     if (!present || !CountInRange(*c.values_count, n)) return false;
@@ -436,13 +445,10 @@ bool FieldConditionHolds(const Condition& c, const Json& payload) {
     if (*c.is_empty == has_non_null) return false;
   }
   if (c.is_null) {
+    // {"key": k, "is_null": b} holds when is_null(k) == b: "false" is the plain negation (a missing key is
+    // not null), as "is_empty": false is of is_empty.
     bool has_null = AnyValue(c.key, payload, [](const Json& v) { return v.is_null(); });
-    if (*c.is_null) {
-      if (!has_null) return false;
-    } else {
-      bool has_value = AnyValue(c.key, payload, [](const Json& v) { return !v.is_null(); });
-      if (has_null || !has_value) return false;
-    }
+    if (*c.is_null != has_null) return false;
   }
   return true;
 }
@@ -571,6 +577,7 @@ std::optional<int64_t> ParseDatetimeMicros(std::string_view s) {
     }
   }
   int offset_minutes = 0;
+  if (pos < s.size() && pos == 10) return std::nullopt;  // a zone (or anything else) after a bare date
   if (pos < s.size()) {
     char c = s[pos];
     if ((c == 'Z' || c == 'z') && pos + 1 == s.size()) {

@@ -12,7 +12,7 @@ const Json kDoc = Json::parse(R"({
   "when": "2024-03-01T12:00:00Z", "local": "2024-03-01 13:30",
   "geo": {"country": {"name": "DE", "zip": 10115}},
   "stops": [{"name": "Zoo", "line": 1}, {"name": "Mitte", "line": 2}],
-  "matrix": [[1, 2], [3]]
+  "matrix": [[1, 2], [3]], "big": 18446744073709551615
 })");
 
 bool Match(const std::string& filter, const Json& doc = kDoc, uint64_t id = 7) {
@@ -35,6 +35,9 @@ TEST(Filter, MatchValue) {
   EXPECT_TRUE(Match(Cond("tags", R"("match":{"value":"green"})")));  // arrays match element by element
   EXPECT_TRUE(Match(Cond("codes", R"("match":{"value":2})")));
   EXPECT_FALSE(Match(Cond("missing", R"("match":{"value":"x"})")));
+  // An unsigned value above INT64_MAX is not any signed integer.
+  EXPECT_FALSE(Match(Cond("big", R"("match":{"value":-1})")));
+  EXPECT_FALSE(Match(Cond("big", R"("match":{"any":[-1]})")));
 }
 
 TEST(Filter, MatchAnyExcept) {
@@ -89,6 +92,7 @@ TEST(Filter, Datetimes) {
   EXPECT_FALSE(ParseDatetimeMicros("2024-01-01T25:00"));
   EXPECT_FALSE(ParseDatetimeMicros("yesterday"));
   EXPECT_FALSE(ParseDatetimeMicros("2024-01-01T10:00:00Q"));
+  EXPECT_FALSE(ParseDatetimeMicros("2024-01-01Z"));
 }
 
 TEST(Filter, ValuesCountEmptyNull) {
@@ -96,6 +100,8 @@ TEST(Filter, ValuesCountEmptyNull) {
   EXPECT_TRUE(Match(Cond("city", R"("values_count":{"lte":1})")));
   EXPECT_TRUE(Match(Cond("empty", R"("values_count":{"lt":1})")));
   EXPECT_FALSE(Match(Cond("missing", R"("values_count":{"lt":1})")));
+  EXPECT_TRUE(Match(Cond("none", R"("values_count":{"lt":1})")));  // null counts as no value
+  EXPECT_TRUE(Match(Cond("mixed", R"("values_count":{"gte":2})")));
   for (const char* k : {"missing", "none", "empty"}) {
     EXPECT_TRUE(Match(std::string(R"({"must":[{"is_empty":{"key":")") + k + "\"}}]}")) << k;
     EXPECT_TRUE(Match(Cond(k, R"("is_empty":true)"))) << k;
@@ -108,6 +114,7 @@ TEST(Filter, ValuesCountEmptyNull) {
   EXPECT_FALSE(Match(R"({"must":[{"is_null":{"key":"city"}}]})"));
   EXPECT_TRUE(Match(Cond("city", R"("is_null":false)")));
   EXPECT_FALSE(Match(Cond("none", R"("is_null":false)")));
+  EXPECT_TRUE(Match(Cond("missing", R"("is_null":false)")));  // the negation of is_null
 }
 
 TEST(Filter, PathsAndNested) {
@@ -157,6 +164,8 @@ TEST(Filter, PayloadContains) {
   EXPECT_TRUE(Match(R"({"must":[{"payload_contains":{"ratio":1}}]})"));  // jsonb: numbers compare by value
   EXPECT_TRUE(Match(R"({"must":[{"payload_contains":{"stops":[{"line":2}]}}]})"));
   EXPECT_FALSE(Match(R"({"must":[{"payload_contains":{"tags":["blue"]}}]})"));
+  EXPECT_FALSE(Match(R"({"must":[{"payload_contains":{"big":-1}}]})"));
+  EXPECT_TRUE(Match(R"({"must":[{"payload_contains":{"big":18446744073709551615}}]})"));
   EXPECT_FALSE(Match(R"({"must":[{"payload_contains":{"city":"Berlin","count":4}}]})"));
   EXPECT_TRUE(Match(R"({"must":[{"payload_contains":{}}]})"));
 }
@@ -180,7 +189,9 @@ TEST(Filter, ErrorsNameTheOffendingPart) {
   ExpectError(R"({"must":[{"key":"a","match":{"value":1.5}}]})", "filter.must[0].match.value");
   ExpectError(R"({"must":[{"key":"a","match":{"value":[1]}}]})", "filter.must[0].match.value");
   ExpectError(R"({"must":[{"key":"a","match":{"any":["x",1]}}]})", "mixes strings and integers");
-  ExpectError(R"({"must":[{"key":"a","match":{"any":[1.5]}}]})", "filter.must[0].match.any");
+  ExpectError(R"({"must":[{"key":"a","match":{"any":[1.5]}}]})", "filter.must[0].match.any[0]");
+  ExpectError(R"({"must":[{"key":"a","match":{"except":["x",true]}}]})", "filter.must[0].match.except[1]");
+  ExpectError(R"({"must":[{"key":"a","range":{"lt":5},"datetime_range":{"lt":"2024-01-01"}}]})", "not both");
   ExpectError(R"({"must":[{"key":"a","match":{"regex":"(["}}]})", "invalid regular expression");
   ExpectError(R"({"must":[{"key":"a","range":{"near":1}}]})", "unknown range bound \"near\"");
   ExpectError(R"({"must":[{"key":"a","range":{"gt":1,"lt":"2024-01-01"}}]})", "mixes numbers and datetime");
