@@ -184,7 +184,7 @@ Status Collection::Load() {
   pb::Point point;
   GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), dbi_, "", [&](std::string_view key, std::string_view value) {
     auto id = PointId::FromKey(key);
-    if (!id.ok() || !point.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    if (!id.ok() || !ParsePoint(value, &point)) {
       parse_error = Status::IOError("collection " + name() + ": unreadable point record");
       return false;
     }
@@ -374,7 +374,7 @@ Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& i
   GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
   if (!value) return Status::NotFound("No point with id " + id.ToString() + " found");
   pb::Point p;
-  if (!p.ParseFromArray(value->data(), static_cast<int>(value->size())))
+  if (!ParsePoint(*value, &p))
     return Status::IOError("unreadable point record " + id.ToString());
   return std::vector<float>(p.vector().begin(), p.vector().end());
 }
@@ -392,6 +392,9 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
     if (!s.ok()) return Status(s.code(), "point " + points[i].id.ToString() + ": " + s.message());
     if (!points[i].payload.is_object() && !points[i].payload.is_null())
       return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload must be a JSON object");
+    if (JsonDeeperThan(points[i].payload, kMaxPayloadDepth))
+      return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload nests more than " +
+                                     std::to_string(kMaxPayloadDepth) + " levels deep");
     if (points[i].payload.is_null()) points[i].payload = Json::object();
   }
   // The last occurrence of an id in a batch wins.
@@ -493,6 +496,8 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
                                               const std::vector<std::string>& keys) {
   if ((mode == PayloadMode::kMerge || mode == PayloadMode::kOverwrite) && !payload.is_object())
     return Status::InvalidArgument("payload must be a JSON object");
+  if (JsonDeeperThan(payload, kMaxPayloadDepth))
+    return Status::InvalidArgument("payload nests more than " + std::to_string(kMaxPayloadDepth) + " levels deep");
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   std::vector<uint32_t> slots;
@@ -523,7 +528,7 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
   for (size_t i = 0; i < slots.size(); ++i) {
     std::string key = slots_[slots[i]].id.Key();  // ids of selected slots cannot change: we hold write_mu_
     GV_ASSIGN_OR_RETURN(auto old, txn->Get(dbi_, key));
-    if (!old || !record.ParseFromArray(old->data(), static_cast<int>(old->size())))
+    if (!old || !ParsePoint(*old, &record))
       return Status::IOError("point record missing for " + slots_[slots[i]].id.ToString());
     if (record.vector_version() == 0) record.set_vector_version(record.version());
     record.set_version(version);
@@ -652,7 +657,7 @@ Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
     r.version = s.version;
     if (params.with_payload) r.payload = s.payload;
     if (params.with_vector) {
-      if (!point.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      if (!ParsePoint(value, &point)) {
         error = Status::IOError("unreadable point record " + s.id.ToString());
         return false;
       }

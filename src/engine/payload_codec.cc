@@ -1,5 +1,10 @@
 #include "engine/payload_codec.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
+#include <utility>
+#include <vector>
+
 namespace govector {
 
 void JsonToValue(const nlohmann::json& j, pb::Value* out) {
@@ -54,9 +59,31 @@ nlohmann::json ValueToJson(const pb::Value& v) {
   return nullptr;
 }
 
+bool JsonDeeperThan(const nlohmann::json& j, size_t limit) {
+  std::vector<std::pair<const nlohmann::json*, size_t>> stack{{&j, 1}};
+  while (!stack.empty()) {
+    auto [v, depth] = stack.back();
+    stack.pop_back();
+    if (!v->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const auto& child : *v) stack.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
+bool ParsePoint(std::string_view bytes, pb::Point* out) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  // Each JSON level is up to three message levels (Value, Struct, Field).
+  in.SetRecursionLimit(static_cast<int>(4 * kMaxPayloadDepth + 16));
+  return out->ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
 Status JsonToStruct(const nlohmann::json& j, pb::Struct* out) {
   if (j.is_null()) return Status::OK();
   if (!j.is_object()) return Status::InvalidArgument("payload must be a JSON object, got " + std::string(j.type_name()));
+  if (JsonDeeperThan(j, kMaxPayloadDepth))
+    return Status::InvalidArgument("payload nests more than " + std::to_string(kMaxPayloadDepth) + " levels deep");
   for (auto it = j.begin(); it != j.end(); ++it) {
     auto* f = out->add_fields();
     f->set_key(it.key());

@@ -16,4 +16,12 @@ nlohmann::json StructToJson(const pb::Struct& s);
 void JsonToValue(const nlohmann::json& j, pb::Value* out);
 nlohmann::json ValueToJson(const pb::Value& v);
 
+// Deepest nesting of arrays and objects allowed in a payload. Payload code recurses, and a stored point
+// must stay parseable (protobuf limits message nesting), so deeper payloads are rejected at the door.
+inline constexpr size_t kMaxPayloadDepth = 64;
+// True when j nests arrays/objects more than limit levels deep. Iterative: safe on any input.
+bool JsonDeeperThan(const nlohmann::json& j, size_t limit);
+// Parses a stored point, allowing the nesting a kMaxPayloadDepth payload needs.
+bool ParsePoint(std::string_view bytes, pb::Point* out);
+
 }  // namespace govector

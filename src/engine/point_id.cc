@@ -93,6 +93,9 @@ Result<PointId> PointId::FromJson(const nlohmann::json& j, bool allow_strings) {
     }
     return FromText(s);
   }
+  if (j.is_structured())
+    return Status::InvalidArgument(std::string("point id must be an unsigned integer or a string, got an ") +
+                                   j.type_name());
   return Status::InvalidArgument("point id must be an unsigned integer or a string, got " + j.dump());
 }
 

@@ -1,5 +1,6 @@
 // The engine's API: collections, points, payloads, errors, versions, namespaces and persistence.
 #include "engine/engine.h"
+#include "engine/payload_codec.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -187,6 +188,13 @@ TEST_F(EngineTest, BadBatchWritesNothing) {
   EXPECT_EQ(engine_->Upsert(1, "c", {P(1, {1, 1, 1}), bad_payload}, Durability::kApplied).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(*engine_->Count(1, "c", nullptr), 0u);
+  // Payload nesting is bounded (the stored form must stay parseable); the limit itself round-trips.
+  Json deep = 1;
+  for (size_t i = 0; i < kMaxPayloadDepth + 1; ++i) deep = Json::array({deep});
+  PointInput too_deep = P(4, {1, 1, 1}, {{"a", deep}});
+  auto r = engine_->Upsert(1, "c", {too_deep}, Durability::kApplied);
+  EXPECT_NE(r.status().message().find("nests more than 64 levels"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(*engine_->Count(1, "c", nullptr), 0u);
   EXPECT_EQ(engine_->Upsert(1, "nope", {P(1, {1, 1, 1})}, Durability::kApplied).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(engine_->Upsert(1, "c", {}, Durability::kApplied).status().code(), StatusCode::kInvalidArgument);
@@ -295,6 +303,20 @@ TEST_F(EngineTest, PayloadOperations) {
   auto hits = engine_->Search(1, "c", sp);
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ((*hits)[0].id, PointId::Num(1));
+}
+
+TEST_F(EngineTest, DeepestAllowedPayloadSurvivesReopen) {
+  ASSERT_TRUE(engine_->CreateCollection(1, Config("deep", 2)).ok());
+  Json deep = "bottom";
+  for (size_t i = 0; i < kMaxPayloadDepth - 1; ++i) deep = (i % 2) ? Json::array({deep}) : Json{{"k", deep}};
+  ASSERT_TRUE(engine_->Upsert(1, "deep", {P(1, {1, 0}, deep.is_object() ? deep : Json{{"k", deep}})},
+                              Durability::kApplied).ok());
+  std::string before = (*engine_->Get(1, "deep", {PointId::Num(1)}, true, false))[0].payload->dump();
+  Reopen();
+  auto got = engine_->Get(1, "deep", {PointId::Num(1)}, true, false);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].payload->dump(), before);
 }
 
 TEST_F(EngineTest, EverythingSurvivesReopen) {
