@@ -1,11 +1,13 @@
 // Filter parsing and evaluation (the grammar is described in filter.h).
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "engine/filter.h"
 #include "engine/json_path.h"
+#include "engine/payload_codec.h"
 
 namespace govector {
 
@@ -19,6 +21,7 @@ Status Bad(const std::string& where, const std::string& what) { return Status::I
 // Filters nest (nested filters, nested conditions); a bound keeps a hostile filter from exhausting the stack
 // of the parser and, since evaluation follows the parsed structure, of the evaluator.
 constexpr int kMaxFilterDepth = 32;
+constexpr size_t kMaxFilterJsonDepth = 128;
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
@@ -80,7 +83,7 @@ Result<MatchCondition> ParseMatch(const Json& j, const std::string& where) {
         m.integers.push_back(i);
         m.integer_set.insert(i);
       } else {
-        return Bad(at_e, "must be a string or an integer (all of one kind), found " + e.dump());
+        return Bad(at_e, "must be a string or an integer (all of one kind), found " + std::string(e.type_name()));
       }
     }
     if (strings && integers) return Bad(at, "mixes strings and integers; use one kind");
@@ -151,6 +154,68 @@ Result<ValuesCountCondition> ParseValuesCount(const Json& j, const std::string& 
   return c;
 }
 
+Result<ColumnCondition> ParseColumn(const Json& j, const std::string& where) {
+  using Op = ColumnCondition::Op;
+  if (!j.is_object()) return Bad(where, "must be an object with key, type and op");
+  ColumnCondition c;
+  if (!j.contains("key") || !j["key"].is_string() || j["key"].get_ref<const std::string&>().empty())
+    return Bad(where + ".key", "must be a non-empty string (a top-level payload key)");
+  c.key = j["key"].get<std::string>();
+  if (!j.contains("type") || !j["type"].is_string()) return Bad(where + ".type", "must be text, number, bool or json");
+  auto type = ParseColumnType(j["type"].get<std::string>());
+  if (!type.ok()) return Bad(where + ".type", type.status().message());
+  c.type = *type;
+  static const std::pair<const char*, Op> kOps[] = {
+      {"eq", Op::kEq},         {"ne", Op::kNe},         {"lt", Op::kLt},           {"le", Op::kLe},
+      {"gt", Op::kGt},         {"ge", Op::kGe},         {"in", Op::kIn},           {"not_in", Op::kNotIn},
+      {"is_null", Op::kIsNull}, {"is_not_null", Op::kIsNotNull}, {"prefix", Op::kPrefix}, {"not_prefix", Op::kNotPrefix}};
+  if (!j.contains("op") || !j["op"].is_string()) return Bad(where + ".op", "must be a string");
+  const std::string& op = j["op"].get_ref<const std::string&>();
+  bool known = false;
+  for (const auto& [name, value] : kOps)
+    if (op == name) {
+      c.op = value;
+      known = true;
+    }
+  if (!known) return Bad(where + ".op", "unknown operator \"" + op + "\"");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "key" && it.key() != "type" && it.key() != "op" && it.key() != "value" && it.key() != "values")
+      return Bad(where, "unknown key \"" + it.key() + "\"");
+  bool ordering = c.op == Op::kLt || c.op == Op::kLe || c.op == Op::kGt || c.op == Op::kGe;
+  bool prefix = c.op == Op::kPrefix || c.op == Op::kNotPrefix;
+  bool nullness = c.op == Op::kIsNull || c.op == Op::kIsNotNull;
+  bool list = c.op == Op::kIn || c.op == Op::kNotIn;
+  if (ordering && c.type != ColumnType::kNumber) return Bad(where, op + " needs a number column");
+  if (prefix && c.type != ColumnType::kText) return Bad(where, op + " needs a text column");
+  if (c.type == ColumnType::kJson && !nullness) return Bad(where, "json columns support only is_null and is_not_null");
+  if (nullness) return c;
+  std::vector<const Json*> operands;
+  if (list) {
+    if (!j.contains("values") || !j["values"].is_array()) return Bad(where + ".values", "must be an array");
+    for (const Json& v : j["values"]) operands.push_back(&v);
+  } else {
+    if (!j.contains("value")) return Bad(where + ".value", "is required for " + op);
+    operands.push_back(&j["value"]);
+  }
+  for (const Json* v : operands) {
+    switch (c.type) {
+      case ColumnType::kNumber:
+        if (!v->is_number()) return Bad(where, "operands of a number column must be numbers");
+        c.numbers.push_back(v->get<double>());
+        break;
+      case ColumnType::kBool:
+        if (!v->is_boolean()) return Bad(where, "operands of a bool column must be booleans");
+        c.texts.push_back(v->get<bool>() ? "true" : "false");
+        break;
+      default:
+        if (!v->is_string()) return Bad(where, "operands of a text column must be strings");
+        c.texts.push_back(v->get<std::string>());
+        break;
+    }
+  }
+  return c;
+}
+
 bool IsFilterKey(const std::string& k) {
   return k == "must" || k == "should" || k == "must_not" || k == "min_should";
 }
@@ -216,6 +281,11 @@ Result<Condition> ParseCondition(const Json& j, const std::string& where, bool i
       GV_ASSIGN_OR_RETURN(c.filter, ParseFilterAt(v["filter"], where + ".nested.filter", true, depth + 1));
       return c;
     }
+    if (k == "column") {
+      c.type = Condition::Type::kColumn;
+      GV_ASSIGN_OR_RETURN(c.column, ParseColumn(v, where + ".column"));
+      return c;
+    }
     if (k == "payload_contains") {
       if (!v.is_object()) return Bad(where + ".payload_contains", "must be a JSON object");
       c.type = Condition::Type::kPayloadContains;
@@ -234,7 +304,7 @@ Result<Condition> ParseCondition(const Json& j, const std::string& where, bool i
   for (auto it = j.begin(); it != j.end(); ++it) keys += (keys.empty() ? "" : ", ") + Quote(it.key());
   return Bad(where, "unknown condition type (keys: " + (keys.empty() ? std::string("none") : keys) +
                         "); expected a field condition with \"key\", is_empty, is_null, has_id, nested, "
-                        "payload_contains or a nested filter");
+                        "payload_contains, column or a nested filter");
 }
 
 Status ParseClause(const Json& v, const std::string& where, bool in_nested, int depth, std::vector<Condition>* out) {
@@ -453,6 +523,47 @@ bool FieldConditionHolds(const Condition& c, const Json& payload) {
   return true;
 }
 
+// SQL semantics: the column's value or NULL (column.h), and any comparison with NULL is false.
+bool ColumnHolds(const ColumnCondition& c, const Json& payload) {
+  using Op = ColumnCondition::Op;
+  const Json* v = nullptr;
+  if (payload.is_object()) {
+    auto it = payload.find(c.key);
+    if (it != payload.end()) v = &*it;
+  }
+  bool is_null = v == nullptr || (v->is_null() && c.type != ColumnType::kJson) ||
+                 (c.type == ColumnType::kNumber && !v->is_number()) ||
+                 (c.type == ColumnType::kBool && !v->is_boolean());
+  if (c.op == Op::kIsNull) return is_null;
+  if (c.op == Op::kIsNotNull) return !is_null;
+  if (is_null) return false;
+  if (c.type == ColumnType::kNumber) {
+    double x = v->get<double>();
+    switch (c.op) {
+      case Op::kEq: return x == c.numbers[0];
+      case Op::kNe: return x != c.numbers[0];
+      case Op::kLt: return x < c.numbers[0];
+      case Op::kLe: return x <= c.numbers[0];
+      case Op::kGt: return x > c.numbers[0];
+      case Op::kGe: return x >= c.numbers[0];
+      case Op::kIn: return std::find(c.numbers.begin(), c.numbers.end(), x) != c.numbers.end();
+      case Op::kNotIn: return std::find(c.numbers.begin(), c.numbers.end(), x) == c.numbers.end();
+      default: return false;
+    }
+  }
+  std::string text = c.type == ColumnType::kBool ? (v->get<bool>() ? "true" : "false")
+                                                  : *ColumnText(payload, c.key, c.type);
+  switch (c.op) {
+    case Op::kEq: return text == c.texts[0];
+    case Op::kNe: return text != c.texts[0];
+    case Op::kIn: return std::find(c.texts.begin(), c.texts.end(), text) != c.texts.end();
+    case Op::kNotIn: return std::find(c.texts.begin(), c.texts.end(), text) == c.texts.end();
+    case Op::kPrefix: return text.compare(0, c.texts[0].size(), c.texts[0]) == 0;
+    case Op::kNotPrefix: return text.compare(0, c.texts[0].size(), c.texts[0]) != 0;
+    default: return false;
+  }
+}
+
 bool Holds(const Condition& c, const PointId& id, const Json& payload);
 
 bool Evaluate(const Filter& f, const PointId& id, const Json& payload) {
@@ -491,6 +602,7 @@ bool Holds(const Condition& c, const PointId& id, const Json& payload) {
         return element.is_object() && Evaluate(*c.filter, id, element);
       });
     case Condition::Type::kPayloadContains: return Contains(payload, c.contains);
+    case Condition::Type::kColumn: return ColumnHolds(c.column, payload);
     case Condition::Type::kFilter: return Evaluate(*c.filter, id, payload);
   }
   return false;
@@ -524,7 +636,13 @@ bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 }  // namespace
 
-Result<std::shared_ptr<const Filter>> ParseFilterJson(const Json& j) { return ParseFilterAt(j, "filter", false, 0); }
+Result<std::shared_ptr<const Filter>> ParseFilterJson(const Json& j) {
+  // Parsing and evaluation recurse along the JSON (payload_contains documents, error messages): bound it.
+  if (JsonDeeperThan(j, kMaxFilterJsonDepth))
+    return Status::InvalidFilter("filter: JSON nests more than " + std::to_string(kMaxFilterJsonDepth) +
+                                 " levels deep");
+  return ParseFilterAt(j, "filter", false, 0);
+}
 
 Result<std::shared_ptr<const Filter>> ParseFilter(std::string_view json_text) {
   Json j = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);

@@ -12,6 +12,10 @@
 //   {"is_empty": {"key": path}}   {"is_null": {"key": path}}   {"has_id": [id, ...]}
 //   {"nested": {"key": path, "filter": Filter}}
 //   {"payload_contains": object}      govector's own: Postgres jsonb @> semantics on the whole payload
+//   {"column": {"key": k, "type": text|number|bool|json, "op": o, "value": v | "values": [...]}}
+//                                     govector's own: SQL semantics on a top-level key seen as a typed column
+//                                     (see column.h); o is eq ne lt le gt ge in not_in is_null is_not_null
+//                                     prefix not_prefix; a NULL column matches only is_null
 //   a nested Filter
 // Paths: "a.b.c"; "a[]" flattens the array at a; "a[2]" takes one element. A path may yield several values;
 // a condition on a path holds when any value satisfies it (see filter.cc for each condition's exact rule).
@@ -29,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/column.h"
 #include "engine/point_id.h"
 #include "engine/status.h"
 
@@ -75,10 +80,20 @@ struct ValuesCountCondition {
   std::optional<uint64_t> gt, gte, lt, lte;
 };
 
+// A typed SQL comparison on a top-level payload key (what the foreign table pushes down).
+struct ColumnCondition {
+  enum class Op : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kIsNull, kIsNotNull, kPrefix, kNotPrefix };
+  std::string key;
+  ColumnType type = ColumnType::kText;
+  Op op = Op::kEq;
+  std::vector<std::string> texts;  // text and bool operands ("true"/"false")
+  std::vector<double> numbers;     // number operands
+};
+
 struct Filter;
 
 struct Condition {
-  enum class Type : uint8_t { kField, kIsEmpty, kIsNull, kHasId, kNested, kPayloadContains, kFilter };
+  enum class Type : uint8_t { kField, kIsEmpty, kIsNull, kHasId, kNested, kPayloadContains, kColumn, kFilter };
   Type type = Type::kField;
   FieldPath key;                                   // kField, kIsEmpty, kIsNull, kNested
   // kField: at least one is set; all that are set must hold.
@@ -90,6 +105,7 @@ struct Condition {
   std::unordered_set<PointId, PointIdHash> ids;    // kHasId
   std::shared_ptr<const Filter> filter;            // kNested (relative to each element), kFilter
   Json contains;                                   // kPayloadContains
+  ColumnCondition column;                          // kColumn
 };
 
 struct MinShould {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/column.h"
+
 namespace govector {
 
 namespace {
@@ -29,12 +31,33 @@ Result<Json> ParsePayload(const std::string& text) {
   return j;
 }
 
+using Columns = std::vector<std::pair<std::string, ColumnType>>;
+
+Result<Columns> ParseColumns(const google::protobuf::RepeatedPtrField<pb::ColumnSpec>& specs) {
+  Columns out;
+  for (const auto& spec : specs) {
+    GV_ASSIGN_OR_RETURN(ColumnType type, ParseColumnType(spec.type()));
+    out.emplace_back(spec.key(), type);
+  }
+  return out;
+}
+
+// Fills a record; the payload is sent when send_payload is set, and used for the columns either way.
 void FillRecord(pb::Record* out, const PointId& id, uint64_t version, const std::optional<Json>& payload,
-                const std::optional<std::vector<float>>& vector) {
+                const std::optional<std::vector<float>>& vector, bool send_payload, const Columns& columns) {
   out->set_id(id.ToString());
   out->set_version(version);
-  if (payload) out->set_payload_json(payload->dump());
+  if (payload && send_payload) out->set_payload_json(payload->dump());
   if (vector) out->mutable_vector()->Add(vector->begin(), vector->end());
+  static const Json kEmpty = Json::object();
+  for (const auto& [key, type] : columns) {
+    auto text = ColumnText(payload ? *payload : kEmpty, key, type);
+    auto* c = out->add_columns();
+    if (text)
+      c->set_text(*text);
+    else
+      c->set_is_null(true);
+  }
 }
 
 }  // namespace
@@ -138,8 +161,11 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
     case pb::Request::kGet: {
       const auto& r = req.get();
       GV_ASSIGN_OR_RETURN(auto ids, ParseIds(r.ids()));
-      GV_ASSIGN_OR_RETURN(auto records, engine_->Get(ns, r.collection(), ids, r.with_payload(), r.with_vector()));
-      for (const auto& rec : records) FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector);
+      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
+      GV_ASSIGN_OR_RETURN(auto records, engine_->Get(ns, r.collection(), ids, r.with_payload() || !columns.empty(),
+                                                     r.with_vector()));
+      for (const auto& rec : records)
+        FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector, r.with_payload(), columns);
       return Status::OK();
     }
     case pb::Request::kDelete: {
@@ -174,12 +200,13 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
       sp.exact = r.exact();
       sp.offset = r.offset();
       if (r.has_score_threshold()) sp.score_threshold = r.score_threshold();
-      sp.with_payload = r.with_payload();
+      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
+      sp.with_payload = r.with_payload() || !columns.empty();
       sp.with_vector = r.with_vector();
       GV_ASSIGN_OR_RETURN(auto hits, engine_->Search(ns, r.collection(), sp));
       for (const auto& h : hits) {
         auto* rec = resp->add_records();
-        FillRecord(rec, h.id, h.version, h.payload, h.vector);
+        FillRecord(rec, h.id, h.version, h.payload, h.vector, r.with_payload(), columns);
         rec->set_score(h.score);
       }
       return Status::OK();
@@ -199,14 +226,15 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
         sp.start = a;
         sp.limit = r.limit() + 1;  // the start id is inclusive; "after" is not
       }
-      sp.with_payload = r.with_payload();
+      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
+      sp.with_payload = r.with_payload() || !columns.empty();
       sp.with_vector = r.with_vector();
       GV_ASSIGN_OR_RETURN(auto page, engine_->Scroll(ns, r.collection(), sp));
       size_t emitted = 0;
       for (const auto& rec : page.points) {
         if (after && rec.id == *after) continue;
         if (emitted++ == r.limit()) break;
-        FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector);
+        FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector, r.with_payload(), columns);
       }
       return Status::OK();
     }

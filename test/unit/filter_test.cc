@@ -170,6 +170,51 @@ TEST(Filter, PayloadContains) {
   EXPECT_TRUE(Match(R"({"must":[{"payload_contains":{}}]})"));
 }
 
+std::string Col(const std::string& key, const std::string& type, const std::string& op, const std::string& operand = "") {
+  return R"({"must":[{"column":{"key":")" + key + R"(","type":")" + type + R"(","op":")" + op + "\"" +
+         (operand.empty() ? "" : "," + operand) + "}}]}";
+}
+
+// The column condition has SQL semantics on a top-level key: typed, no array flattening, NULL never matches.
+TEST(Filter, ColumnCondition) {
+  EXPECT_TRUE(Match(Col("city", "text", "eq", R"("value":"Berlin")")));
+  EXPECT_FALSE(Match(Col("city", "text", "ne", R"("value":"Berlin")")));
+  EXPECT_TRUE(Match(Col("count", "text", "eq", R"("value":"3")")));        // like payload->>'count' = '3'
+  EXPECT_TRUE(Match(Col("active", "text", "eq", R"("value":"true")")));
+  EXPECT_TRUE(Match(Col("tags", "text", "eq", R"("value":"[\"red\", \"green\"]")")));  // jsonb's text of the array
+  EXPECT_FALSE(Match(Col("tags", "text", "eq", R"("value":"red")")));     // no flattening
+  EXPECT_TRUE(Match(Col("city", "text", "in", R"("values":["Paris","Berlin"])")));
+  EXPECT_FALSE(Match(Col("city", "text", "not_in", R"("values":["Paris","Berlin"])")));
+  EXPECT_TRUE(Match(Col("city", "text", "prefix", R"("value":"Ber")")));
+  EXPECT_TRUE(Match(Col("city", "text", "not_prefix", R"("value":"Par")")));
+  EXPECT_TRUE(Match(Col("count", "number", "lt", R"("value":3.5)")));
+  EXPECT_TRUE(Match(Col("ratio", "number", "eq", R"("value":1)")));       // numbers compare by value
+  EXPECT_FALSE(Match(Col("city", "number", "lt", R"("value":100)")));     // a string is NULL as a number
+  EXPECT_TRUE(Match(Col("city", "number", "is_null")));
+  EXPECT_TRUE(Match(Col("active", "bool", "eq", R"("value":true)")));
+  for (const char* op : {"eq", "ne"}) {                                    // NULL never matches a comparison
+    EXPECT_FALSE(Match(Col("missing", "text", op, R"("value":"x")")));
+    EXPECT_FALSE(Match(Col("none", "text", op, R"("value":"x")")));
+  }
+  EXPECT_FALSE(Match(Col("missing", "text", "not_in", R"("values":["x"])")));
+  EXPECT_FALSE(Match(Col("missing", "text", "not_prefix", R"("value":"x")")));
+  EXPECT_TRUE(Match(Col("none", "text", "is_null")));
+  EXPECT_TRUE(Match(Col("missing", "text", "is_null")));
+  EXPECT_FALSE(Match(Col("none", "json", "is_null")));                    // JSON null is a jsonb value
+  EXPECT_TRUE(Match(Col("geo", "json", "is_not_null")));
+}
+
+TEST(Filter, JsonbText) {
+  // As Postgres prints jsonb parsed from the same text (keys by length, then bytes; plain-decimal numerics).
+  EXPECT_EQ(JsonbText(Json::parse(R"({"bb":1,"a":[1,2.5,"x\ny"],"c":null,"t":true})")),
+            R"({"a": [1, 2.5, "x\ny"], "c": null, "t": true, "bb": 1})");
+  EXPECT_EQ(JsonbText(Json::parse("1e+20")), "100000000000000000000");
+  EXPECT_EQ(JsonbText(Json::parse("1.5e-07")), "0.00000015");
+  EXPECT_EQ(JsonbText(Json::parse("-125.0")), "-125.0");
+  EXPECT_EQ(JsonbText(Json::parse("18446744073709551615")), "18446744073709551615");
+  EXPECT_EQ(JsonbText(Json::parse(R"("tab\tquote\"")")), R"("tab\tquote\"")");
+}
+
 void ExpectError(const std::string& filter, const std::string& where) {
   auto f = ParseFilter(filter);
   ASSERT_FALSE(f.ok()) << filter;
@@ -214,9 +259,24 @@ TEST(Filter, ErrorsNameTheOffendingPart) {
   ExpectError(R"({"min_should":{"conditions":[],"min_count":-2}})", "min_count");
   ExpectError(R"({"must":[{"payload_contains":[1]}]})", "payload_contains");
   ExpectError(R"({"must":[{"is_empty":{"field":"a"}}]})", "filter.must[0].is_empty");
+  ExpectError(Col("a", "text", "lt", R"("value":"x")"), "needs a number column");
+  ExpectError(Col("a", "number", "prefix", R"("value":"x")"), "needs a text column");
+  ExpectError(Col("a", "number", "eq", R"("value":"x")"), "must be numbers");
+  ExpectError(Col("a", "json", "eq", R"("value":"x")"), "only is_null");
+  ExpectError(Col("a", "text", "in", R"("value":"x")"), "filter.must[0].column.values");
+  ExpectError(Col("a", "date", "eq", R"("value":"x")"), "filter.must[0].column.type");
+  ExpectError(Col("a", "text", "like", R"("value":"x")"), "unknown operator");
   std::string deep = R"({"must":[{"key":"a","match":{"value":1}}]})";
   for (int i = 0; i < 40; ++i) deep = R"({"must":[)" + deep + "]}";
   ExpectError(deep, "levels deep");
+  // Deep JSON anywhere in a filter is refused before anything recurses over it (100,000 levels used to
+  // overflow the stack in copies and error messages).
+  std::string arrays = std::string(100000, '[') + std::string(100000, ']');
+  ExpectError(R"({"must":[{"key":"a","match":{"any":)" + arrays + "}}]}", "filter: JSON nests more than");
+  ExpectError(R"({"must":[{"has_id":[)" + arrays + "]}]}", "filter: JSON nests more than");
+  ExpectError(R"({"must":[{"payload_contains":{"a":)" + arrays + "}}]}", "filter: JSON nests more than");
+  auto bad_id = PointId::FromJson(Json::parse("[[[1]]]"));
+  EXPECT_EQ(bad_id.status().message(), "point id must be an unsigned integer or a string, got an array");
 }
 
 }  // namespace
