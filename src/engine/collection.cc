@@ -347,11 +347,32 @@ void Collection::ApplyVector(uint32_t slot, const float* vec) {
     std::memcpy(dst, vec, elem);
 }
 
+std::optional<std::vector<uint32_t>> Collection::FilterCandidates(const Filter& filter) const {
+  std::optional<std::vector<uint32_t>> result = payload_indexes_.Candidates(filter);
+  for (const Condition& c : filter.must) {
+    if (c.type != Condition::Type::kHasId) continue;
+    std::vector<uint32_t> slots;
+    for (const PointId& id : c.ids) {
+      auto it = by_id_.find(id);
+      if (it != by_id_.end()) slots.push_back(it->second);
+    }
+    std::sort(slots.begin(), slots.end());
+    if (!result) {
+      result = std::move(slots);
+    } else {
+      std::vector<uint32_t> both;
+      std::set_intersection(result->begin(), result->end(), slots.begin(), slots.end(), std::back_inserter(both));
+      result = std::move(both);
+    }
+  }
+  return result;
+}
+
 std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
   std::vector<uint32_t> out;
   if (selector.filter) {
     const Filter& f = *selector.filter;
-    auto candidates = payload_indexes_.Candidates(f);
+    auto candidates = FilterCandidates(f);
     auto consider = [&](uint32_t slot) {
       const Slot& s = slots_[slot];
       if (s.live && FilterMatches(f, s.id, s.payload)) out.push_back(slot);
@@ -417,6 +438,15 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
 
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
+  {
+    // Vector-only updates take the payload stored now (no other writer can change it: we hold write_mu_).
+    SharedLock state_lock(state_mu_);
+    for (auto& p : points) {
+      if (!p.keep_payload) continue;
+      auto it = by_id_.find(p.id);
+      p.payload = it != by_id_.end() ? slots_[it->second].payload : Json::object();
+    }
+  }
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
   for (size_t i = 0; i < points.size(); ++i) {
@@ -613,7 +643,7 @@ Result<uint64_t> Collection::Count(const Filter* filter) {
   if (dropped_) return NotFoundError();
   if (!filter || filter->MatchesAll()) return static_cast<uint64_t>(live_count_);
   uint64_t n = 0;
-  auto candidates = payload_indexes_.Candidates(*filter);
+  auto candidates = FilterCandidates(*filter);
   auto consider = [&](uint32_t slot) {
     const Slot& s = slots_[slot];
     if (s.live && FilterMatches(*filter, s.id, s.payload)) ++n;
@@ -637,6 +667,34 @@ Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
   ScrollPage page;
   Status error;
   pb::Point point;
+  if (filter) {
+    if (auto candidates = FilterCandidates(*filter)) {
+      // Few candidates (ids, payload index): visit them in id order instead of walking every key.
+      std::vector<uint32_t> slots;
+      for (uint32_t slot : *candidates) {
+        const Slot& s = slots_[slot];
+        if (s.live && (!params.start || !(s.id < *params.start)) && FilterMatches(*filter, s.id, s.payload))
+          slots.push_back(slot);
+      }
+      std::sort(slots.begin(), slots.end(), [&](uint32_t a, uint32_t b) { return slots_[a].id < slots_[b].id; });
+      for (uint32_t slot : slots) {
+        const Slot& s = slots_[slot];
+        if (page.points.size() == params.limit) {
+          page.next = s.id;
+          break;
+        }
+        Record r;
+        r.id = s.id;
+        r.version = s.version;
+        if (params.with_payload) r.payload = s.payload;
+        if (params.with_vector) {
+          GV_ASSIGN_OR_RETURN(r.vector, ReadVector(txn.get(), s.id));
+        }
+        page.points.push_back(std::move(r));
+      }
+      return page;
+    }
+  }
   std::string start = params.start ? params.start->Key() : std::string();
   GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), dbi_, start, [&](std::string_view key, std::string_view value) {
     auto id = PointId::FromKey(key);
@@ -790,7 +848,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
 
   std::optional<std::vector<uint32_t>> indexed;
   if (filter) {
-    indexed = payload_indexes_.Candidates(*filter);
+    indexed = FilterCandidates(*filter);
     plan.from_payload_index = indexed.has_value();
   }
   bool exact = p.exact || !IsHnsw();

@@ -37,6 +37,7 @@ struct PointInput {
   PointId id;
   std::vector<float> vector;
   Json payload = Json::object();
+  bool keep_payload = false;  // replace only the vector; the stored payload (or {} for a new point) stays
 };
 
 struct Record {
@@ -203,6 +204,9 @@ class Collection {
 
   // Ids of the points a selector names (existing ones only); state_mu_ held.
   std::vector<uint32_t> SelectSlots(const PointSelector& selector);
+  // The slots a filter can match, sorted, when its top-level must clause narrows them (has_id conditions,
+  // payload indexes); nullopt when every live slot must be checked. state_mu_ held.
+  std::optional<std::vector<uint32_t>> FilterCandidates(const Filter& filter) const;
   Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
   // what names the vector in messages ("vector", "query vector").
   Status CheckVector(const std::vector<float>& v, const char* what) const;

@@ -152,6 +152,7 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
         GV_ASSIGN_OR_RETURN(in.id, PointId::FromText(p.id()));
         in.vector.assign(p.vector().begin(), p.vector().end());
         GV_ASSIGN_OR_RETURN(in.payload, ParsePayload(p.payload_json()));
+        in.keep_payload = p.keep_payload();
         points.push_back(std::move(in));
       }
       GV_ASSIGN_OR_RETURN(auto w, engine_->Upsert(ns, r.collection(), std::move(points), Durability::kApplied));

@@ -269,6 +269,50 @@ TEST_F(EngineTest, DeleteCountScroll) {
   EXPECT_TRUE(engine_->Get(1, "c", {PointId::Num(0), PointId::Num(22)}, true, false)->empty());
 }
 
+TEST_F(EngineTest, HasIdFiltersEnumerateTheirIds) {
+  ASSERT_TRUE(engine_->CreateCollection(1, Config("h", 2, Distance::kEuclid)).ok());
+  std::vector<PointInput> pts;
+  for (uint64_t i = 0; i < 5000; ++i) pts.push_back(P(i, {float(i), 0}, {{"odd", i % 2 == 1}}));
+  ASSERT_TRUE(engine_->Upsert(1, "h", pts, Durability::kApplied).ok());
+  ScrollParams sp;
+  sp.filter = F(R"({"must":[{"has_id":[4001,7,99999,12]},{"key":"odd","match":{"value":true}}]})");
+  sp.limit = 1;
+  auto page = engine_->Scroll(1, "h", sp);
+  ASSERT_EQ(page->points.size(), 1u);
+  EXPECT_EQ(page->points[0].id.num(), 7u);  // id order, filter applied
+  ASSERT_TRUE(page->next);
+  sp.start = page->next;
+  page = engine_->Scroll(1, "h", sp);
+  ASSERT_EQ(page->points.size(), 1u);
+  EXPECT_EQ(page->points[0].id.num(), 4001u);
+  EXPECT_FALSE(page->next);
+  EXPECT_EQ(*engine_->Count(1, "h", sp.filter.get()), 2u);
+  SearchParams q;
+  q.vector = {0, 0};
+  q.filter = sp.filter;
+  SearchPlan plan;
+  auto hits = engine_->Search(1, "h", q, &plan);
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_EQ((*hits)[0].id.num(), 7u);
+  EXPECT_TRUE(plan.from_payload_index);  // candidates came from the ids, not a scan
+}
+
+TEST_F(EngineTest, VectorOnlyUpsertKeepsPayload) {
+  ASSERT_TRUE(engine_->Upsert(1, "nope", {P(1, {1, 0})}, Durability::kApplied).status().code() ==
+              StatusCode::kNotFound);
+  ASSERT_TRUE(engine_->CreateCollection(1, Config("v", 2, Distance::kEuclid)).ok());
+  ASSERT_TRUE(engine_->Upsert(1, "v", {P(1, {1, 0}, {{"keep", "me"}})}, Durability::kApplied).ok());
+  PointInput moved = P(1, {5, 5});
+  moved.keep_payload = true;
+  PointInput fresh = P(2, {9, 9}, {{"ignored", true}});
+  fresh.keep_payload = true;
+  ASSERT_TRUE(engine_->Upsert(1, "v", {moved, fresh}, Durability::kApplied).ok());
+  auto got = engine_->Get(1, "v", {PointId::Num(1), PointId::Num(2)}, true, true);
+  EXPECT_EQ((*got)[0].payload->dump(), R"({"keep":"me"})");
+  EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{5, 5}));
+  EXPECT_EQ((*got)[1].payload->dump(), "{}");
+}
+
 TEST_F(EngineTest, PayloadOperations) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 2)).ok());
   ASSERT_TRUE(engine_->Upsert(1, "c", {P(1, {1, 0}, {{"a", 1}, {"b", 2}}), P(2, {0, 1}, {{"a", 5}})},
