@@ -31,7 +31,8 @@ PG_CONFIG  ?= pg_config
 EXTENSION  := govector
 MODULE_big := govector
 DATA       := $(wildcard sql/govector--*.sql)
-PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/worker.o src/pg/functions.o
+PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/worker.o src/pg/functions.o src/pg/convert.o \
+              src/pg/operators.o src/pg/fdw.o src/pg/fdw_pushdown.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg
 SHLIB_LINK := -lprotobuf-c
@@ -44,7 +45,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 	@mkdir -p $(GEN)
 	$(PROTOC) -Iproto --c_out=$(GEN) proto/govector.proto
 
-$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h
+$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h
 
 .PHONY: engine unit tsan bench-hnsw test installcheck system-test install-govectord clean-build
 

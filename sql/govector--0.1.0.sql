@@ -77,6 +77,51 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'gv_delete_payload' LANGUAGE C VOLATILE PAR
 CREATE FUNCTION gv_clear_payload(collection text, ids text[])
 RETURNS bigint AS 'MODULE_PATHNAME', 'gv_clear_payload' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
+-- Distance operators on real[] (pgvector's meanings) ---------------------------------------------------
+
+CREATE FUNCTION gv_l2_distance(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME', 'gv_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION gv_cosine_distance(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME', 'gv_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION gv_negative_inner_product(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME', 'gv_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION gv_l1_distance(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME', 'gv_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (LEFTARG = real[], RIGHTARG = real[], FUNCTION = gv_l2_distance, COMMUTATOR = '<->');
+CREATE OPERATOR <=> (LEFTARG = real[], RIGHTARG = real[], FUNCTION = gv_cosine_distance, COMMUTATOR = '<=>');
+CREATE OPERATOR <#> (LEFTARG = real[], RIGHTARG = real[], FUNCTION = gv_negative_inner_product, COMMUTATOR = '<#>');
+CREATE OPERATOR <+> (LEFTARG = real[], RIGHTARG = real[], FUNCTION = gv_l1_distance, COMMUTATOR = '<+>');
+COMMENT ON OPERATOR <->(real[], real[]) IS 'Euclidean distance';
+COMMENT ON OPERATOR <=>(real[], real[]) IS 'cosine distance (1 - cosine similarity)';
+COMMENT ON OPERATOR <#>(real[], real[]) IS 'negative inner product';
+COMMENT ON OPERATOR <+>(real[], real[]) IS 'Manhattan (L1) distance';
+
+-- Collections as foreign tables ----------------------------------------------------------------------------
+
+CREATE FUNCTION govector_fdw_handler() RETURNS fdw_handler
+AS 'MODULE_PATHNAME', 'govector_fdw_handler' LANGUAGE C STRICT;
+CREATE FUNCTION govector_fdw_validator(text[], oid) RETURNS void
+AS 'MODULE_PATHNAME', 'govector_fdw_validator' LANGUAGE C STRICT;
+CREATE FOREIGN DATA WRAPPER govector HANDLER govector_fdw_handler VALIDATOR govector_fdw_validator;
+CREATE SERVER govector FOREIGN DATA WRAPPER govector;
+COMMENT ON SERVER govector IS 'this database''s govector collections';
+
+-- Column definitions are checked when a foreign table is created or altered, not at its first query.
+CREATE FUNCTION gv_fdw_check_table(oid) RETURNS void
+AS 'MODULE_PATHNAME', 'gv_fdw_check_table' LANGUAGE C STRICT;
+CREATE FUNCTION gv_fdw_check_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE
+  cmd record;
+BEGIN
+  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'foreign table' LOOP
+    PERFORM gv_fdw_check_table(cmd.objid);
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER gv_fdw_check_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
+  EXECUTE FUNCTION gv_fdw_check_ddl();
+
 -- Privileges: writing and administering need a GRANT; reading stays open to every role of the database.
 REVOKE EXECUTE ON FUNCTION
   gv_create_collection(text, int, text, text, int, int, text),

@@ -52,21 +52,9 @@ gv_int_arg(FunctionCallInfo fcinfo, int n, const char *what, int32 min, int32 ma
 static float *
 gv_vector_arg(FunctionCallInfo fcinfo, int n, const char *what, size_t *len)
 {
-	ArrayType  *a;
-
 	if (PG_ARGISNULL(n))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(n);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a one-dimensional real[] array", what)));
-	if (array_contains_nulls(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain NULL elements", what)));
-	*len = ARR_NDIM(a) == 0 ? 0 : (size_t) ARR_DIMS(a)[0];
-	return (float *) ARR_DATA_PTR(a);
+	return gv_vector_from_array(PG_GETARG_ARRAYTYPE_P(n), what, len);
 }
 
 /* A text[] without NULLs. */
@@ -99,11 +87,6 @@ gv_ids_arg(FunctionCallInfo fcinfo, int n, const char *what, size_t *count)
 	return out;
 }
 
-static char *
-gv_jsonb_text(Jsonb *jb)
-{
-	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-}
 
 /*
  * A filter argument as engine filter JSON, or "" for none. A JSON object without must/should/must_not/
@@ -134,21 +117,6 @@ gv_filter_arg(FunctionCallInfo fcinfo, int n)
 	return psprintf("{\"must\":[{\"payload_contains\":%s}]}", gv_jsonb_text(jb));
 }
 
-static Datum
-gv_jsonb_datum(const char *json)
-{
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json[0] ? json : "{}"));
-}
-
-static Datum
-gv_vector_datum(const float *v, size_t n)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * (n > 0 ? n : 1));
-
-	for (size_t i = 0; i < n; i++)
-		elems[i] = Float4GetDatum(v[i]);
-	return PointerGetDatum(construct_array(elems, (int) n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT));
-}
 
 #define GV_SET_OP(req, field, kind, value) \
 	do { (req).op_case = GOVECTOR__PB__REQUEST__OP_##kind; (req).field = (value); } while (0)

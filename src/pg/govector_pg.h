@@ -15,6 +15,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
 
 #include "govector.pb-c.h"
 
@@ -36,6 +38,13 @@ extern bool gv_preloaded;
 extern GvResponse *gv_call(GvRequest *request);
 extern void gv_note_write(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
+
+/* convert.c: SQL values <-> engine message fields */
+extern char *gv_jsonb_text(Jsonb *jb);
+extern Datum gv_jsonb_datum(const char *json);	/* "" means {} */
+extern Datum gv_vector_datum(const float *v, size_t n);
+/* A one-dimensional real[] without NULLs as floats (what names the array in errors). */
+extern float *gv_vector_from_array(ArrayType *a, const char *what, size_t *len);
 
 /* worker.c */
 extern void gv_register_static_worker(void);

@@ -1,0 +1,112 @@
+/*
+ * The govector foreign data wrapper: a collection seen as a table.
+ *
+ *   fdw.c            the FDW callbacks (planning, scans, writes, IMPORT FOREIGN SCHEMA, option validation)
+ *   fdw_pushdown.c   which WHERE and ORDER BY clauses the engine can evaluate, and their engine filter
+ *
+ * A foreign table maps one collection. Columns named id (text), vector (real[]), payload (jsonb) and
+ * version (bigint) show those parts of a point; any other column must carry OPTIONS (payload_key 'k') and
+ * shows the payload's top-level key k typed as the column (text, a number type, boolean or jsonb), with
+ * the conversion the engine's {"column": ...} condition uses (engine/column.h), so pushed-down conditions
+ * keep exactly the rows Postgres would.
+ */
+#ifndef GOVECTOR_FDW_H
+#define GOVECTOR_FDW_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+
+typedef enum GvColumnKind
+{
+	GV_COL_DROPPED,
+	GV_COL_ID,
+	GV_COL_VECTOR,
+	GV_COL_PAYLOAD,
+	GV_COL_VERSION,
+	GV_COL_MAPPED
+} GvColumnKind;
+
+/* How a mapped column's type sees the payload value (the engine's column types). */
+typedef enum GvMapType
+{
+	GV_MAP_TEXT,
+	GV_MAP_NUMBER,
+	GV_MAP_BOOL,
+	GV_MAP_JSON
+} GvMapType;
+
+typedef struct GvColumn
+{
+	GvColumnKind kind;
+	char	   *name;
+	Oid			type;
+	int32		typmod;
+	char	   *payload_key;	/* GV_COL_MAPPED */
+	GvMapType	map_type;		/* GV_COL_MAPPED */
+} GvColumn;
+
+typedef struct GvTable
+{
+	Oid			relid;
+	char	   *collection;
+	int			batch_size;
+	int			natts;
+	GvColumn   *columns;		/* by attnum - 1 */
+	AttrNumber	id_attnum;		/* 0 when the table has no such column */
+	AttrNumber	vector_attnum;
+	AttrNumber	payload_attnum;
+	AttrNumber	version_attnum;
+} GvTable;
+
+/* fdw.c */
+extern GvTable *gv_fdw_table(Oid relid);
+extern const char *gv_map_type_name(GvMapType t);
+
+/*
+ * Pushdown. A pushed-down filter is a tree of nodes kept in the plan (copyObject-able Lists):
+ *   list(Integer GV_NODE_AND | GV_NODE_OR, child, child, ...)
+ *   list(Integer GV_NODE_LEAF, Integer leaf kind, Integer value index, Integer negated,
+ *        String key, String column type, String op)
+ * Values are expressions (constants, parameters, stable expressions) evaluated when the scan starts; the
+ * value index points into the plan's fdw_exprs. Rendering turns the tree into engine filter JSON.
+ */
+#define GV_NODE_AND 1
+#define GV_NODE_OR 2
+#define GV_NODE_LEAF 3
+
+#define GV_LEAF_HAS_ID 1		/* value: text or text[] */
+#define GV_LEAF_CONTAINS 2		/* value: jsonb */
+#define GV_LEAF_COLUMN 3		/* value: scalar (or array for in/not_in); none for is_null/is_not_null */
+
+/* Distance operators on real[] (the extension's <->, <=>, <#>, <+>) and the distance each accelerates. */
+typedef enum GvDistanceOp
+{
+	GV_OP_NONE = 0,
+	GV_OP_L2,					/* <->  euclid */
+	GV_OP_COSINE,				/* <=>  cosine */
+	GV_OP_NEG_IP,				/* <#>  dot */
+	GV_OP_L1					/* <+>  manhattan */
+} GvDistanceOp;
+
+/* Translates one restriction clause; NULL when the engine cannot evaluate it exactly. */
+extern List *gv_pushdown_clause(PlannerInfo *root, RelOptInfo *rel, GvTable *table, Expr *clause,
+								List **values);
+/* Which of the extension's distance operators opno is (GV_OP_NONE for any other operator). */
+extern GvDistanceOp gv_distance_operator(Oid opno);
+extern const char *gv_distance_op_name(GvDistanceOp op);
+/* The engine distance a distance operator accelerates ("euclid", ...). */
+extern const char *gv_distance_op_metric(GvDistanceOp op);
+/* True when expr can be evaluated once when the scan starts (no Vars, nothing volatile). */
+extern bool gv_is_scan_constant(Expr *expr);
+
+/*
+ * Renders a filter (a list of top-level conditions, ANDed) as engine JSON. With values == NULL, values
+ * are shown as $n (parameters) or their constant value (EXPLAIN); otherwise values[i]/nulls[i] hold the
+ * evaluated values and types[i] their types.
+ */
+extern void gv_render_filter(StringInfo out, List *conditions, List *value_exprs, Datum *values, bool *nulls);
+
+#endif
