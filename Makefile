@@ -47,7 +47,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h
 
-.PHONY: engine unit tsan bench-hnsw test installcheck system-test install-govectord clean-build
+.PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -111,6 +111,20 @@ $(HNSW_BENCH): bench/hnsw_vs_engine.cc $(ENGINE_LIB)
 	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $< $(ENGINE_LIB) -lbenchmark -lz $(GV_LIBS) -Wl,--allow-multiple-definition
 bench-hnsw: $(HNSW_BENCH)
 	$(HNSW_BENCH)
+
+# The SQL benchmark (bench/run.sh starts its own cluster): make bench reproduces every figure in the README;
+# make bench-quick is the small version CI runs to keep the harness working (it checks recall, not speed).
+SQL_BENCH := $(BUILD)/bench/govector_bench
+$(SQL_BENCH): bench/govector_bench.cc $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(GV_CXX) $(GV_CXXFLAGS) -I$(shell $(PG_CONFIG) --includedir) -o $@ $< $(ENGINE_LIB) -lpq -lz $(GV_LIBS) \
+	  -Wl,--allow-multiple-definition
+bench: $(SQL_BENCH) $(HNSW_BENCH)
+	bash bench/run.sh full
+bench-quick: $(SQL_BENCH)
+	bash bench/run.sh quick
+bench-scale: $(SQL_BENCH)
+	bash bench/run.sh scale
 
 # Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
 system-test:

@@ -9,7 +9,7 @@
 #   bash bench/load.sh [--points N] [--ef-construct E] [--out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. test/pg_env.sh
+. bench/cluster.sh
 
 points=60000
 efc=64
@@ -23,23 +23,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-dir=$PWD/build/bench-load
-if [ -f "$dir/data/postmaster.pid" ]; then as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
-rm -rf "$dir"
-pg_dir "$dir"
-port=$(free_port 55000)
-as_pg "$PG_BINDIR/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-cat <<CONF | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$dir'
-shared_preload_libraries = 'govector'
-shared_buffers = 1GB
-max_wal_size = 4GB
-CONF
-as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-trap 'as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true' EXIT
-sql() { as_pg "$PG_BINDIR/psql" -h "$dir" -p "$port" -U postgres -d postgres -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
+bench_cluster_start bench-load
+sql() { bench_sql "$@"; }
 
 sql -c "CREATE EXTENSION govector" -c "CREATE TABLE fashion_train (id int PRIMARY KEY, label int, image real[])"
 sql -c "\\copy fashion_train FROM PROGRAM '$PWD/build/fmnist_export train $points'"
