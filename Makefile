@@ -121,6 +121,7 @@ $(SQL_BENCH): bench/govector_bench.cc $(ENGINE_LIB)
 	  -Wl,--allow-multiple-definition
 bench: $(SQL_BENCH) $(HNSW_BENCH)
 	bash bench/run.sh full
+	$(HNSW_BENCH)
 bench-quick: $(SQL_BENCH)
 	bash bench/run.sh quick
 bench-scale: $(SQL_BENCH)
