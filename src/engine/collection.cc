@@ -26,6 +26,8 @@ using UniqueLock = std::unique_lock<RwLock>;
 
 // Below this many graph nodes, HNSW insertions run on one thread (see IndexSome).
 constexpr size_t kParallelInsertMinNodes = 10000;
+// Filtered searches with exactly known matches first look at the query's kProbeSize nearest points.
+constexpr size_t kProbeSize = 16;
 // How long one indexing round may hold the graph lock (searches wait meanwhile).
 constexpr auto kIndexRoundTime = std::chrono::milliseconds(20);
 
@@ -347,25 +349,18 @@ void Collection::ApplyVector(uint32_t slot, const float* vec) {
     std::memcpy(dst, vec, elem);
 }
 
-std::optional<std::vector<uint32_t>> Collection::FilterCandidates(const Filter& filter) const {
-  std::optional<std::vector<uint32_t>> result = payload_indexes_.Candidates(filter);
-  for (const Condition& c : filter.must) {
-    if (c.type != Condition::Type::kHasId) continue;
+std::optional<PayloadIndexSet::CandidateSet> Collection::FilterCandidates(const Filter& filter) const {
+  return payload_indexes_.Candidates(filter, [&](const Condition& c) -> std::optional<std::vector<uint32_t>> {
+    if (c.type != Condition::Type::kHasId) return std::nullopt;
     std::vector<uint32_t> slots;
     for (const PointId& id : c.ids) {
       auto it = by_id_.find(id);
       if (it != by_id_.end()) slots.push_back(it->second);
     }
     std::sort(slots.begin(), slots.end());
-    if (!result) {
-      result = std::move(slots);
-    } else {
-      std::vector<uint32_t> both;
-      std::set_intersection(result->begin(), result->end(), slots.begin(), slots.end(), std::back_inserter(both));
-      result = std::move(both);
-    }
-  }
-  return result;
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    return slots;
+  });
 }
 
 std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
@@ -377,8 +372,10 @@ std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
       const Slot& s = slots_[slot];
       if (s.live && FilterMatches(f, s.id, s.payload)) out.push_back(slot);
     };
-    if (candidates) {
-      for (uint32_t slot : *candidates) consider(slot);
+    if (candidates && candidates->exact) {
+      out = std::move(candidates->slots);
+    } else if (candidates) {
+      for (uint32_t slot : candidates->slots) consider(slot);
     } else {
       for (uint32_t slot = 0; slot < slots_.size(); ++slot) consider(slot);
     }
@@ -648,8 +645,9 @@ Result<uint64_t> Collection::Count(const Filter* filter) {
     const Slot& s = slots_[slot];
     if (s.live && FilterMatches(*filter, s.id, s.payload)) ++n;
   };
+  if (candidates && candidates->exact) return static_cast<uint64_t>(candidates->slots.size());
   if (candidates) {
-    for (uint32_t slot : *candidates) consider(slot);
+    for (uint32_t slot : candidates->slots) consider(slot);
   } else {
     for (uint32_t slot = 0; slot < slots_.size(); ++slot) consider(slot);
   }
@@ -671,7 +669,7 @@ Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
     if (auto candidates = FilterCandidates(*filter)) {
       // Few candidates (ids, payload index): visit them in id order instead of walking every key.
       std::vector<uint32_t> slots;
-      for (uint32_t slot : *candidates) {
+      for (uint32_t slot : candidates->slots) {
         const Slot& s = slots_[slot];
         if (s.live && (!params.start || !(s.id < *params.start)) && FilterMatches(*filter, s.id, s.payload))
           slots.push_back(slot);
@@ -731,8 +729,9 @@ Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
 // ---------------------------------------------------------------------------------------------------------
 // Search
 
-size_t Collection::EstimateMatches(const Filter& filter, const std::vector<uint32_t>* indexed, size_t live) const {
-  if (indexed) return indexed->size();
+size_t Collection::EstimateMatches(const Filter& filter, const PayloadIndexSet::CandidateSet* indexed,
+                                   size_t live) const {
+  if (indexed) return indexed->slots.size();
   size_t n = slots_.size();
   if (n <= 4096) {
     size_t hits = 0;
@@ -760,12 +759,14 @@ void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& qu
   size_t limit = out->capacity();
   TopK top(limit);
   size_t elem = ElementBytes();
+  auto data = [&](uint32_t slot) -> const void* {
+    if (!IsHnsw()) return arena_.data() + slot * elem;
+    return SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr;
+  };
   auto consider = [&](uint32_t slot) {
     if (!accept(slot)) return;
-    if (!IsHnsw()) {
-      top.Push(qd(arena_.data() + slot * elem), slot);
-    } else if (SlotSearchable(slot)) {
-      top.Push(qd(hnsw_->ElementData(slot)), slot);
+    if (const void* element = data(slot)) {
+      top.Push(qd(element), slot);
     } else {
       auto it = pending_vectors_.find(slot);
       if (it != pending_vectors_.end())
@@ -773,7 +774,16 @@ void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& qu
     }
   };
   if (candidates) {
-    for (uint32_t slot : *candidates) consider(slot);
+    // Scoring a few thousand scattered vectors is bound by memory latency: fetch the next one's first
+    // cache lines while this one is scored.
+    const std::vector<uint32_t>& c = *candidates;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (i + 1 < c.size() && c[i + 1] < slots_.size()) {
+        if (const char* next = static_cast<const char*>(data(c[i + 1])))
+          for (size_t off = 0; off < std::min<size_t>(elem, 1024); off += 64) __builtin_prefetch(next + off);
+      }
+      consider(c[i]);
+    }
   } else {
     for (uint32_t slot = 0; slot < slots_.size(); ++slot)
       if (slots_[slot].live) consider(slot);
@@ -838,19 +848,27 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
   const Filter* filter = p.filter && !p.filter->MatchesAll() ? p.filter.get() : nullptr;
   const size_t need = static_cast<size_t>(p.k) + p.offset;
   const size_t ef = std::max<size_t>(p.ef ? p.ef : meta_.ef(), need);
-  auto accept = [&](uint32_t slot) {
-    const Slot& s = slots_[slot];
-    if (!s.live || (exclude && *exclude == slot)) return false;
-    return !filter || FilterMatches(*filter, s.id, s.payload);
-  };
   QueryDistance qd(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone, query.data(),
                    dimension());
 
-  std::optional<std::vector<uint32_t>> indexed;
+  std::optional<PayloadIndexSet::CandidateSet> indexed;
   if (filter) {
     indexed = FilterCandidates(*filter);
     plan.from_payload_index = indexed.has_value();
   }
+  // When the indexes answer the whole filter, membership is a bit test instead of a payload evaluation.
+  std::vector<uint64_t> members;
+  if (indexed && indexed->exact) {
+    members.assign(slots_.size() / 64 + 1, 0);
+    for (uint32_t slot : indexed->slots) members[slot / 64] |= uint64_t{1} << (slot % 64);
+  }
+  auto accept = [&](uint32_t slot) {
+    const Slot& s = slots_[slot];
+    if (!s.live || (exclude && *exclude == slot)) return false;
+    if (!filter) return true;
+    if (!members.empty()) return (members[slot / 64] >> (slot % 64) & 1) != 0;
+    return FilterMatches(*filter, s.id, s.payload);
+  };
   bool exact = p.exact || !IsHnsw();
   if (!exact && filter) {
     plan.estimated_matches = EstimateMatches(*filter, indexed ? &*indexed : nullptr, live_count_);
@@ -863,7 +881,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
   auto exact_scan = [&]() {
     cands.clear();
     cands.reserve(keep);
-    ExactScan(qd, query, accept, indexed ? &*indexed : nullptr, &cands);
+    ExactScan(qd, query, accept, indexed ? &indexed->slots : nullptr, &cands);
   };
   if (exact) {
     plan.kind = SearchPlan::Kind::kExact;
@@ -876,8 +894,27 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
     // selecting points far from the query). Scoring every match costs about as many distance computations
     // as there are matches, so a walk that has not filled its results by then is abandoned for that.
     size_t budget = filter ? std::max<size_t>(plan.estimated_matches, 8 * ef) : 0;
-    auto stats = hnsw_->Search(qd, ef, accept_graph, &found, budget);
-    plan.visited = stats.visited;
+    std::vector<uint64_t> seeds;
+    bool matches_only = false;
+    if (!members.empty()) {
+      // The matches are known exactly. Probe the query's own neighbourhood: if matches are among its nearest
+      // points, walk the matching subgraph from them (cheap, and accurate when matches cluster near the
+      // query); if none are, the matches lie elsewhere, where a walk is slow and unreliable, and scoring them
+      // all is the better plan.
+      std::vector<std::pair<float, uint64_t>> probe;
+      auto live = [&](uint64_t label) { return SlotSearchable(static_cast<uint32_t>(label)) && slots_[label].live; };
+      plan.visited += hnsw_->Search(qd, kProbeSize, live, &probe).visited;
+      for (const auto& pr : probe)
+        if (accept(static_cast<uint32_t>(pr.second))) seeds.push_back(pr.second);
+      matches_only = !seeds.empty();
+    }
+    HnswIndex::SearchStats stats;
+    if (!members.empty() && seeds.empty()) {
+      stats.exhausted_budget = true;  // no match near the query: straight to scoring every match
+    } else {
+      stats = hnsw_->Search(qd, ef, accept_graph, &found, budget, seeds, matches_only);
+    }
+    plan.visited += stats.visited;
     for (const auto& [d, label] : found) cands.emplace_back(d, static_cast<uint32_t>(label));
     ScanPending(query, accept, &cands, &plan);
     if (stats.exhausted_budget || cands.size() < need) {

@@ -205,15 +205,16 @@ class Collection {
   // Ids of the points a selector names (existing ones only); state_mu_ held.
   std::vector<uint32_t> SelectSlots(const PointSelector& selector);
   // The slots a filter can match, sorted, when its top-level must clause narrows them (has_id conditions,
-  // payload indexes); nullopt when every live slot must be checked. state_mu_ held.
-  std::optional<std::vector<uint32_t>> FilterCandidates(const Filter& filter) const;
+  // payload indexes), and whether they are exactly the matches; nullopt when every live slot must be
+  // checked. state_mu_ held.
+  std::optional<PayloadIndexSet::CandidateSet> FilterCandidates(const Filter& filter) const;
   Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
   // what names the vector in messages ("vector", "query vector").
   Status CheckVector(const std::vector<float>& v, const char* what) const;
 
   // Search pieces; index_mu_ and state_mu_ held shared.
   using Candidate = std::pair<float, uint32_t>;
-  size_t EstimateMatches(const Filter& filter, const std::vector<uint32_t>* indexed, size_t live) const;
+  size_t EstimateMatches(const Filter& filter, const PayloadIndexSet::CandidateSet* indexed, size_t live) const;
   void ExactScan(const QueryDistance& qd, const std::vector<float>& query,
                  FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates,
                  std::vector<Candidate>* out);

@@ -197,7 +197,8 @@ void HnswIndex::ForEach(FunctionRef<void(uint64_t, const void*)> fn) const {
 }
 
 HnswIndex::SearchStats HnswIndex::Search(const QueryDistance& query, size_t ef, FunctionRef<bool(uint64_t)> accept,
-                                         std::vector<std::pair<float, uint64_t>>* out, size_t max_visits) const {
+                                         std::vector<std::pair<float, uint64_t>>* out, size_t max_visits,
+                                         const std::vector<uint64_t>& seeds, bool matches_only) const {
   SearchStats stats;
   const Graph& g = *impl_->graph;
   if (g.cur_element_count == 0 || ef == 0) return stats;
@@ -239,9 +240,21 @@ HnswIndex::SearchStats HnswIndex::Search(const QueryDistance& query, size_t ef, 
     results.emplace(d, id);
     if (results.size() > ef) results.pop();
   };
+  auto admitted = [&](tableint id) { return !g.isMarkedDeleted(id) && accept(g.getExternalLabel(id)); };
   visited[cur] = tag;
-  candidates.emplace(-cur_dist, cur);
-  admit(cur, cur_dist);
+  if (!matches_only || admitted(cur)) {
+    candidates.emplace(-cur_dist, cur);
+    admit(cur, cur_dist);
+  }
+  for (uint64_t label : seeds) {
+    uint32_t s = impl_->Internal(label);
+    if (s == kNoInternal || visited[s] == tag) continue;
+    visited[s] = tag;
+    float d = query(g.getDataByInternalId(s));
+    ++stats.visited;
+    candidates.emplace(-d, s);
+    admit(s, d);
+  }
 
   while (!candidates.empty()) {
     auto [neg_d, node] = candidates.top();
@@ -253,18 +266,36 @@ HnswIndex::SearchStats HnswIndex::Search(const QueryDistance& query, size_t ef, 
 #ifdef USE_SSE
     if (size > 0) _mm_prefetch(reinterpret_cast<const char*>(g.getDataByInternalId(links[0])), _MM_HINT_T0);
 #endif
-    for (int i = 0; i < size; ++i) {
-      tableint n = links[i];
-#ifdef USE_SSE
-      if (i + 1 < size) _mm_prefetch(reinterpret_cast<const char*>(g.getDataByInternalId(links[i + 1])), _MM_HINT_T0);
-#endif
-      if (visited[n] == tag) continue;
-      visited[n] = tag;
+    auto consider = [&](tableint n) {
       float d = query(g.getDataByInternalId(n));
       ++stats.visited;
       if (results.size() < ef || d < results.top().first) {
         candidates.emplace(-d, n);
         admit(n, d);
+      }
+    };
+    for (int i = 0; i < size; ++i) {
+      tableint n = links[i];
+      if (visited[n] == tag) continue;
+      visited[n] = tag;
+      if (!matches_only) {
+#ifdef USE_SSE
+        if (i + 1 < size) _mm_prefetch(reinterpret_cast<const char*>(g.getDataByInternalId(links[i + 1])), _MM_HINT_T0);
+#endif
+        consider(n);
+      } else if (admitted(n)) {
+        consider(n);
+      } else {
+        // Through a refused neighbour to its admitted neighbours, without scoring the refused one.
+        unsigned int* data2 = g.get_linklist0(n);
+        int size2 = g.getListCount(data2);
+        tableint* links2 = reinterpret_cast<tableint*>(data2 + 1);
+        for (int j = 0; j < size2; ++j) {
+          tableint m = links2[j];
+          if (visited[m] == tag || !admitted(m)) continue;
+          visited[m] = tag;
+          consider(m);
+        }
       }
     }
     if (max_visits && stats.visited >= max_visits && results.size() < ef) {

@@ -57,9 +57,16 @@ class HnswIndex {
     bool exhausted_budget = false;
   };
   // Appends up to ef (internal distance, label) pairs admitted by accept, nearest first.
-  // max_visits bounds the number of nodes whose distance is computed (0: no bound).
+  // max_visits bounds the number of nodes whose distance is computed (0: no bound). The layer-0 walk starts
+  // from the greedy descent's node and also from the labels in seeds (e.g. matching points near the query,
+  // which lets a filtered walk begin where the matches are).
+  //
+  // matches_only walks the subgraph of admitted nodes alone (ACORN's idea): a node that accept() refuses is
+  // neither scored nor expanded, but its admitted neighbours are reached through it (two hops). Use it
+  // with seeds when accept() is cheap and the admitted nodes are many and clustered.
   SearchStats Search(const QueryDistance& query, size_t ef, FunctionRef<bool(uint64_t)> accept,
-                     std::vector<std::pair<float, uint64_t>>* out, size_t max_visits = 0) const;
+                     std::vector<std::pair<float, uint64_t>>* out, size_t max_visits = 0,
+                     const std::vector<uint64_t>& seeds = {}, bool matches_only = false) const;
   // The stored element (float vector or SQ8 code) of a label, or nullptr when absent or marked deleted.
   const void* ElementData(uint64_t label) const;
   // Calls fn(label, element) for every element not marked deleted.

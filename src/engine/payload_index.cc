@@ -28,14 +28,36 @@ const char* PayloadIndexTypeName(PayloadIndexType type) {
   }
 }
 
+namespace {
+
+// A posting list: slots in ascending order, so a lookup hands out contiguous memory. Slots mostly arrive in
+// ascending order (new points get new slots), which makes insertion an append.
+using Postings = std::vector<uint32_t>;
+
+void PostingAdd(Postings* p, uint32_t slot) {
+  if (p->empty() || p->back() < slot) {
+    p->push_back(slot);
+    return;
+  }
+  auto it = std::lower_bound(p->begin(), p->end(), slot);
+  if (it == p->end() || *it != slot) p->insert(it, slot);
+}
+
+void PostingRemove(Postings* p, uint32_t slot) {
+  auto it = std::lower_bound(p->begin(), p->end(), slot);
+  if (it != p->end() && *it == slot) p->erase(it);
+}
+
+}  // namespace
+
 struct PayloadIndexSet::FieldIndex {
   std::string field;
   FieldPath path;
   PayloadIndexType type;
   // keyword, bool ("true"/"false")
-  std::unordered_map<std::string, std::unordered_set<uint32_t>> by_string;
+  std::unordered_map<std::string, Postings> by_string;
   // integer
-  std::unordered_map<int64_t, std::unordered_set<uint32_t>> by_int;
+  std::unordered_map<int64_t, Postings> by_int;
   // float (every number) and datetime (microseconds)
   std::multimap<double, uint32_t> by_number;
   std::unordered_map<uint32_t, uint32_t> value_count;  // slot -> indexed values
@@ -83,9 +105,9 @@ struct PayloadIndexSet::FieldIndex {
     Values(payload, [&](const Json& v) {
       ++n;
       switch (type) {
-        case pb::KEYWORD: by_string[v.get<std::string>()].insert(slot); break;
-        case pb::BOOL: by_string[v.get<bool>() ? "true" : "false"].insert(slot); break;
-        case pb::INTEGER: by_int[IntOf(v)].insert(slot); break;
+        case pb::KEYWORD: PostingAdd(&by_string[v.get<std::string>()], slot); break;
+        case pb::BOOL: PostingAdd(&by_string[v.get<bool>() ? "true" : "false"], slot); break;
+        case pb::INTEGER: PostingAdd(&by_int[IntOf(v)], slot); break;
         default: by_number.emplace(NumberOf(v), slot); break;
       }
     });
@@ -99,7 +121,7 @@ struct PayloadIndexSet::FieldIndex {
         case pb::BOOL: {
           auto it = by_string.find(type == pb::BOOL ? (v.get<bool>() ? "true" : "false") : v.get<std::string>());
           if (it != by_string.end()) {
-            it->second.erase(slot);
+            PostingRemove(&it->second, slot);
             if (it->second.empty()) by_string.erase(it);
           }
           break;
@@ -107,7 +129,7 @@ struct PayloadIndexSet::FieldIndex {
         case pb::INTEGER: {
           auto it = by_int.find(IntOf(v));
           if (it != by_int.end()) {
-            it->second.erase(slot);
+            PostingRemove(&it->second, slot);
             if (it->second.empty()) by_int.erase(it);
           }
           break;
@@ -130,7 +152,11 @@ struct PayloadIndexSet::FieldIndex {
   // Slots a condition on this field may match, or nullopt when this index cannot narrow it.
   std::optional<std::vector<uint32_t>> Lookup(const Condition& c) const {
     std::vector<uint32_t> out;
-    auto add_set = [&](const std::unordered_set<uint32_t>& s) { out.insert(out.end(), s.begin(), s.end()); };
+    size_t lists = 0;
+    auto add_set = [&](const Postings& s) {
+      out.insert(out.end(), s.begin(), s.end());
+      ++lists;
+    };
     if (c.match && !c.range && !c.values_count && !c.is_empty && !c.is_null) {
       const MatchCondition& m = *c.match;
       if (m.kind == MatchCondition::Kind::kValue) {
@@ -181,8 +207,10 @@ struct PayloadIndexSet::FieldIndex {
     } else {
       return std::nullopt;
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    if (lists > 1 || c.range) {
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+    }
     return out;
   }
 };
@@ -234,30 +262,45 @@ void PayloadIndexSet::Remove(uint32_t slot, const Json& payload) {
   for (auto& f : fields_) f->Remove(slot, payload);
 }
 
-std::optional<std::vector<uint32_t>> PayloadIndexSet::Candidates(const Filter& filter) const {
-  if (fields_.empty()) return std::nullopt;
-  std::optional<std::vector<uint32_t>> result;
+std::optional<PayloadIndexSet::CandidateSet> PayloadIndexSet::Candidates(const Filter& filter,
+                                                                         Resolver resolve) const {
+  std::optional<CandidateSet> result;
+  // Exact when the filter is a conjunction of conditions each answered by an index.
+  bool exact = !filter.has_should && filter.must_not.empty() && !filter.min_should;
   for (const Condition& c : filter.must) {
     std::optional<std::vector<uint32_t>> part;
+    bool part_exact = false;
     if (c.type == Condition::Type::kField) {
       for (const auto& f : fields_) {
         if (f->field != c.key.text) continue;
         part = f->Lookup(c);
-        if (part) break;
+        if (part) {
+          part_exact = true;
+          break;
+        }
       }
     } else if (c.type == Condition::Type::kFilter && c.filter) {
-      part = Candidates(*c.filter);
+      if (auto sub = Candidates(*c.filter, resolve)) {
+        part = std::move(sub->slots);
+        part_exact = sub->exact;
+      }
+    } else {
+      part = resolve(c);
+      part_exact = part.has_value();
     }
+    exact = exact && part_exact;
     if (!part) continue;
     if (!result) {
-      result = std::move(part);
+      result = CandidateSet{std::move(*part), false};
     } else {
       std::vector<uint32_t> both;
-      std::set_intersection(result->begin(), result->end(), part->begin(), part->end(), std::back_inserter(both));
-      result = std::move(both);
+      std::set_intersection(result->slots.begin(), result->slots.end(), part->begin(), part->end(),
+                            std::back_inserter(both));
+      result->slots = std::move(both);
     }
-    if (result->empty()) break;
+    if (result->slots.empty()) break;
   }
+  if (result) result->exact = exact;
   return result;
 }
 
@@ -270,8 +313,8 @@ std::vector<PayloadIndexInfo> PayloadIndexSet::Info() const {
 size_t PayloadIndexSet::MemoryBytes() const {
   size_t bytes = 0;
   for (const auto& f : fields_) {
-    for (const auto& [k, s] : f->by_string) bytes += k.size() + 64 + s.size() * 24;
-    for (const auto& [k, s] : f->by_int) bytes += 64 + s.size() * 24;
+    for (const auto& [k, s] : f->by_string) bytes += k.size() + 64 + s.capacity() * sizeof(uint32_t);
+    for (const auto& [k, s] : f->by_int) bytes += 64 + s.capacity() * sizeof(uint32_t);
     bytes += f->by_number.size() * 48 + f->value_count.size() * 24;
   }
   return bytes;

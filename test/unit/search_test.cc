@@ -344,6 +344,7 @@ TEST_F(RecallTest, FashionMnistEuclid) {
   auto info = e->GetCollectionInfo(1, "fmnist");
   EXPECT_EQ(info->indexed_vectors, d.train.size()) << "the snapshot should hold every vector";
   CheckAll(e.get(), "fmnist (graph only)", d, Distance::kEuclid, 200);
+  CheckAll(e.get(), "fmnist_indexed (graph only)", d, Distance::kEuclid, 200);
   SearchParams sp;
   sp.vector = d.test[0];
   sp.filter = F(R"({"must":[{"key":"b100","match":{"value":3}}]})");
