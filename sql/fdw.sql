@@ -162,6 +162,165 @@ CREATE FOREIGN TABLE shop_int (id text, price int OPTIONS (payload_key 'price'))
 SELECT id, price FROM shop_int WHERE id = '5';
 SELECT id, price FROM shop_int WHERE id = '3';
 
+-- A scan longer than one engine page (1,000 points) asks for each page after the last id of the one
+-- before, which must outlive that page's memory.
+SELECT gv_create_collection('pages', 2, 'euclid', 'flat');
+SELECT gv_upsert_batch('pages', array_agg(g::text), array_agg(ARRAY[g, 1]::real[])::real[],
+  array_agg(jsonb_build_object('n', g))) > 0 AS loaded FROM generate_series(1, 3500) g;
+CREATE FOREIGN TABLE pages (id text, vector real[], payload jsonb) SERVER govector OPTIONS (collection 'pages');
+SELECT count(*) FROM pages;
+SELECT count(vector) AS vectors, count(DISTINCT id) AS ids, sum((payload->>'n')::int) AS n FROM pages;
+-- <#> is not the collection's distance: every page is scrolled, then sorted.
+EXPLAIN (COSTS OFF) SELECT id FROM pages ORDER BY vector <#> '{1,0}' LIMIT 3;
+SELECT id FROM pages ORDER BY vector <#> '{1,0}' LIMIT 3;
+
+-- ORDER BY with the collection's distance and a LIMIT is an engine search, however few the points.
+SELECT gv_create_collection('five', 2, 'euclid', 'flat');
+SELECT gv_upsert_batch('five', array_agg(g::text), array_agg(ARRAY[g, 0]::real[])::real[]) > 0 AS loaded
+  FROM generate_series(1, 5) g;
+CREATE FOREIGN TABLE five (id text, vector real[]) SERVER govector OPTIONS (collection 'five');
+SELECT gv_create_collection('ten', 2, 'euclid');
+SELECT gv_upsert_batch('ten', array_agg(g::text), array_agg(ARRAY[0, g]::real[])::real[]) > 0 AS loaded
+  FROM generate_series(1, 10) g;
+CREATE FOREIGN TABLE ten (id text, vector real[]) SERVER govector OPTIONS (collection 'ten');
+EXPLAIN (COSTS OFF) SELECT id FROM five ORDER BY vector <-> '{0,0}' LIMIT 1;
+EXPLAIN (COSTS OFF) SELECT id FROM five ORDER BY vector <-> '{0,0}' LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id FROM five ORDER BY vector <-> '{0,0}' LIMIT 10;
+SELECT id FROM five ORDER BY vector <-> '{0,0}' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM ten ORDER BY vector <-> '{0,0}' LIMIT 1;
+EXPLAIN (COSTS OFF) SELECT id FROM ten ORDER BY vector <-> '{0,0}' LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id FROM ten ORDER BY vector <-> '{0,0}' LIMIT 10;
+SELECT id FROM ten ORDER BY vector <-> '{0,3.2}' LIMIT 3;
+PREPARE near_five(real[]) AS SELECT id FROM five ORDER BY vector <-> $1 LIMIT 3;
+PREPARE near_ten(real[], int) AS SELECT id FROM ten ORDER BY vector <-> $1 LIMIT $2;
+SET plan_cache_mode = force_custom_plan;
+EXPLAIN (COSTS OFF) EXECUTE near_five('{0,0}');
+EXECUTE near_five('{0,0}');
+EXPLAIN (COSTS OFF) EXECUTE near_ten('{0,0}', 1);
+EXECUTE near_ten('{0,0}', 1);
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE near_five('{0,0}');
+EXECUTE near_five('{4.1,0}');
+EXPLAIN (COSTS OFF) EXECUTE near_ten('{0,0}', 10);
+EXECUTE near_ten('{0,7}', 2);
+RESET plan_cache_mode;
+DEALLOCATE near_five;
+DEALLOCATE near_ten;
+
+-- Ids read back as the engine prints them: numbers, lower-case UUIDs, strings as themselves. An id
+-- spelt otherwise matches no row in Postgres (while the engine would find the point), so it is not
+-- pushed; a bound parameter spelt otherwise matches nothing.
+SELECT gv_create_collection('ids', 2, 'euclid', 'flat');
+SELECT gv_upsert_batch('ids', ARRAY['550E8400-E29B-41D4-A716-446655440000', '7', '007', 'Name'],
+  ARRAY[[1,0],[2,0],[3,0],[4,0]]::real[]) > 0 AS loaded;
+CREATE FOREIGN TABLE ids (id text, vector real[]) SERVER govector OPTIONS (collection 'ids');
+SELECT id FROM ids ORDER BY id;
+:explain SELECT id FROM ids WHERE id = '550E8400-E29B-41D4-A716-446655440000';
+SELECT id FROM ids WHERE id = '550E8400-E29B-41D4-A716-446655440000';
+SELECT id FROM ids WHERE id || '' = '550E8400-E29B-41D4-A716-446655440000';
+:explain SELECT id FROM ids WHERE id = '550e8400-e29b-41d4-a716-446655440000';
+SELECT id FROM ids WHERE id = '550e8400-e29b-41d4-a716-446655440000';
+:explain SELECT id FROM ids WHERE id = ANY(ARRAY['550E8400-E29B-41D4-A716-446655440000', '7']);
+SELECT id FROM ids WHERE id = ANY(ARRAY['550E8400-E29B-41D4-A716-446655440000', '7']);
+:explain SELECT id FROM ids WHERE id = ANY(ARRAY['550e8400-e29b-41d4-a716-446655440000', '007', 'name', NULL]);
+SELECT id FROM ids WHERE id = ANY(ARRAY['550e8400-e29b-41d4-a716-446655440000', '007', 'name', NULL]) ORDER BY id;
+:explain SELECT id FROM ids WHERE id = '';
+SELECT id FROM ids WHERE id = '';
+PREPARE by_id(text) AS SELECT id FROM ids WHERE id = $1;
+PREPARE by_ids(text[]) AS SELECT id FROM ids WHERE id = ANY($1) ORDER BY id;
+PREPARE not_ids(text[]) AS SELECT id FROM ids WHERE id <> ALL($1) ORDER BY id;
+SET plan_cache_mode = force_generic_plan;
+:explain EXECUTE by_id('7');
+EXECUTE by_id('550E8400-E29B-41D4-A716-446655440000');
+EXECUTE by_id('550e8400-e29b-41d4-a716-446655440000');
+EXECUTE by_id('');
+EXECUTE by_ids(ARRAY['550E8400-E29B-41D4-A716-446655440000', '7']);
+EXECUTE not_ids(ARRAY['550E8400-E29B-41D4-A716-446655440000', '7']);
+RESET plan_cache_mode;
+DEALLOCATE by_id;
+DEALLOCATE by_ids;
+DEALLOCATE not_ids;
+
+-- Numbers compare as Postgres compares the column's type: a real column rounds to float4 (not pushed),
+-- bigint and numeric columns compare integers exactly (beyond a double's 2^53), double precision
+-- columns compare as doubles.
+SELECT gv_create_collection('nums', 2, 'euclid', 'flat');
+SELECT gv_upsert_batch('nums', ARRAY['1', '2'], ARRAY[[1,0],[2,0]]::real[],
+  ARRAY['{"p": 0.1, "big": 9007199254740993}', '{"p": 1, "big": 9007199254740992}']::jsonb[]) > 0 AS loaded;
+CREATE FOREIGN TABLE nums (
+  id text, vector real[],
+  f real OPTIONS (payload_key 'p'),
+  big numeric OPTIONS (payload_key 'big'),
+  b8 bigint OPTIONS (payload_key 'big'),
+  d float8 OPTIONS (payload_key 'big')
+) SERVER govector OPTIONS (collection 'nums');
+-- What Postgres says (evaluated locally, in the target list):
+SELECT id, f = 0.1 AS f_eq, f < 0.5 AS f_lt, big = 9007199254740992 AS big_eq, b8 = 9007199254740993 AS b8_eq,
+  d = 9007199254740993 AS d_eq FROM nums ORDER BY id;
+:explain SELECT id FROM nums WHERE f = 0.1;
+SELECT id FROM nums WHERE f = 0.1;
+SELECT id FROM nums WHERE f < 0.5;
+:explain SELECT id FROM nums WHERE big = 9007199254740992;
+SELECT id FROM nums WHERE big = 9007199254740992;
+:explain SELECT id FROM nums WHERE big = 9007199254740992.000;
+SELECT id FROM nums WHERE big = 9007199254740992.000;
+SELECT id FROM nums WHERE big > 9007199254740992;
+-- A constant a double does not hold (9007199254740992.5 reads as 9007199254740992) stays in Postgres.
+:explain SELECT id FROM nums WHERE big BETWEEN 9007199254740992.5 AND 9007199254740994;
+SELECT id FROM nums WHERE big BETWEEN 9007199254740992.5 AND 9007199254740994;
+SELECT id FROM nums WHERE big IN (9007199254740992.5, 9007199254740993);
+SELECT id FROM nums WHERE big < 1e30;
+:explain SELECT id FROM nums WHERE b8 = 9007199254740993;
+SELECT id FROM nums WHERE b8 = 9007199254740993;
+SELECT id FROM nums WHERE b8 IN (9007199254740992, 5);
+SELECT id FROM nums WHERE b8 NOT IN (9007199254740992, 5);
+SELECT id FROM nums WHERE b8 <> 9007199254740992;
+:explain SELECT id FROM nums WHERE d = 9007199254740993;
+SELECT id FROM nums WHERE d = 9007199254740993 ORDER BY id;
+PREPARE big_is(bigint) AS SELECT id FROM nums WHERE b8 = $1;
+SET plan_cache_mode = force_generic_plan;
+EXECUTE big_is(9007199254740992);
+RESET plan_cache_mode;
+DEALLOCATE big_is;
+
+-- An UPDATE the engine refuses changes nothing; one that changes the vector and the payload (or mapped
+-- columns) changes both.
+SELECT gv_create_collection('upd', 3, 'euclid', 'flat');
+CREATE FOREIGN TABLE upd (id text, vector real[], payload jsonb, category text OPTIONS (payload_key 'category'))
+  SERVER govector OPTIONS (collection 'upd');
+INSERT INTO upd (id, vector, payload) VALUES ('1', '{1,0,0}', '{"category": "a", "keep": true}');
+UPDATE upd SET payload = '{"zz": 2}', vector = '{1,2}' WHERE id = '1';
+\echo :LAST_ERROR_SQLSTATE
+UPDATE upd SET category = 'zz', vector = '{1,2}' WHERE id = '1';
+UPDATE upd SET payload = '[1]', vector = '{0,1,0}' WHERE id = '1';
+UPDATE upd SET payload = NULL, vector = '{0,1,0}' WHERE id = '1';
+SELECT vector, payload FROM gv_get('upd', ARRAY['1']);
+UPDATE upd SET category = 'b', vector = '{0,1,0}' WHERE id = '1' RETURNING id, vector, payload, category;
+UPDATE upd SET payload = '{"new": 1}', category = 'c', vector = '{0,0,1}' WHERE id = '1'
+  RETURNING id, vector, payload, category;
+UPDATE upd SET vector = '{2,0,0}' WHERE id = '1' RETURNING id, vector, payload;
+SELECT vector, payload FROM gv_get('upd', ARRAY['1']);
+
+-- INSERT ... RETURNING returns the point as stored: the payload with mapped columns in it ({} for NULL),
+-- mapped columns read from it, the id as the engine prints it, a cosine vector normalised.
+SELECT gv_create_collection('ret', 3, 'cosine', 'flat');
+CREATE FOREIGN TABLE ret (
+  id text, vector real[], payload jsonb, version bigint,
+  category text OPTIONS (payload_key 'category'),
+  x numeric OPTIONS (payload_key 'x')
+) SERVER govector OPTIONS (collection 'ret');
+INSERT INTO ret (id, vector, payload) VALUES ('1', '{1,0,0}', '{"category": "a", "x": 1}')
+  RETURNING id, version > 0 AS versioned, category, x;
+INSERT INTO ret (id, vector, category) VALUES ('2', '{3,4,0}', 'b') RETURNING id, vector, payload, category, x;
+INSERT INTO ret (id, vector, payload, x) VALUES ('3', '{0,0,2}', NULL, 2.50) RETURNING id, vector, payload, x;
+INSERT INTO ret (id, vector) VALUES ('550E8400-E29B-41D4-A716-446655440000', '{0,0,5}') RETURNING id, payload;
+INSERT INTO ret (id, vector, category) SELECT g::text, ARRAY[0, g, 0]::real[], 'many' FROM generate_series(10, 12) g
+  RETURNING id, vector, payload, version > 0 AS versioned;
+SELECT id, vector, payload, category, x FROM ret ORDER BY id;
+
+DROP FOREIGN TABLE pages, five, ten, ids, nums, upd, ret;
+SELECT gv_drop_collection(c) FROM unnest(ARRAY['pages', 'five', 'ten', 'ids', 'nums', 'upd', 'ret']) c;
+
 DROP SCHEMA imported CASCADE;
 DROP SCHEMA imported_except CASCADE;
 DROP FOREIGN TABLE shop, shop_int;

@@ -154,6 +154,13 @@ Result<ValuesCountCondition> ParseValuesCount(const Json& j, const std::string& 
   return c;
 }
 
+// A JSON integer, exactly (nlohmann keeps one as an int64 or a uint64; an __int128 holds either).
+std::optional<__int128> JsonInteger(const Json& v) {
+  if (v.is_number_unsigned()) return static_cast<__int128>(v.get<uint64_t>());
+  if (v.is_number_integer()) return static_cast<__int128>(v.get<int64_t>());
+  return std::nullopt;
+}
+
 Result<ColumnCondition> ParseColumn(const Json& j, const std::string& where) {
   using Op = ColumnCondition::Op;
   if (!j.is_object()) return Bad(where, "must be an object with key, type and op");
@@ -202,6 +209,7 @@ Result<ColumnCondition> ParseColumn(const Json& j, const std::string& where) {
       case ColumnType::kNumber:
         if (!v->is_number()) return Bad(where, "operands of a number column must be numbers");
         c.numbers.push_back(v->get<double>());
+        c.integers.push_back(JsonInteger(*v));
         break;
       case ColumnType::kBool:
         if (!v->is_boolean()) return Bad(where, "operands of a bool column must be booleans");
@@ -538,16 +546,28 @@ bool ColumnHolds(const ColumnCondition& c, const Json& payload) {
   if (c.op == Op::kIsNotNull) return !is_null;
   if (is_null) return false;
   if (c.type == ColumnType::kNumber) {
+    // Integers with integers exactly, anything else as doubles (see ColumnCondition::integers). A double
+    // precision column's operands arrive with a fraction, so they compare as doubles, as Postgres does.
+    std::optional<__int128> n = JsonInteger(*v);
     double x = v->get<double>();
+    auto compare = [&](size_t i) {
+      if (n && c.integers[i]) return *n < *c.integers[i] ? -1 : *n > *c.integers[i] ? 1 : 0;
+      return x < c.numbers[i] ? -1 : x > c.numbers[i] ? 1 : 0;
+    };
+    auto any_equal = [&] {
+      for (size_t i = 0; i < c.numbers.size(); ++i)
+        if (compare(i) == 0) return true;
+      return false;
+    };
     switch (c.op) {
-      case Op::kEq: return x == c.numbers[0];
-      case Op::kNe: return x != c.numbers[0];
-      case Op::kLt: return x < c.numbers[0];
-      case Op::kLe: return x <= c.numbers[0];
-      case Op::kGt: return x > c.numbers[0];
-      case Op::kGe: return x >= c.numbers[0];
-      case Op::kIn: return std::find(c.numbers.begin(), c.numbers.end(), x) != c.numbers.end();
-      case Op::kNotIn: return std::find(c.numbers.begin(), c.numbers.end(), x) == c.numbers.end();
+      case Op::kEq: return compare(0) == 0;
+      case Op::kNe: return compare(0) != 0;
+      case Op::kLt: return compare(0) < 0;
+      case Op::kLe: return compare(0) <= 0;
+      case Op::kGt: return compare(0) > 0;
+      case Op::kGe: return compare(0) >= 0;
+      case Op::kIn: return any_equal();
+      case Op::kNotIn: return !any_equal();
       default: return false;
     }
   }

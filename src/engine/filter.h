@@ -88,6 +88,10 @@ struct ColumnCondition {
   Op op = Op::kEq;
   std::vector<std::string> texts;  // text and bool operands ("true"/"false")
   std::vector<double> numbers;     // number operands
+  // The same number operands, exactly, where they are JSON integers (nullopt for one with a fraction or an
+  // exponent). Postgres compares bigint and numeric columns exactly, and a double holds integers exactly
+  // only up to 2^53, so an integer payload value is compared with an integer operand as integers.
+  std::vector<std::optional<__int128>> integers;
 };
 
 struct Filter;

@@ -442,11 +442,24 @@ gvGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	/*
 	 * The nearest points first, and more on demand: what ORDER BY vector <op> v LIMIT n needs. Without a
 	 * LIMIT every row is read anyway, and one scroll plus a local sort is the better plan.
+	 *
+	 * When the table is the query's only relation, the ordered path is costed as the scroll: it returns
+	 * no more points (usually only the LIMIT's), and the scroll would still need a Sort. So it wins
+	 * however small the collection, where any per-row premium loses to the Sort of a few rows (which
+	 * costs less than add_path's 1% fuzz). It then displaces the scroll path, which such a query has no
+	 * use for. In a join the scroll path must stay: a hash join reads the whole table, which an ordered
+	 * scan does by repeated searches and only up to GV_MAX_SEARCH_OFFSET rows; there the ordered path
+	 * costs more per row, and Postgres chooses.
 	 */
 	if (root->parse->limitCount != NULL && gv_ordered_search(root, baserel, info, &pk, &op, &query))
 	{
 		Cost		ordered_startup = startup;
-		Cost		ordered_total = ordered_startup + baserel->rows * (cpu_tuple_cost * 10);
+		Cost		ordered_total;
+
+		if (bms_membership(root->all_baserels) == BMS_SINGLETON)
+			ordered_total = total;
+		else
+			ordered_total = ordered_startup + baserel->rows * (cpu_tuple_cost * 10);
 
 		add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows, ordered_startup,
 														   ordered_total, list_make1(pk), baserel->lateral_relids,
@@ -547,11 +560,12 @@ typedef struct GvScanState
 	float	   *query;
 	size_t		query_dim;
 	bool		search;			/* an ordered engine search (else a scroll) */
-	MemoryContext batch_cxt;
+	MemoryContext scan_cxt;		/* lives as long as the scan */
+	MemoryContext batch_cxt;	/* the current batch; reset before each fetch */
 	GvResponse *batch;
 	size_t		next;
 	bool		done;
-	char	   *last_id;		/* scroll: resume after this id */
+	char	   *last_id;		/* scroll: resume after this id (in scan_cxt: it outlives its batch) */
 	int			fetched;		/* search: rows taken so far */
 	int			batch_k;
 	HTAB	   *seen;			/* search: ids already returned */
@@ -587,6 +601,8 @@ gv_scan_start(ForeignScanState *node, GvScanState *st)
 	st->batch = NULL;
 	st->next = 0;
 	st->done = false;
+	if (st->last_id)
+		pfree(st->last_id);
 	st->last_id = NULL;
 	st->fetched = 0;
 	st->batch_k = st->limit > 0 ? st->limit : 100;
@@ -658,6 +674,7 @@ gvBeginForeignScan(ForeignScanState *node, int eflags)
 			st->ncolumns++;
 		}
 	}
+	st->scan_cxt = CurrentMemoryContext;
 	st->batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "govector scan batch", ALLOCSET_DEFAULT_SIZES);
 	/* Values are evaluated at the first fetch: PARAM_EXEC values (initplans) are not available yet. */
 	st->started = false;
@@ -726,7 +743,16 @@ gv_fetch(GvScanState *st)
 		if (st->batch->n_records < GV_SCROLL_BATCH)
 			st->done = true;
 		else
-			st->last_id = st->batch->records[st->batch->n_records - 1]->id;
+		{
+			/*
+			 * The next page starts after this batch's last id, and this batch is freed before that page
+			 * is requested: keep a copy that outlives it.
+			 */
+			if (st->last_id)
+				pfree(st->last_id);
+			st->last_id = MemoryContextStrdup(st->scan_cxt,
+											  st->batch->records[st->batch->n_records - 1]->id);
+		}
 	}
 	st->next = 0;
 	MemoryContextSwitchTo(old);
@@ -1135,6 +1161,22 @@ gv_set_version(GvTable *t, TupleTableSlot *slot, uint64 version)
 	slot->tts_isnull[t->version_attnum - 1] = false;
 }
 
+static bool gv_slot_from_engine(GvTable *t, char *id, TupleTableSlot *slot);
+
+/*
+ * The row an INSERT returns: with RETURNING, the point as the engine stored it, which is not the row
+ * inserted (the payload with the mapped columns merged in, {} for a NULL payload, mapped columns read
+ * back from it, a cosine vector normalised, the id as the engine prints it); otherwise the row inserted,
+ * with its version.
+ */
+static void
+gv_inserted_row(GvModifyState *ms, char *id, uint64 version, TupleTableSlot *slot)
+{
+	if (ms->has_returning && gv_slot_from_engine(ms->table, id, slot))
+		return;
+	gv_set_version(ms->table, slot, version);
+}
+
 static TupleTableSlot *
 gvExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
@@ -1152,7 +1194,7 @@ gvExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, 
 		return slot;
 	}
 	p = gv_point_from_slot(ms, slot);
-	gv_set_version(ms->table, slot, gv_upsert_points(ms->table, &p, 1));
+	gv_inserted_row(ms, p->id, gv_upsert_points(ms->table, &p, 1), slot);
 	return slot;
 }
 
@@ -1168,7 +1210,7 @@ gvExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **
 		points[i] = gv_point_from_slot(ms, slots[i]);
 	version = gv_upsert_points(ms->table, points, (size_t) *numSlots);
 	for (int i = 0; i < *numSlots; i++)
-		gv_set_version(ms->table, slots[i], version);
+		gv_inserted_row(ms, points[i]->id, version, slots[i]);
 	return slots;
 }
 
@@ -1265,6 +1307,8 @@ gvExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, 
 	bool		vector_changed = false,
 				payload_changed = false;
 	List	   *mapped = NIL;
+	char	   *keys;
+	char	   *payload = NULL;
 	ListCell   *lc;
 
 	slot_getallattrs(slot);
@@ -1299,44 +1343,61 @@ gvExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, 
 				break;
 		}
 	}
-	if (payload_changed || mapped != NIL)
+	/*
+	 * An UPDATE is one engine write, so that one the engine refuses (a vector of the wrong dimension, a
+	 * payload that is not an object) changes nothing. What Postgres refuses is refused before it.
+	 */
+	if (payload_changed && slot->tts_isnull[t->payload_attnum - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("govector: payload cannot be NULL"),
+				 errhint("Set it to '{}' to clear it.")));
+	if (vector_changed && slot->tts_isnull[t->vector_attnum - 1])
+		ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION), errmsg("govector: point %s needs a vector", id)));
+	keys = mapped ? gv_row_payload(t, slot, mapped) : "{}";
+	if (payload_changed)
+		payload = gv_merge_payload(slot->tts_values[t->payload_attnum - 1], keys);
+	if (vector_changed)
+	{
+		/* One upsert replaces the vector and, when it changes, the payload with it. */
+		Govector__Pb__PointInput p = GOVECTOR__PB__POINT_INPUT__INIT;
+		Govector__Pb__PointInput *pp = &p;
+
+		p.id = id;
+		p.vector = gv_vector_from_array(DatumGetArrayTypeP(slot->tts_values[t->vector_attnum - 1]), "vector",
+										&p.n_vector);
+		if (payload_changed)
+			p.payload_json = payload;
+		else if (mapped != NIL)
+		{
+			/*
+			 * Mapped columns set their keys in the stored payload, as gv_set_payload merges them: merged
+			 * here, so that the upsert carries the whole new payload.
+			 */
+			GvResponse *stored = gv_get_point(t, id);
+
+			if (stored->n_records == 0)
+				return NULL;	/* deleted since it was read */
+			p.payload_json = gv_merge_payload(gv_jsonb_datum(stored->records[0]->payload_json), keys);
+		}
+		else
+			p.keep_payload = true;
+		(void) gv_upsert_points(t, &pp, 1);
+	}
+	else if (payload_changed || mapped != NIL)
 	{
 		GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
 		Govector__Pb__SetPayloadRequest s = GOVECTOR__PB__SET_PAYLOAD_REQUEST__INIT;
-		char	   *keys = mapped ? gv_row_payload(t, slot, mapped) : "{}";
 
 		s.collection = t->collection;
 		s.ids = &id;
 		s.n_ids = 1;
-		if (payload_changed)
-		{
-			if (slot->tts_isnull[t->payload_attnum - 1])
-				ereport(ERROR,
-						(errcode(ERRCODE_NOT_NULL_VIOLATION),
-						 errmsg("govector: payload cannot be NULL"),
-						 errhint("Set it to '{}' to clear it.")));
-			s.payload_json = gv_merge_payload(slot->tts_values[t->payload_attnum - 1], keys);
-			s.overwrite = true;
-		}
-		else
-			s.payload_json = keys;
+		s.payload_json = payload_changed ? payload : keys;
+		s.overwrite = payload_changed;
 		req.op_case = GOVECTOR__PB__REQUEST__OP_SET_PAYLOAD;
 		req.set_payload = &s;
 		(void) gv_call(&req);
 		gv_note_write();
-	}
-	if (vector_changed)
-	{
-		Govector__Pb__PointInput p = GOVECTOR__PB__POINT_INPUT__INIT;
-		Govector__Pb__PointInput *pp = &p;
-
-		if (slot->tts_isnull[t->vector_attnum - 1])
-			ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION), errmsg("govector: point %s needs a vector", id)));
-		p.id = id;
-		p.vector = gv_vector_from_array(DatumGetArrayTypeP(slot->tts_values[t->vector_attnum - 1]), "vector",
-										&p.n_vector);
-		p.keep_payload = true;
-		(void) gv_upsert_points(t, &pp, 1);
 	}
 	if (ms->has_returning)
 		(void) gv_slot_from_engine(t, id, slot);

@@ -77,6 +77,9 @@ extern const char *gv_map_type_name(GvMapType t);
 #define GV_NODE_OR 2
 #define GV_NODE_LEAF 3
 
+/* The longest string id (the engine's kMaxStringIdBytes, engine/point_id.h). */
+#define GV_MAX_ID_BYTES 256
+
 #define GV_LEAF_HAS_ID 1		/* value: text or text[] */
 #define GV_LEAF_CONTAINS 2		/* value: jsonb */
 #define GV_LEAF_COLUMN 3		/* value: scalar (or array for in/not_in); none for is_null/is_not_null */

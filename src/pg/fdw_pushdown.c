@@ -11,6 +11,10 @@
  * AND, OR and NOT. NOT is pushed to the leaves (NOT (x < v) becomes x >= v), which keeps SQL's rule that
  * a comparison with NULL is never true. Values may be constants, parameters or stable expressions; they
  * are evaluated when the scan starts.
+ *
+ * Not pushed, because the engine would answer otherwise: an id constant not spelt as the engine prints
+ * ids (an upper-case UUID); comparisons on real columns (Postgres compares float4 values); numeric
+ * constants a double does not hold exactly enough (gv_numeric_is_exact).
  */
 #include "postgres.h"
 
@@ -21,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
+#include "common/shortest_dec.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
@@ -42,6 +47,7 @@ typedef struct GvRef
 	GvColumnKind kind;			/* GV_COL_ID, GV_COL_PAYLOAD, GV_COL_MAPPED, or GV_COL_DROPPED for none */
 	const char *key;			/* GV_COL_MAPPED */
 	GvMapType map_type;			/* GV_COL_MAPPED */
+	Oid			type;			/* GV_COL_MAPPED: the column's SQL type (text for payload ->> 'k') */
 } GvRef;
 
 static bool
@@ -69,7 +75,7 @@ strip_relabel(Expr *e)
 static GvRef
 gv_ref(RelOptInfo *rel, GvTable *table, Expr *expr)
 {
-	GvRef		ref = {GV_COL_DROPPED, NULL, GV_MAP_TEXT};
+	GvRef		ref = {GV_COL_DROPPED, NULL, GV_MAP_TEXT, InvalidOid};
 
 	expr = strip_relabel(expr);
 	if (IsA(expr, Var))
@@ -83,6 +89,7 @@ gv_ref(RelOptInfo *rel, GvTable *table, Expr *expr)
 		ref.kind = c->kind;
 		ref.key = c->payload_key;
 		ref.map_type = c->map_type;
+		ref.type = c->type;
 		if (ref.kind == GV_COL_VECTOR || ref.kind == GV_COL_VERSION)
 			ref.kind = GV_COL_DROPPED;	/* nothing is pushed on these */
 		return ref;
@@ -102,6 +109,7 @@ gv_ref(RelOptInfo *rel, GvTable *table, Expr *expr)
 		ref.kind = GV_COL_MAPPED;
 		ref.key = TextDatumGetCString(key->constvalue);
 		ref.map_type = GV_MAP_TEXT;
+		ref.type = TEXTOID;
 	}
 	return ref;
 }
@@ -156,6 +164,79 @@ static bool
 gv_is_number_type(Oid t)
 {
 	return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
+}
+
+/*
+ * Whether the engine can compare a number column as Postgres does. A real column cannot: Postgres rounds
+ * the payload's 0.1 to float4 and compares it, widened, with the float8 0.1, which it does not equal;
+ * the engine compares the double 0.1. (IS [NOT] NULL is pushed for every number column.)
+ */
+static bool
+gv_number_comparable(GvRef ref)
+{
+	return ref.type != FLOAT4OID;
+}
+
+/*
+ * Whether the engine compares a numeric constant as Postgres does. It is sent as a JSON integer when it
+ * is integral (exact, within 64 bits), otherwise as a number the engine holds as a double. A double is
+ * exact enough when the constant is the shortest decimal that reads as that double (95.5, 0.1, 1e30): a
+ * payload value compares with the double as its own decimal compares with the constant. Others
+ * (9007199254740992.5, which is the double 9007199254740992) stay in Postgres.
+ */
+static bool
+gv_numeric_is_exact(Datum num)
+{
+	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, num));
+	char	   *dot = strchr(s, '.');
+	char		shortest[DOUBLE_SHORTEST_DECIMAL_LEN];
+	double		d;
+	Datum		back;
+
+	if (strcmp(s, "NaN") == 0 || strstr(s, "Infinity") != NULL)
+		return true;			/* refused with an error when rendered */
+	if (dot == NULL || strspn(dot + 1, "0") == strlen(dot + 1))
+	{
+		Datum		low = DirectFunctionCall3(numeric_in, CStringGetDatum("-9223372036854775808"),
+											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		Datum		high = DirectFunctionCall3(numeric_in, CStringGetDatum("18446744073709551615"),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+
+		if (DatumGetBool(DirectFunctionCall2(numeric_ge, num, low)) &&
+			DatumGetBool(DirectFunctionCall2(numeric_le, num, high)))
+			return true;
+	}
+	d = strtod(s, NULL);		/* correctly rounded, as the engine reads it */
+	if (isinf(d))
+		return false;
+	double_to_shortest_decimal_buf(d, shortest);
+	back = DirectFunctionCall3(numeric_in, CStringGetDatum(shortest), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
+	return DatumGetBool(DirectFunctionCall2(numeric_eq, num, back));
+}
+
+/* For a number column: false when value is a numeric constant (or array) the engine cannot compare. */
+static bool
+gv_number_constant_ok(Expr *value)
+{
+	Const	   *c = (Const *) strip_relabel(value);
+	ArrayType  *a;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (!IsA(c, Const) || c->constisnull)
+		return true;
+	if (c->consttype == NUMERICOID)
+		return gv_numeric_is_exact(c->constvalue);
+	if (get_element_type(c->consttype) != NUMERICOID)
+		return true;
+	a = DatumGetArrayTypeP(c->constvalue);
+	deconstruct_array(a, NUMERICOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i] && !gv_numeric_is_exact(elems[i]))
+			return false;
+	return true;
 }
 
 /* The engine comparison ("eq", "lt", ...) a built-in number operator performs, or NULL. */
@@ -231,6 +312,75 @@ gv_collation_ok(Oid collid)
 	return !OidIsValid(collid) || get_collation_isdeterministic(collid);
 }
 
+/*
+ * Whether an id is spelt as the engine prints ids (engine/point_id.cc), so that asking the engine for it
+ * finds exactly the points whose id column equals it. The engine reads a UUID in either case and prints
+ * it in lower case: asked for 'A0EEBC99-...' it finds the point that reads back as 'a0eebc99-...', which
+ * Postgres's id = 'A0EEBC99-...' does not match. Every other text is canonical or no id at all: an
+ * unsigned 64-bit integer without sign or leading zeros prints as itself, and any other text of 1 to
+ * GV_MAX_ID_BYTES bytes is a string id, printed as itself ('007' is the string id "007", not 7). The
+ * empty text and longer ones are no id (the engine refuses them in a filter), so no point has them.
+ */
+static bool
+gv_id_is_canonical(const char *id, size_t len)
+{
+	bool		uuid = len == 36;
+
+	if (len == 0 || len > GV_MAX_ID_BYTES)
+		return false;
+	/* The engine's UUID form: 8-4-4-4-12 hexadecimal digits, of either case. */
+	for (size_t i = 0; uuid && i < len; i++)
+	{
+		char		c = id[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			uuid = c == '-';
+		else
+			uuid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	}
+	if (!uuid)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (id[i] >= 'A' && id[i] <= 'F')
+			return false;
+	return true;
+}
+
+static bool
+gv_id_datum_is_canonical(Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+
+	return gv_id_is_canonical(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/*
+ * For id = value and id = ANY(value): false when value is a constant holding an id that is not canonical,
+ * which the engine would answer differently from Postgres; the clause then stays in Postgres. Values
+ * known only when the scan starts (parameters) are checked then: a non-canonical one matches no point
+ * (gv_json_ids), as in Postgres.
+ */
+static bool
+gv_id_constant_ok(Expr *value)
+{
+	Const	   *c = (Const *) strip_relabel(value);
+	ArrayType  *a;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (!IsA(c, Const) || c->constisnull)
+		return true;
+	if (!OidIsValid(get_element_type(c->consttype)))
+		return gv_id_datum_is_canonical(c->constvalue);
+	a = DatumGetArrayTypeP(c->constvalue);
+	deconstruct_array(a, ARR_ELEMTYPE(a), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i] && !gv_id_datum_is_canonical(elems[i]))
+			return false;
+	return true;
+}
+
 static List *gv_push(RelOptInfo *rel, GvTable *table, Expr *e, bool negate, List **values);
 
 /* column OP value, for a reference known to be on the left. */
@@ -247,7 +397,7 @@ gv_push_comparison(RelOptInfo *rel, GvTable *table, GvRef ref, Oid opno, Oid col
 	switch (ref.kind)
 	{
 		case GV_COL_ID:
-			if (funcid != F_TEXTEQ)
+			if (funcid != F_TEXTEQ || !gv_id_constant_ok(value))
 				return NIL;
 			return gv_leaf(GV_LEAF_HAS_ID, gv_value_index(values, value), negate, NULL, NULL, NULL);
 		case GV_COL_PAYLOAD:
@@ -285,7 +435,8 @@ gv_push_comparison(RelOptInfo *rel, GvTable *table, GvRef ref, Oid opno, Oid col
 					break;
 				case GV_MAP_NUMBER:
 					type = "number";
-					if (gv_is_number_type(exprType((Node *) value)))
+					if (gv_number_comparable(ref) && gv_is_number_type(exprType((Node *) value)) &&
+						gv_number_constant_ok(value))
 						op = gv_number_op(opno);
 					break;
 				case GV_MAP_BOOL:
@@ -364,7 +515,7 @@ gv_push_array(RelOptInfo *rel, GvTable *table, ScalarArrayOpExpr *e, bool negate
 	switch (ref.kind)
 	{
 		case GV_COL_ID:
-			if (funcid != F_TEXTEQ && funcid != F_TEXTNE)
+			if ((funcid != F_TEXTEQ && funcid != F_TEXTNE) || !gv_id_constant_ok(array))
 				return NIL;
 			return gv_leaf(GV_LEAF_HAS_ID, gv_value_index(values, array), !is_in, NULL, NULL, NULL);
 		case GV_COL_MAPPED:
@@ -372,8 +523,9 @@ gv_push_array(RelOptInfo *rel, GvTable *table, ScalarArrayOpExpr *e, bool negate
 				type = "text";
 			else if (ref.map_type == GV_MAP_BOOL && (funcid == F_BOOLEQ || funcid == F_BOOLNE))
 				type = "bool";
-			else if (ref.map_type == GV_MAP_NUMBER && gv_number_op(e->opno) &&
-					 gv_is_number_type(get_element_type(exprType((Node *) array))))
+			else if (ref.map_type == GV_MAP_NUMBER && gv_number_comparable(ref) && gv_number_op(e->opno) &&
+					 gv_is_number_type(get_element_type(exprType((Node *) array))) &&
+					 gv_number_constant_ok(array))
 				type = "number";
 			else
 				return NIL;
@@ -533,19 +685,34 @@ gv_json_scalar(StringInfo out, Datum v, Oid type)
 		case FLOAT4OID:
 		case FLOAT8OID:
 			{
+				/*
+				 * Always with a fraction or an exponent: the engine compares integers with integers
+				 * exactly, but Postgres compares a double precision column as doubles (the payload's
+				 * 9007199254740993 reads as 9007199254740992), and so does the engine with a fraction.
+				 */
 				double		d = type == FLOAT4OID ? DatumGetFloat4(v) : DatumGetFloat8(v);
+				int			start = out->len;
 
 				if (isnan(d) || isinf(d))
 					return false;
 				appendStringInfo(out, "%.17g", d);
+				if (strpbrk(out->data + start, ".e") == NULL)
+					appendStringInfoString(out, ".0");
 				return true;
 			}
 		case NUMERICOID:
 			{
+				/*
+				 * An integral value as a JSON integer (12.00 as 12), which the engine compares exactly with
+				 * integer payload values, as Postgres compares numerics; with a fraction as a double.
+				 */
 				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, v));
+				char	   *dot = strchr(s, '.');
 
 				if (strcmp(s, "NaN") == 0 || strstr(s, "Infinity") != NULL)
 					return false;
+				if (dot != NULL && strspn(dot + 1, "0") == strlen(dot + 1))
+					*dot = '\0';
 				appendStringInfoString(out, s);
 				return true;
 			}
@@ -566,6 +733,45 @@ gv_json_scalar(StringInfo out, Datum v, Oid type)
 				return true;
 			}
 	}
+}
+
+/*
+ * Appends the ids of a value (text, or an array of text) as a JSON array, leaving out those that are not
+ * canonical (gv_id_is_canonical): no point reads back with such an id, so in Postgres it matches no row,
+ * while the engine would find another point for it. False when the array has a NULL element.
+ */
+static bool
+gv_json_ids(StringInfo out, Datum value, bool is_array)
+{
+	Datum	   *elems = &value;
+	bool	   *nulls = NULL;
+	int			n = 1;
+	bool		first = true,
+				complete = true;
+
+	if (is_array)
+	{
+		ArrayType  *a = DatumGetArrayTypeP(value);
+
+		deconstruct_array(a, ARR_ELEMTYPE(a), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	}
+	appendStringInfoChar(out, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls && nulls[i])
+		{
+			complete = false;
+			continue;
+		}
+		if (!gv_id_datum_is_canonical(elems[i]))
+			continue;
+		if (!first)
+			appendStringInfoChar(out, ',');
+		first = false;
+		escape_json(out, TextDatumGetCString(elems[i]));
+	}
+	appendStringInfoChar(out, ']');
+	return complete;
 }
 
 /* Appends the values of an array as JSON array elements; false when the value set includes a NULL. */
@@ -655,16 +861,12 @@ gv_render_leaf(StringInfo out, List *leaf, List *exprs, Datum *values, bool *nul
 			appendStringInfoString(out, GV_MATCH_NOTHING);
 			return;
 		}
-		if (is_array)
+		if (kind == GV_LEAF_HAS_ID)
+			complete = gv_json_ids(&v, d, is_array);
+		else if (is_array)
 		{
 			appendStringInfoChar(&v, '[');
 			complete = gv_json_elements(&v, d, &ok);
-			appendStringInfoChar(&v, ']');
-		}
-		else if (kind == GV_LEAF_HAS_ID)
-		{
-			appendStringInfoChar(&v, '[');
-			ok = gv_json_scalar(&v, d, vtype);
 			appendStringInfoChar(&v, ']');
 		}
 		else if (kind == GV_LEAF_CONTAINS)

@@ -204,6 +204,43 @@ TEST(Filter, ColumnCondition) {
   EXPECT_TRUE(Match(Col("geo", "json", "is_not_null")));
 }
 
+// Integers compare exactly with integers (as Postgres compares bigint and numeric columns), even where a
+// double cannot tell them apart (above 2^53); anything with a fraction compares as doubles (as a double
+// precision column does, whose operands the foreign table sends with a fraction).
+TEST(Filter, ColumnNumbersCompareIntegersExactly) {
+  const Json doc = Json::parse(R"({"big": 9007199254740993, "neg": -9007199254740993, "max": 18446744073709551615,
+                                  "min": -9223372036854775808, "f": 9007199254740992.0, "p": 0.1})");
+  auto match = [&](const std::string& key, const std::string& op, const std::string& operand) {
+    return Match(Col(key, "number", op, operand), doc);
+  };
+  EXPECT_FALSE(match("big", "eq", R"("value":9007199254740992)"));
+  EXPECT_TRUE(match("big", "eq", R"("value":9007199254740993)"));
+  EXPECT_TRUE(match("big", "ne", R"("value":9007199254740992)"));
+  EXPECT_TRUE(match("big", "gt", R"("value":9007199254740992)"));
+  EXPECT_FALSE(match("big", "ge", R"("value":9007199254740994)"));
+  EXPECT_TRUE(match("big", "lt", R"("value":9007199254740994)"));
+  EXPECT_TRUE(match("big", "le", R"("value":9007199254740993)"));
+  EXPECT_FALSE(match("big", "in", R"("values":[9007199254740992, 9007199254740994])"));
+  EXPECT_TRUE(match("big", "not_in", R"("values":[9007199254740992, 9007199254740994])"));
+  EXPECT_TRUE(match("big", "in", R"("values":[1.5, 9007199254740993])"));
+  EXPECT_FALSE(match("neg", "eq", R"("value":-9007199254740992)"));
+  EXPECT_TRUE(match("neg", "lt", R"("value":-9007199254740992)"));
+  EXPECT_TRUE(match("neg", "gt", R"("value":-9007199254740994)"));
+  // Signed against unsigned, at both ends of the range.
+  EXPECT_FALSE(match("max", "eq", R"("value":18446744073709551614)"));
+  EXPECT_TRUE(match("max", "eq", R"("value":18446744073709551615)"));
+  EXPECT_TRUE(match("max", "gt", R"("value":9223372036854775807)"));
+  EXPECT_TRUE(match("max", "gt", R"("value":-1)"));
+  EXPECT_TRUE(match("min", "eq", R"("value":-9223372036854775808)"));
+  EXPECT_TRUE(match("min", "lt", R"("value":-9223372036854775807)"));
+  EXPECT_TRUE(match("min", "lt", R"("value":18446744073709551615)"));
+  // A fraction on either side: doubles, as Postgres compares double precision values.
+  EXPECT_TRUE(match("big", "eq", R"("value":9007199254740992.0)"));
+  EXPECT_TRUE(match("f", "eq", R"("value":9007199254740993)"));
+  EXPECT_TRUE(match("p", "eq", R"("value":0.1)"));
+  EXPECT_TRUE(match("p", "lt", R"("value":1)"));
+}
+
 TEST(Filter, JsonbText) {
   // As Postgres prints jsonb parsed from the same text (keys by length, then bytes; plain-decimal numerics).
   EXPECT_EQ(JsonbText(Json::parse(R"({"bb":1,"a":[1,2.5,"x\ny"],"c":null,"t":true})")),
