@@ -23,6 +23,9 @@ SELECT gv_create_collection('negative', -5);
 SELECT gv_create_collection('d', 3, 'hamming');
 SELECT gv_create_collection('i', 3, 'cosine', 'ivf');
 SELECT gv_create_collection('q', 3, 'cosine', 'hnsw', quantization => 'pq');
+SELECT gv_create_collection('e1', 3, '');
+SELECT gv_create_collection('e2', 3, 'cosine', '');
+SELECT gv_create_collection('e3', 3, 'cosine', 'hnsw', quantization => '');
 SELECT gv_create_collection('m', 3, m => 1);
 SELECT gv_create_collection('efc', 3, ef_construct => 0);
 SELECT gv_create_collection(NULL, 3);
@@ -54,7 +57,7 @@ SELECT gv_drop_collection('items');
 SELECT count(*) AS collections FROM gv_collections();
 
 -- The engine is there and reports on itself.
-SELECT (s->>'pid')::int > 0 AS has_pid, s->>'version' AS version, s ? 'uptime_seconds' AS has_uptime,
+SELECT (s->>'pid')::int > 0 AS has_pid, s->>'version' AS version, s ? 'uptime' AS has_uptime,
        (s->'memory'->>'rss_bytes')::bigint > 0 AS has_memory, s ? 'collections' AS has_collections
 FROM (SELECT gv_engine_status() AS s) t;
 SHOW govector.ef_search;

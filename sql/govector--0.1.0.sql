@@ -62,6 +62,13 @@ AS 'MODULE_PATHNAME', 'gv_search' LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION gv_search(text, real[], int, jsonb, int, boolean) IS
   'the k nearest points to query, best first (cosine/dot: similarity; euclid/manhattan: distance)';
 
+CREATE FUNCTION gv_search_by_id(collection text, id text, k int DEFAULT 10, filter jsonb DEFAULT NULL,
+                                ef int DEFAULT NULL, exact boolean DEFAULT false)
+RETURNS TABLE(id text, score real, payload jsonb, version bigint)
+AS 'MODULE_PATHNAME', 'gv_search_by_id' LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION gv_search_by_id(text, text, int, jsonb, int, boolean) IS
+  'the k nearest points to the stored vector of point id (which is not returned itself), best first';
+
 CREATE FUNCTION gv_scroll(collection text, filter jsonb DEFAULT NULL, lim int DEFAULT 100, after text DEFAULT NULL)
 RETURNS TABLE(id text, vector real[], payload jsonb, version bigint)
 AS 'MODULE_PATHNAME', 'gv_scroll' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -54,6 +54,11 @@ SELECT gv_upsert('pts', '', '{1,2,3}');
 SELECT gv_upsert('pts', repeat('x', 257), '{1,2,3}');
 SELECT gv_upsert('pts', '20', '{1,2,3}', '[1,2]');
 SELECT gv_upsert('nope', '20', '{1,2,3}');
+-- An unknown collection is an error even when there is nothing to change.
+SELECT gv_delete('nope', '{}');
+SELECT gv_set_payload('nope', '{}', '{}');
+SELECT gv_delete_payload('nope', '{}', '{a}');
+SELECT gv_clear_payload('nope', '{}');
 SELECT gv_upsert_batch('pts', ARRAY['20','21'], '{{1,2,3},{4,5,NaN}}'::real[]);
 SELECT gv_upsert_batch('pts', ARRAY['20','21'], ARRAY[[1,2,3]]::real[]);
 SELECT gv_upsert_batch('pts', ARRAY['20','21'], ARRAY[1,2,3,4,5,6]::real[]);

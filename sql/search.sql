@@ -32,6 +32,13 @@ SELECT id FROM gv_search('s_euclid', '{0,0}', 10, '{}');
 SELECT gv_count('s_euclid', '{"must": [{"key": "name", "match": {"text": "east"}}]}');
 SELECT gv_count('s_euclid', '{"n": 2}');
 
+-- Search by a stored point's id: its vector is the query, and the point itself is not returned.
+SELECT id, round(score::numeric, 4) AS score FROM gv_search_by_id('s_euclid', '1', 2);
+SELECT id FROM gv_search_by_id('s_euclid', '2', 10, '{"name": "west"}', exact => true);
+SELECT * FROM gv_search_by_id('s_euclid', '99');
+SELECT * FROM gv_search_by_id('nope', '1');
+SELECT * FROM gv_search_by_id('s_euclid', NULL);
+
 -- Bad input.
 SELECT * FROM gv_search('s_euclid', '{0,0}', 0);
 SELECT * FROM gv_search('s_euclid', '{0,0}', 10001);

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/pg_env.sh
 
-out=build/regress
+out=${GV_REGRESS_DIR:-build/regress}
 rm -rf "$out"
 pg_dir "$out"
 tests=$(ls sql/*.sql | grep -v '/govector--' | xargs -n1 basename | sed 's/\.sql$//' | sort)

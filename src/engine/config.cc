@@ -34,7 +34,7 @@ Result<IndexKind> ParseIndexKind(std::string_view name) {
 
 Result<Quantization> ParseQuantization(std::string_view name) {
   std::string n = Lower(name);
-  if (n == "none" || n.empty()) return Quantization::kNone;
+  if (n == "none") return Quantization::kNone;
   if (n == "sq8" || n == "int8" || n == "scalar") return Quantization::kSq8;
   return Status::InvalidArgument("unknown quantization \"" + std::string(name) + "\": use none or sq8");
 }

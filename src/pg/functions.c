@@ -367,8 +367,6 @@ gv_delete(PG_FUNCTION_ARGS)
 
 	d.collection = gv_text_arg(fcinfo, 0, "collection");
 	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
-	if (d.n_ids == 0)
-		PG_RETURN_INT64(0);
 	GV_SET_OP(req, delete_, DELETE, &d);
 	resp = gv_call(&req);
 	gv_note_write();
@@ -412,9 +410,9 @@ gv_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) gv_call(&req)->count);
 }
 
-PG_FUNCTION_INFO_V1(gv_search);
-Datum
-gv_search(PG_FUNCTION_ARGS)
+/* gv_search and gv_search_by_id: the query is a vector (argument 1) or a stored point's id. */
+static Datum
+gv_search_common(FunctionCallInfo fcinfo, bool by_id)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
@@ -423,7 +421,10 @@ gv_search(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	s.collection = gv_text_arg(fcinfo, 0, "collection");
-	s.vector = gv_vector_arg(fcinfo, 1, "query", &s.n_vector);
+	if (by_id)
+		s.query_id = gv_text_arg(fcinfo, 1, "id");
+	else
+		s.vector = gv_vector_arg(fcinfo, 1, "query", &s.n_vector);
 	s.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, 10000);
 	s.filter_json = gv_filter_arg(fcinfo, 3);
 	s.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, 100000);
@@ -444,6 +445,20 @@ gv_search(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(gv_search);
+Datum
+gv_search(PG_FUNCTION_ARGS)
+{
+	return gv_search_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(gv_search_by_id);
+Datum
+gv_search_by_id(PG_FUNCTION_ARGS)
+{
+	return gv_search_common(fcinfo, true);
 }
 
 PG_FUNCTION_INFO_V1(gv_scroll);
@@ -483,8 +498,6 @@ gv_set_payload(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("payload must not be NULL")));
 	s.payload_json = gv_jsonb_text(PG_GETARG_JSONB_P(2));
 	s.overwrite = PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3);
-	if (s.n_ids == 0)
-		PG_RETURN_INT64(0);
 	GV_SET_OP(req, set_payload, SET_PAYLOAD, &s);
 	resp = gv_call(&req);
 	gv_note_write();
@@ -502,8 +515,6 @@ gv_delete_payload(PG_FUNCTION_ARGS)
 	d.collection = gv_text_arg(fcinfo, 0, "collection");
 	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
 	d.keys = gv_ids_arg(fcinfo, 2, "keys", &d.n_keys);
-	if (d.n_ids == 0 || d.n_keys == 0)
-		PG_RETURN_INT64(0);
 	GV_SET_OP(req, delete_payload, DELETE_PAYLOAD, &d);
 	resp = gv_call(&req);
 	gv_note_write();
@@ -521,8 +532,6 @@ gv_clear_payload(PG_FUNCTION_ARGS)
 	d.collection = gv_text_arg(fcinfo, 0, "collection");
 	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
 	d.clear = true;
-	if (d.n_ids == 0)
-		PG_RETURN_INT64(0);
 	GV_SET_OP(req, delete_payload, DELETE_PAYLOAD, &d);
 	resp = gv_call(&req);
 	gv_note_write();

@@ -132,7 +132,7 @@ int Run(int argc, char** argv) {
     return nlohmann::json{
         {"pid", getpid()},
         {"version", kVersion},
-        {"uptime_seconds", uptime},
+        {"uptime", uptime},  // seconds
         {"data_directory", args.data_dir},
         {"collections", st.collections},
         {"points", st.points},

@@ -112,8 +112,10 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
       CollectionConfig c;
       c.name = r.name();
       c.dimension = r.dimension();
-      GV_ASSIGN_OR_RETURN(c.distance, ParseDistance(r.distance().empty() ? "cosine" : r.distance()));
-      GV_ASSIGN_OR_RETURN(c.index, ParseIndexKind(r.index().empty() ? "hnsw" : r.index()));
+      // The SQL function always sends all three (its defaults are cosine, hnsw and none): an empty name is a
+      // user's empty string, and an error like any other unknown name.
+      GV_ASSIGN_OR_RETURN(c.distance, ParseDistance(r.distance()));
+      GV_ASSIGN_OR_RETURN(c.index, ParseIndexKind(r.index()));
       GV_ASSIGN_OR_RETURN(c.quantization, ParseQuantization(r.quantization()));
       if (r.m()) c.m = r.m();
       if (r.ef_construct()) c.ef_construct = r.ef_construct();

@@ -113,6 +113,10 @@ TEST_F(EngineTest, RejectsBadCollectionConfigs) {
   EXPECT_EQ(*ParseDistance("DOT"), Distance::kDot);
   EXPECT_EQ(ParseIndexKind("ivf").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseQuantization("pq").status().code(), StatusCode::kInvalidArgument);
+  // An empty name is not a default: the callers supply their own defaults.
+  EXPECT_EQ(ParseDistance("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseIndexKind("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseQuantization("").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(EngineTest, NamespacesAreSeparate) {
