@@ -3,6 +3,7 @@
 #   make               build everything
 #   make unit          engine unit tests (GoogleTest)
 #   make installcheck  SQL tests (pg_regress) on a cluster the test starts under build/
+#   make http-test     the HTTP API with the real Qdrant JavaScript client (needs npm ci in test/http)
 #   make test          every suite
 
 BUILD      := build
@@ -12,7 +13,7 @@ PROTOC     ?= protoc
 GV_CXX      ?= g++
 GV_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -march=x86-64-v3 -fPIC -pthread \
                -Isrc -I$(GEN)
-GV_LIBS     := -llmdb -lprotobuf -lre2 -pthread
+GV_LIBS     := -llmdb -lprotobuf -lre2 -lcpp-httplib -pthread
 
 ENGINE_SRCS := $(wildcard src/engine/*.cc)
 ENGINE_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(ENGINE_SRCS)) $(BUILD)/gen/govector.pb.o
@@ -47,7 +48,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h
 
-.PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test install-govectord clean-build
+.PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -131,7 +132,12 @@ bench-scale: $(SQL_BENCH)
 system-test:
 	bash test/system/run.sh
 
-test: unit tsan installcheck system-test
+# The HTTP API through the real Qdrant JavaScript client, on a cluster the script starts (needs `make install`
+# and `npm ci` in test/http first; .ci/run does both).
+http-test:
+	bash test/http/run.sh
+
+test: unit tsan installcheck system-test http-test
 
 clean: clean-build
 clean-build:

@@ -16,9 +16,35 @@ PG_MODULE_MAGIC;
 int gv_ef_search = 0;
 int gv_engine_timeout_ms = 10000;
 int gv_index_threads = 2;
+int gv_http_port = 0;
+char *gv_http_listen_addresses = NULL;
+char *gv_http_api_key = NULL;
+char *gv_http_database = NULL;
 bool gv_preloaded = false;
 
 void _PG_init(void);
+
+/* One address, as govectord binds one socket: a name (localhost), an IPv4/IPv6 literal, or *. */
+static bool
+gv_check_http_listen_addresses(char **newval, void **extra, GucSource source)
+{
+	const char *p;
+
+	if (**newval == '\0')
+	{
+		GUC_check_errdetail("Give localhost, * or an IP address; to turn the HTTP API off, set govector.http_port to 0.");
+		return false;
+	}
+	for (p = *newval; *p; p++)
+	{
+		if (*p == ',' || *p == ' ')
+		{
+			GUC_check_errdetail("govector serves HTTP on one address: localhost, * (every IPv4 address) or one IP address.");
+			return false;
+		}
+	}
+	return true;
+}
 
 void
 _PG_init(void)
@@ -34,6 +60,28 @@ _PG_init(void)
 	DefineCustomIntVariable("govector.index_threads",
 							"Threads the engine uses to insert into HNSW indexes.",
 							NULL, &gv_index_threads, 2, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	/*
+	 * The HTTP API (Qdrant-compatible) is served by the engine process. These are server settings: the
+	 * supervisor restarts the engine when one of them changes on reload.
+	 */
+	DefineCustomIntVariable("govector.http_port",
+							"TCP port of the engine's Qdrant-compatible HTTP API (0: not served).",
+							"Changing it restarts the engine.",
+							&gv_http_port, 0, 0, 65535, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("govector.http_listen_addresses",
+							   "Address the HTTP API listens on: localhost, *, or one IP address.",
+							   "* listens on every IPv4 address. Changing it restarts the engine.",
+							   &gv_http_listen_addresses, "localhost", PGC_SIGHUP, 0,
+							   gv_check_http_listen_addresses, NULL, NULL);
+	DefineCustomStringVariable("govector.http_api_key",
+							   "API key every HTTP request but GET / must present (empty: no key needed).",
+							   "Sent as the api-key header or as Authorization: Bearer. Changing it restarts the engine.",
+							   &gv_http_api_key, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("govector.http_database",
+							   "Database whose collections the HTTP API serves.",
+							   "Changing it restarts the engine.",
+							   &gv_http_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("govector");
 
 	if (process_shared_preload_libraries_in_progress)

@@ -9,6 +9,11 @@
  * a "govector:" prefix, restarts the engine at once if it dies (even by kill -9), and on SIGTERM (smart or
  * fast shutdown) asks it to stop and waits for it. If the worker itself disappears (immediate shutdown, or
  * the postmaster dying), the engine gets SIGTERM through PR_SET_PDEATHSIG and also watches the postmaster.
+ *
+ * When govector.http_port is set, the engine also serves the Qdrant-compatible HTTP API for the collections of
+ * govector.http_database. The worker is connected to no database, only to the shared catalogs, so that it can
+ * turn that database's name into the OID that namespaces its collections. The API key reaches the engine in
+ * its environment (readable only by the Postgres OS user), not on its command line.
  */
 #include "postgres.h"
 
@@ -21,6 +26,7 @@
 #include <unistd.h>
 
 #include "access/xact.h"
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -45,7 +51,7 @@ static void
 gv_fill_worker(BackgroundWorker *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->bgw_flags = BGWORKER_SHMEM_ACCESS;
+	w->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	w->bgw_start_time = BgWorkerStart_RecoveryFinished;
 	w->bgw_restart_time = 1;
 	strlcpy(w->bgw_library_name, "govector", BGW_MAXLEN);
@@ -134,18 +140,48 @@ gv_drain_log(bool flush_partial)
 	}
 }
 
+/* The settings the engine was started with; a reload that changes them restarts it. */
+static char *
+gv_engine_settings(void)
+{
+	return psprintf("index_threads=%d http_port=%d http_listen_addresses=%s http_database=%s http_api_key=%s",
+					gv_index_threads, gv_http_port, gv_http_listen_addresses, gv_http_database, gv_http_api_key);
+}
+
+/* The OID of govector.http_database, or InvalidOid (with a warning) when there is no such database. */
+static Oid
+gv_http_namespace(void)
+{
+	Oid			oid;
+
+	StartTransactionCommand();
+	oid = get_database_oid(gv_http_database, true);
+	CommitTransactionCommand();
+	if (!OidIsValid(oid))
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_DATABASE),
+				 errmsg("govector: not serving HTTP: database \"%s\" (govector.http_database) does not exist",
+						gv_http_database),
+				 errhint("Create it, or set govector.http_database to an existing database and reload.")));
+	return oid;
+}
+
 static void
 gv_start_engine(void)
 {
 	char		exec_path[MAXPGPATH];
 	char		data_dir[MAXPGPATH];
 	char		pm_pid[32],
-				threads[16];
+				threads[16],
+				http_port[16],
+				http_ns[16];
+	const char *http_listen;
 	int			pipefd[2];
 	pid_t		pid;
-	const char *argv[24];
+	const char *argv[32];
 	int			argc = 0;
 	pid_t		worker_pid = getpid();
+	Oid			http_oid = gv_http_port > 0 ? gv_http_namespace() : InvalidOid;
 
 	strlcpy(exec_path, my_exec_path, sizeof(exec_path));
 	get_parent_directory(exec_path);
@@ -163,6 +199,22 @@ gv_start_engine(void)
 	argv[argc++] = pm_pid;
 	argv[argc++] = "--index-threads";
 	argv[argc++] = threads;
+	if (OidIsValid(http_oid))
+	{
+		http_listen = gv_http_listen_addresses;
+		if (strcmp(http_listen, "localhost") == 0)
+			http_listen = "127.0.0.1";
+		else if (strcmp(http_listen, "*") == 0)
+			http_listen = "0.0.0.0";
+		snprintf(http_port, sizeof(http_port), "%d", gv_http_port);
+		snprintf(http_ns, sizeof(http_ns), "%u", http_oid);
+		argv[argc++] = "--http-port";
+		argv[argc++] = http_port;
+		argv[argc++] = "--http-listen";
+		argv[argc++] = http_listen;
+		argv[argc++] = "--http-namespace";
+		argv[argc++] = http_ns;
+	}
 	if (log_min_messages <= DEBUG1)
 	{
 		argv[argc++] = "--log-level";
@@ -204,6 +256,11 @@ gv_start_engine(void)
 		/* Keep none of Postgres's descriptors (listen sockets, postmaster pipe) open in the engine. */
 		for (int fd = 3; fd < 65536; fd++)
 			close(fd);
+		/* This process is single-threaded, so setenv is safe here. */
+		if (gv_http_api_key[0] != '\0')
+			setenv("GOVECTOR_API_KEY", gv_http_api_key, 1);
+		else
+			unsetenv("GOVECTOR_API_KEY");
 		execv(exec_path, (char *const *) argv);
 		dprintf(2, "ERROR: could not execute %s: %s\n", exec_path, strerror(errno));
 		_exit(127);
@@ -273,10 +330,13 @@ govector_worker_main(Datum arg)
 {
 	int			lock_fd;
 	TimestampTz last_start = 0;
+	char	   *settings;
 
 	pqsignal(SIGTERM, gv_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
+	/* No database: the shared catalogs only (pg_database, for govector.http_database). */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
 	if (mkdir(GV_DATA_SUBDIR, S_IRWXU) != 0 && errno != EEXIST)
 		ereport(ERROR, (errcode_for_file_access(),
@@ -288,6 +348,7 @@ govector_worker_main(Datum arg)
 		proc_exit(0);			/* another supervisor is running: nothing to do, and don't restart */
 
 	initStringInfo(&gv_log_buf);
+	settings = gv_engine_settings();
 
 	while (!gv_got_sigterm)
 	{
@@ -295,15 +356,20 @@ govector_worker_main(Datum arg)
 
 		if (ConfigReloadPending)
 		{
-			int			old_threads = gv_index_threads;
+			char	   *now;
 
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			if (old_threads != gv_index_threads)
+			now = gv_engine_settings();
+			if (strcmp(now, settings) != 0)
 			{
-				ereport(LOG, (errmsg("govector: settings changed; restarting the engine")));
+				ereport(LOG, (errmsg("govector: engine settings changed; restarting the engine")));
 				gv_stop_engine();
+				pfree(settings);
+				settings = now;
 			}
+			else
+				pfree(now);
 		}
 		if (gv_engine_pid == 0 &&
 			TimestampDifferenceExceeds(last_start, GetCurrentTimestamp(), GV_RESTART_DELAY_MS))

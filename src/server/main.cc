@@ -2,6 +2,7 @@
 //
 // Under Postgres, a background worker starts it with --data-dir $PGDATA/govector --socket govectord.sock
 // --postmaster-pid N and restarts it if it dies; it exits by itself when the postmaster goes away.
+// Standalone (the seed's microservice mode): govectord --data-dir DIR --http-port 6333 [--api-key K].
 // SIGTERM or SIGINT shut it down cleanly: requests in flight finish, index snapshots are saved, storage synced.
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +23,7 @@
 
 #include "engine/engine.h"
 #include "engine/version.h"
+#include "server/http_server.h"
 #include "server/log.h"
 #include "server/rpc_handler.h"
 #include "server/rpc_server.h"
@@ -31,6 +34,10 @@ namespace {
 struct Args {
   std::string data_dir;
   std::string socket;
+  int http_port = 0;
+  std::string http_listen = "127.0.0.1";
+  std::string api_key;
+  uint32_t http_namespace = 0;
   pid_t postmaster_pid = 0;
   unsigned index_threads = 2;
   size_t map_size = size_t{1} << 38;
@@ -40,7 +47,8 @@ struct Args {
 [[noreturn]] void Usage(const char* msg) {
   if (msg) std::fprintf(stderr, "govectord: %s\n", msg);
   std::fprintf(stderr,
-               "usage: govectord --data-dir DIR --socket PATH [--postmaster-pid PID]\n"
+               "usage: govectord --data-dir DIR [--socket PATH] [--http-port N] [--http-listen ADDR]\n"
+               "                 [--api-key KEY] [--http-namespace OID] [--postmaster-pid PID]\n"
                "                 [--index-threads N] [--map-size BYTES] [--log-level debug|info|warning]\n");
   std::exit(2);
 }
@@ -55,6 +63,10 @@ Args ParseArgs(int argc, char** argv) {
     };
     if (k == "--data-dir") a.data_dir = value();
     else if (k == "--socket") a.socket = value();
+    else if (k == "--http-port") a.http_port = std::atoi(value().c_str());
+    else if (k == "--http-listen") a.http_listen = value();
+    else if (k == "--api-key") a.api_key = value();
+    else if (k == "--http-namespace") a.http_namespace = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     else if (k == "--postmaster-pid") a.postmaster_pid = static_cast<pid_t>(std::atoi(value().c_str()));
     else if (k == "--index-threads") a.index_threads = static_cast<unsigned>(std::max(1, std::atoi(value().c_str())));
     else if (k == "--map-size") a.map_size = std::strtoull(value().c_str(), nullptr, 10);
@@ -64,8 +76,13 @@ Args ParseArgs(int argc, char** argv) {
     } else if (k == "--help" || k == "-h") Usage(nullptr);
     else Usage(("unknown option " + k).c_str());
   }
+  if (a.api_key.empty()) {
+    // The Postgres supervisor passes the key in the environment, where other users cannot read it.
+    if (const char* key = std::getenv("GOVECTOR_API_KEY")) a.api_key = key;
+  }
   if (a.data_dir.empty()) Usage("--data-dir is required");
-  if (a.socket.empty()) Usage("--socket is required");
+  if (a.http_port < 0 || a.http_port > 65535) Usage("--http-port must be 0..65535");
+  if (a.socket.empty() && a.http_port == 0) Usage("give --socket, --http-port or both");
   return a;
 }
 
@@ -126,6 +143,7 @@ int Run(int argc, char** argv) {
   std::unique_ptr<Engine> engine = std::move(opened).value();
 
   std::unique_ptr<RpcServer> rpc;
+  std::atomic<bool> http_serving{false};  // read by RPC threads (engine status)
   auto status_json = [&]() {
     EngineStats st = engine->Stats();
     double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -143,6 +161,12 @@ int Run(int argc, char** argv) {
           {"index_bytes", st.index_memory_bytes},
           {"pending_bytes", st.pending_memory_bytes}}},
         {"storage_bytes", st.storage_bytes},
+        {"http", args.http_port > 0 ? nlohmann::json{{"port", args.http_port},
+                                                     {"listen_address", args.http_listen},
+                                                     {"namespace", args.http_namespace},
+                                                     {"api_key_required", !args.api_key.empty()},
+                                                     {"serving", http_serving.load()}}
+                                    : nlohmann::json(nullptr)},
     };
   };
   RpcHandler handler(engine.get(), status_json);
@@ -154,10 +178,39 @@ int Run(int argc, char** argv) {
       return 1;
     }
   }
+  // The HTTP API. Standalone, a port that cannot be bound is fatal. Under Postgres (with a socket) the engine
+  // keeps serving SQL and retries the port every few seconds, so a port held by another program (or by a
+  // previous engine's lingering connections) does not take SQL down with it.
+  std::unique_ptr<HttpServer> http;
+  std::string http_where = args.http_listen + ":" + std::to_string(args.http_port);
+  bool http_failed_logged = false;
+  auto try_http = [&]() -> bool {
+    HttpOptions ho;
+    ho.listen_address = args.http_listen;
+    ho.port = args.http_port;
+    ho.api_key = args.api_key;
+    ho.namespace_id = args.http_namespace;
+    auto server = std::make_unique<HttpServer>(engine.get(), ho);
+    Status s = server->Start();
+    if (!s.ok()) {
+      if (!http_failed_logged)
+        Log(LogLevel::kError, "cannot serve HTTP on " + http_where + ": " + s.ToString() +
+                                  (rpc ? "; serving SQL only, and retrying every 5 s" : ""));
+      http_failed_logged = true;
+      return false;
+    }
+    if (http_failed_logged) Log(LogLevel::kInfo, "serving HTTP on " + http_where);
+    http = std::move(server);
+    http_serving = true;
+    return true;
+  };
+  if (args.http_port > 0 && !try_http() && !rpc) return 1;
   Log(LogLevel::kInfo, std::string("engine ") + kVersion + " ready (pid " + std::to_string(getpid()) + ", " +
-                           std::to_string(engine->Stats().collections) + " collections)");
+                           std::to_string(engine->Stats().collections) + " collections" +
+                           (http ? ", HTTP on " + http_where : "") + ")");
 
   const char* why = nullptr;
+  auto last_http_try = std::chrono::steady_clock::now();
   while (!why) {
     timespec timeout{0, 250 * 1000 * 1000};
     int sig = sigtimedwait(&signals, nullptr, &timeout);
@@ -165,8 +218,13 @@ int Run(int argc, char** argv) {
     else if (sig == SIGINT) why = "SIGINT";
     else if (args.postmaster_pid && kill(args.postmaster_pid, 0) != 0 && errno == ESRCH) why = "the postmaster exited";
     else if (args.postmaster_pid && getppid() != parent) why = "the supervising worker exited";
+    else if (args.http_port > 0 && !http && std::chrono::steady_clock::now() - last_http_try > std::chrono::seconds(5)) {
+      last_http_try = std::chrono::steady_clock::now();
+      try_http();
+    }
   }
   Log(LogLevel::kInfo, std::string("shutting down (") + why + ")");
+  if (http) http->Stop();
   if (rpc) rpc->Stop();
   engine.reset();  // saves index snapshots and syncs storage
   Log(LogLevel::kInfo, "shut down cleanly");

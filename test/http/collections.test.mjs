@@ -1,0 +1,297 @@
+// Collections through the Qdrant client: GET / and the client's compatibility check, the health probes, create (vectors, hnsw_config,
+// quantization_config), list, info, exists, delete, payload indexes, the response envelope, trailing slashes and
+// GET /metrics.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { QdrantClient } from '@qdrant/js-client-rest';
+
+import { clientError, collectionName, raw, useServer } from './lib/server.mjs';
+import { eventually } from './lib/util.mjs';
+
+const TAG = 'coll';
+const server = useServer(TAG);
+const name = (s) => collectionName(TAG, s);
+
+async function create(suffix, body) {
+  const n = name(suffix);
+  await server.client.deleteCollection(n);
+  assert.equal(await server.client.createCollection(n, body), true);
+  server.track(n);
+  return n;
+}
+
+describe('GET /', () => {
+  test('answers without an API key, un-enveloped, with a version the 1.19 client accepts', async () => {
+    const r = await raw(server, 'GET', '/', undefined, { apiKey: null });
+    assert.equal(r.status, 200);
+    assert.equal(typeof r.json.title, 'string');
+    assert.equal(r.json.version, '1.19.0');
+    assert.equal(r.json.result, undefined, 'GET / is not wrapped in the envelope');
+    const [major, minor] = r.json.version.split('.').map(Number);
+    assert.equal(major, 1);
+    assert.ok(Math.abs(minor - 19) <= 1);
+  });
+
+  test("the client's compatibility check passes silently, with and without a key", async () => {
+    const warnings = [];
+    const warn = console.warn;
+    console.warn = (...args) => warnings.push(args.join(' '));
+    try {
+      new QdrantClient({ url: server.url, apiKey: server.apiKey ?? undefined });
+      new QdrantClient({ url: server.url });
+      // The check runs in the background; give it time to finish (it only ever warns).
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      console.warn = warn;
+    }
+    const relevant = warnings.filter((w) => !w.startsWith('Api key is used with unsecure connection'));
+    assert.deepEqual(relevant, []);
+  });
+
+  test('the health probes answer without an API key', async () => {
+    for (const path of ['/healthz', '/livez', '/readyz']) {
+      const r = await raw(server, 'GET', path, undefined, { apiKey: null });
+      assert.equal(r.status, 200, path);
+      assert.equal(r.text, 'healthz check passed');
+    }
+  });
+
+  test('versionInfo returns the root document', async () => {
+    const info = await server.client.versionInfo();
+    assert.equal(info.version, '1.19.0');
+  });
+});
+
+describe('create, info, list, exists, delete', () => {
+  test('create returns true and info reports what was created, for each distance', async () => {
+    for (const [distance, size] of [['Cosine', 4], ['Dot', 3], ['Euclid', 5], ['Manhattan', 2]]) {
+      const n = await create(`dist_${distance.toLowerCase()}`, { vectors: { size, distance } });
+      const info = await server.client.getCollection(n);
+      assert.equal(info.config.params.vectors.size, size);
+      assert.equal(info.config.params.vectors.distance, distance);
+      assert.equal(info.points_count, 0);
+      assert.equal(info.indexed_vectors_count, 0);
+      assert.equal(info.status, 'green');
+      assert.equal(info.optimizer_status, 'ok');
+      assert.equal(info.config.quantization_config ?? null, null);
+    }
+  });
+
+  test('hnsw_config and scalar int8 quantization_config are kept and reported', async () => {
+    const n = await create('hnsw_sq8', {
+      vectors: { size: 8, distance: 'Dot' },
+      hnsw_config: { m: 8, ef_construct: 40, full_scan_threshold: 5000 },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+      optimizers_config: { default_segment_number: 2 },
+      on_disk_payload: false,
+    });
+    const info = await server.client.getCollection(n);
+    assert.equal(info.config.hnsw_config.m, 8);
+    assert.equal(info.config.hnsw_config.ef_construct, 40);
+    assert.equal(info.config.quantization_config.scalar.type, 'int8');
+    assert.equal(info.config.params.vectors.size, 8);
+    assert.equal(info.config.params.vectors.distance, 'Dot');
+  });
+
+  test('hnsw_config inside vectors, and m = 0 (no graph)', async () => {
+    const n = await create('hnsw_in_vectors', { vectors: { size: 2, distance: 'Euclid', hnsw_config: { m: 12, ef_construct: 30 } } });
+    let info = await server.client.getCollection(n);
+    assert.equal(info.config.hnsw_config.m, 12);
+    assert.equal(info.config.hnsw_config.ef_construct, 30);
+    const flat = await create('flat', { vectors: { size: 2, distance: 'Euclid' }, hnsw_config: { m: 0 } });
+    info = await server.client.getCollection(flat);
+    assert.equal(info.config.hnsw_config.m, 0);
+    await server.client.upsert(flat, { points: [{ id: 1, vector: [1, 2] }, { id: 2, vector: [3, 4] }] });
+    info = await server.client.getCollection(flat);
+    assert.equal(info.points_count, 2);
+    assert.equal(info.indexed_vectors_count, 2);
+    assert.equal(info.status, 'green');
+  });
+
+  test('points_count and indexed_vectors_count follow writes; status turns green once indexed', async () => {
+    const n = await create('counts', { vectors: { size: 3, distance: 'Cosine' } });
+    const points = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, vector: [1, i + 1, (i * 7) % 5] }));
+    await server.client.upsert(n, { wait: true, points });
+    let info = await server.client.getCollection(n);
+    assert.equal(info.points_count, 50);
+    info = await eventually(async () => {
+      const i = await server.client.getCollection(n);
+      return i.indexed_vectors_count === 50 && i.status === 'green' ? i : null;
+    });
+    assert.ok(info, 'the collection is indexed and green within 10 s');
+    await server.client.delete(n, { wait: true, points: [1, 2, 3] });
+    info = await server.client.getCollection(n);
+    assert.equal(info.points_count, 47);
+  });
+
+  test('list names every collection; exists says true and false', async () => {
+    const a = await create('list_a', { vectors: { size: 2, distance: 'Dot' } });
+    const b = await create('list_b', { vectors: { size: 2, distance: 'Dot' } });
+    const { collections } = await server.client.getCollections();
+    const names = collections.map((c) => c.name);
+    assert.ok(names.includes(a) && names.includes(b), JSON.stringify(names));
+    for (const c of collections) assert.deepEqual(Object.keys(c), ['name']);
+    assert.deepEqual(await server.client.collectionExists(a), { exists: true });
+    assert.deepEqual(await server.client.collectionExists(name('never_created')), { exists: false });
+  });
+
+  test('delete returns true, then false; the collection is gone', async () => {
+    const n = await create('to_delete', { vectors: { size: 2, distance: 'Dot' } });
+    await server.client.upsert(n, { points: [{ id: 1, vector: [1, 1] }] });
+    assert.equal(await server.client.deleteCollection(n), true);
+    assert.equal(await server.client.deleteCollection(n), false);
+    assert.deepEqual(await server.client.collectionExists(n), { exists: false });
+    const err = await clientError(() => server.client.getCollection(n));
+    assert.equal(err.status, 404);
+    assert.equal(err.data.status.error, `Not found: Collection \`${n}\` doesn't exist!`);
+    const { collections } = await server.client.getCollections();
+    assert.ok(!collections.some((c) => c.name === n));
+    // A new collection of the same name starts empty.
+    await create('to_delete', { vectors: { size: 3, distance: 'Cosine' } });
+    const info = await server.client.getCollection(n);
+    assert.equal(info.points_count, 0);
+    assert.equal(info.config.params.vectors.size, 3);
+  });
+
+  test('a duplicate create is 409 and leaves the first collection alone', async () => {
+    const n = await create('dup', { vectors: { size: 2, distance: 'Dot' } });
+    await server.client.upsert(n, { points: [{ id: 7, vector: [1, 0] }] });
+    const err = await clientError(() => server.client.createCollection(n, { vectors: { size: 5, distance: 'Cosine' } }));
+    assert.equal(err.status, 409);
+    assert.equal(err.data.status.error, `Wrong input: Collection \`${n}\` already exists!`);
+    const info = await server.client.getCollection(n);
+    assert.equal(info.config.params.vectors.size, 2);
+    assert.equal(info.points_count, 1);
+  });
+});
+
+describe('payload indexes', () => {
+  test('createPayloadIndex adds the field to payload_schema and counts its points', async () => {
+    const n = await create('pindex', { vectors: { size: 2, distance: 'Dot' } });
+    await server.client.upsert(n, {
+      points: [
+        { id: 1, vector: [1, 0], payload: { color: 'red', n: 1 } },
+        { id: 2, vector: [0, 1], payload: { color: 'blue', n: 2 } },
+        { id: 3, vector: [1, 1], payload: { n: 3 } },
+      ],
+    });
+    const r1 = await server.client.createPayloadIndex(n, { field_name: 'color', field_schema: 'keyword', wait: true });
+    assert.equal(r1.status, 'completed');
+    const r2 = await server.client.createPayloadIndex(n, { field_name: 'n', field_schema: { type: 'integer' } });
+    assert.equal(r2.status, 'acknowledged');
+    const info = await server.client.getCollection(n);
+    assert.deepEqual(info.payload_schema.color, { data_type: 'keyword', points: 2 });
+    assert.deepEqual(info.payload_schema.n, { data_type: 'integer', points: 3 });
+    // The index answers filters.
+    const { count } = await server.client.count(n, { filter: { must: [{ key: 'color', match: { value: 'red' } }] } });
+    assert.equal(count, 1);
+    const err = await clientError(() => server.client.createPayloadIndex(n, { field_name: 'x', field_schema: 'nonsense' }));
+    assert.equal(err.status, 400);
+  });
+});
+
+describe('envelope and routing', () => {
+  test('success: {result, status: "ok", time}', async () => {
+    const r = await raw(server, 'GET', '/collections');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /application\/json/);
+    assert.deepEqual(Object.keys(r.json).sort(), ['result', 'status', 'time']);
+    assert.equal(r.json.status, 'ok');
+    assert.equal(typeof r.json.time, 'number');
+    assert.ok(r.json.time >= 0);
+    assert.ok(Array.isArray(r.json.result.collections));
+  });
+
+  test('error: {status: {error}, time} without result', async () => {
+    const r = await raw(server, 'GET', `/collections/${name('missing')}`);
+    assert.equal(r.status, 404);
+    assert.deepEqual(Object.keys(r.json).sort(), ['status', 'time']);
+    assert.equal(r.json.status.error, `Not found: Collection \`${name('missing')}\` doesn't exist!`);
+    assert.equal(typeof r.json.time, 'number');
+  });
+
+  test('trailing slashes are ignored', async () => {
+    const n = await create('slash', { vectors: { size: 2, distance: 'Dot' } });
+    const list = await raw(server, 'GET', '/collections/');
+    assert.equal(list.status, 200);
+    assert.ok(list.json.result.collections.some((c) => c.name === n));
+    const info = await raw(server, 'GET', `/collections/${n}/`);
+    assert.equal(info.status, 200);
+    assert.equal(info.json.result.config.params.vectors.size, 2);
+    const up = await raw(server, 'PUT', `/collections/${n}/points/?wait=true`, { points: [{ id: 1, vector: [1, 2] }] });
+    assert.equal(up.status, 200);
+    assert.equal(up.json.result.status, 'completed');
+    const cnt = await raw(server, 'POST', `/collections/${n}/points/count/`, {});
+    assert.equal(cnt.json.result.count, 1);
+  });
+
+  test('requests on a reused connection are answered at once (no Nagle delay)', async () => {
+    // Sequential requests share one keep-alive connection. If the server let Nagle's algorithm hold back the
+    // body written after the headers, each would wait for the client's delayed ACK (about 40 ms).
+    await server.client.getCollections();
+    const started = performance.now();
+    for (let i = 0; i < 30; i++) await server.client.getCollections();
+    const ms = performance.now() - started;
+    assert.ok(ms < 600, `30 sequential requests took ${ms.toFixed(0)} ms`);
+  });
+
+  test('an unknown route is 404 in the error envelope', async () => {
+    const r = await raw(server, 'GET', '/no/such/route');
+    assert.equal(r.status, 404);
+    assert.equal(typeof r.json.status.error, 'string');
+  });
+});
+
+describe('GET /metrics', () => {
+  const metric = (text, line) => {
+    for (const l of text.split('\n')) {
+      const i = l.lastIndexOf(' ');
+      if (l.slice(0, i) === line) return Number(l.slice(i + 1));
+    }
+    return undefined;
+  };
+
+  test('Prometheus text: request counters, latency histogram, collections and points', async () => {
+    const n = await create('metrics', { vectors: { size: 2, distance: 'Dot' } });
+    await server.client.upsert(n, { points: [1, 2, 3].map((id) => ({ id, vector: [id, 1] })) });
+    const before = await raw(server, 'GET', '/metrics');
+    assert.equal(before.status, 200);
+    assert.match(before.headers.get('content-type'), /^text\/plain/);
+    const counter = 'govector_http_requests_total{method="POST",route="/collections/{name}/points/count",status="200"}';
+    const c0 = metric(before.text, counter) ?? 0;
+    const h0 = metric(before.text, 'govector_http_request_duration_seconds_count{route="/collections/{name}/points/count"}') ?? 0;
+    for (let i = 0; i < 3; i++) await server.client.count(n);
+    await clientError(() => server.client.count(name('missing_for_metrics')));
+    const after_ = await raw(server, 'GET', '/metrics');
+    const text = after_.text;
+    assert.match(text, /# TYPE govector_http_requests_total counter/);
+    assert.match(text, /# TYPE govector_http_request_duration_seconds histogram/);
+    assert.equal(metric(text, counter), c0 + 3);
+    assert.equal(
+      metric(text, 'govector_http_requests_total{method="POST",route="/collections/{name}/points/count",status="404"}') >= 1,
+      true,
+    );
+    const route = 'route="/collections/{name}/points/count"';
+    const count = metric(text, `govector_http_request_duration_seconds_count{${route}}`);
+    assert.equal(count, h0 + 4);
+    assert.equal(metric(text, `govector_http_request_duration_seconds_bucket{${route},le="+Inf"}`), count);
+    // Buckets are cumulative.
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith(`govector_http_request_duration_seconds_bucket{${route},`))
+      .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    assert.ok(buckets.length >= 2);
+    for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i] >= buckets[i - 1]);
+    assert.ok(metric(text, `govector_http_request_duration_seconds_sum{${route}}`) >= 0);
+    assert.equal(metric(text, `govector_points{collection="${n}"}`), 3);
+    const { collections } = await server.client.getCollections();
+    assert.equal(metric(text, 'govector_collections'), collections.length);
+  });
+
+  test('needs the API key like every other route', async () => {
+    if (!server.apiKey) return;
+    const r = await raw(server, 'GET', '/metrics', undefined, { apiKey: null });
+    assert.equal(r.status, 401);
+  });
+});
