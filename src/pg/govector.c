@@ -16,6 +16,7 @@ PG_MODULE_MAGIC;
 int gv_ef_search = 0;
 int gv_engine_timeout_ms = 10000;
 int gv_index_threads = 2;
+int gv_spin_wait_us = 200;
 int gv_http_port = 0;
 char *gv_http_listen_addresses = NULL;
 char *gv_http_api_key = NULL;
@@ -60,6 +61,11 @@ _PG_init(void)
 	DefineCustomIntVariable("govector.index_threads",
 							"Threads the engine uses to insert into HNSW indexes.",
 							NULL, &gv_index_threads, 2, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("govector.spin_wait_us",
+							"Microseconds a backend and the engine poll for each other's message before sleeping.",
+							"Polling briefly saves the cost of waking a sleeping process, which on virtual machines "
+							"is larger than a small search. 0 turns it off. Changing it restarts the engine.",
+							&gv_spin_wait_us, 200, 0, 10000, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	/*
 	 * The HTTP API (Qdrant-compatible) is served by the engine process. These are server settings: the
 	 * supervisor restarts the engine when one of them changes on reload.

@@ -32,6 +32,7 @@ typedef Govector__Pb__Response GvResponse;
 extern int gv_ef_search;
 extern int gv_engine_timeout_ms;
 extern int gv_index_threads;
+extern int gv_spin_wait_us;
 extern int gv_http_port;
 extern char *gv_http_listen_addresses;
 extern char *gv_http_api_key;

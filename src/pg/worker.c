@@ -144,8 +144,8 @@ gv_drain_log(bool flush_partial)
 static char *
 gv_engine_settings(void)
 {
-	return psprintf("index_threads=%d http_port=%d http_listen_addresses=%s http_database=%s http_api_key=%s",
-					gv_index_threads, gv_http_port, gv_http_listen_addresses, gv_http_database, gv_http_api_key);
+	return psprintf("index_threads=%d spin_wait=%d http_port=%d http_listen_addresses=%s http_database=%s http_api_key=%s",
+					gv_index_threads, gv_spin_wait_us, gv_http_port, gv_http_listen_addresses, gv_http_database, gv_http_api_key);
 }
 
 /* The OID of govector.http_database, or InvalidOid (with a warning) when there is no such database. */
@@ -173,6 +173,7 @@ gv_start_engine(void)
 	char		data_dir[MAXPGPATH];
 	char		pm_pid[32],
 				threads[16],
+				spin[16],
 				http_port[16],
 				http_ns[16];
 	const char *http_listen;
@@ -199,6 +200,9 @@ gv_start_engine(void)
 	argv[argc++] = pm_pid;
 	argv[argc++] = "--index-threads";
 	argv[argc++] = threads;
+	snprintf(spin, sizeof(spin), "%d", gv_spin_wait_us);
+	argv[argc++] = "--spin-us";
+	argv[argc++] = spin;
 	if (OidIsValid(http_oid))
 	{
 		http_listen = gv_http_listen_addresses;

@@ -40,6 +40,7 @@ struct Args {
   uint32_t http_namespace = 0;
   pid_t postmaster_pid = 0;
   unsigned index_threads = 2;
+  RpcOptions rpc;
   size_t map_size = size_t{1} << 38;
   LogLevel log_level = LogLevel::kInfo;
 };
@@ -49,7 +50,7 @@ struct Args {
   std::fprintf(stderr,
                "usage: govectord --data-dir DIR [--socket PATH] [--http-port N] [--http-listen ADDR]\n"
                "                 [--api-key KEY] [--http-namespace OID] [--postmaster-pid PID]\n"
-               "                 [--index-threads N] [--map-size BYTES] [--log-level debug|info|warning]\n");
+               "                 [--index-threads N] [--map-size BYTES] [--spin-us N] [--log-level debug|info|warning]\n");
   std::exit(2);
 }
 
@@ -68,6 +69,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--api-key") a.api_key = value();
     else if (k == "--http-namespace") a.http_namespace = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     else if (k == "--postmaster-pid") a.postmaster_pid = static_cast<pid_t>(std::atoi(value().c_str()));
+    else if (k == "--spin-us") a.rpc.spin_us = static_cast<unsigned>(std::max(0, std::atoi(value().c_str())));
     else if (k == "--index-threads") a.index_threads = static_cast<unsigned>(std::max(1, std::atoi(value().c_str())));
     else if (k == "--map-size") a.map_size = std::strtoull(value().c_str(), nullptr, 10);
     else if (k == "--log-level") {
@@ -171,7 +173,9 @@ int Run(int argc, char** argv) {
   };
   RpcHandler handler(engine.get(), status_json);
   if (!args.socket.empty()) {
-    rpc = std::make_unique<RpcServer>(&handler, args.socket);
+    RpcOptions ro = args.rpc;
+    ro.max_spinners = std::max(1u, std::thread::hardware_concurrency() / 2);
+    rpc = std::make_unique<RpcServer>(&handler, args.socket, ro);
     Status s = rpc->Start();
     if (!s.ok()) {
       Log(LogLevel::kError, "cannot listen on " + args.socket + ": " + s.ToString());

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "server/log.h"
@@ -37,7 +38,8 @@ bool WriteFull(int fd, const void* buf, size_t n) {
   return true;
 }
 
-RpcServer::RpcServer(RpcHandler* handler, std::string socket_path) : handler_(handler), path_(std::move(socket_path)) {}
+RpcServer::RpcServer(RpcHandler* handler, std::string socket_path, RpcOptions options)
+    : handler_(handler), path_(std::move(socket_path)), options_(options) {}
 
 RpcServer::~RpcServer() { Stop(); }
 
@@ -98,12 +100,35 @@ void RpcServer::AcceptLoop() {
   }
 }
 
+bool RpcServer::SpinForRequest(int fd) {
+  if (options_.spin_us == 0 || in_flight_.load(std::memory_order_relaxed) > 0) return false;
+  unsigned n = spinners_.load(std::memory_order_relaxed);
+  do {
+    if (n >= options_.max_spinners) return false;
+  } while (!spinners_.compare_exchange_weak(n, n + 1));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(options_.spin_us);
+  bool ready = false;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    char c;
+    ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r != -1 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+      ready = true;  // data, EOF or an error: read() will not block
+      break;
+    }
+    // Other work arrived on another connection: leave the CPU to it.
+    if (in_flight_.load(std::memory_order_relaxed) > 0 || std::chrono::steady_clock::now() >= deadline) break;
+  }
+  spinners_.fetch_sub(1);
+  return ready;
+}
+
 void RpcServer::Serve(int fd) {
   pb::Request request;
   pb::Response response;
   std::string in, out;
   while (!stopping_) {
     uint8_t hdr[4];
+    SpinForRequest(fd);
     if (!ReadFull(fd, hdr, 4)) break;
     uint32_t len = uint32_t{hdr[0]} << 24 | uint32_t{hdr[1]} << 16 | uint32_t{hdr[2]} << 8 | hdr[3];
     if (len > kMaxFrameBytes) {
@@ -112,6 +137,7 @@ void RpcServer::Serve(int fd) {
     }
     in.resize(len);
     if (!ReadFull(fd, in.data(), len)) break;
+    in_flight_.fetch_add(1);
     response.Clear();
     if (!request.ParseFromString(in)) {
       response.set_code(static_cast<int>(StatusCode::kInvalidArgument));
@@ -119,6 +145,8 @@ void RpcServer::Serve(int fd) {
     } else {
       handler_->Handle(request, &response);
     }
+    bool alone = in_flight_.fetch_sub(1) == 1;
+    response.set_spin_hint(alone && options_.spin_us > 0);
     out.clear();
     out.resize(4);
     if (!response.AppendToString(&out)) break;

@@ -4,6 +4,13 @@
 //
 // The socket file is created with mode 0600 and only peers running as the engine's own OS user (the
 // Postgres user) are served.
+//
+// Latency: a thread that has just answered polls its socket for up to spin_us microseconds before it sleeps
+// in read(). A backend that sends one request after another (a loop of searches) then finds a thread awake:
+// on virtual machines, waking a thread whose CPU has gone idle costs more than a small search. Spinning only
+// pays when a core would otherwise idle, so a thread spins only while no other request is in flight, at
+// most max_spinners at once, and each answer tells its backend (spin_hint) whether it was the only request
+// being served, which is when the backend may poll for its next answer too.
 #pragma once
 
 #include <atomic>
@@ -20,9 +27,14 @@ namespace govector {
 
 inline constexpr uint32_t kMaxFrameBytes = 1u << 30;  // 1 GiB, Postgres's own allocation limit
 
+struct RpcOptions {
+  unsigned spin_us = 200;     // 0: never spin
+  unsigned max_spinners = 1;  // threads spinning at once
+};
+
 class RpcServer {
  public:
-  RpcServer(RpcHandler* handler, std::string socket_path);
+  RpcServer(RpcHandler* handler, std::string socket_path, RpcOptions options = {});
   ~RpcServer();
   // Binds the socket (replacing a stale file) and starts accepting connections.
   Status Start();
@@ -33,9 +45,14 @@ class RpcServer {
  private:
   void AcceptLoop();
   void Serve(int fd);
+  // Polls fd for readable data for up to spin_us (when a spinning slot is free). True when data is there.
+  bool SpinForRequest(int fd);
 
   RpcHandler* handler_;
   std::string path_;
+  RpcOptions options_;
+  std::atomic<unsigned> spinners_{0};
+  std::atomic<int> in_flight_{0};  // requests read and not yet answered
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> active_{0};
