@@ -2,11 +2,12 @@
 // this process and pgvector in the same cluster (when the `vector` extension is installed), in one run.
 //
 //   govector_bench --conninfo "host=... port=..." [--points N] [--queries Q] [--ef 10,20,...] [--quick]
-//                  [--scale N[,N...]] [--out results.json]
+//                  [--scale N[,N...]] [--http-url http://127.0.0.1:PORT] [--out results.json]
 //
 // Every speed is reported with its recall@10 against exact answers computed here, and comparisons are
 // ratios within the run. See bench/README.md for what each figure means.
 #include <hnswlib/hnswlib.h>
+#include <httplib.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -56,6 +57,7 @@ struct Options {
   int m = 16;
   int ef_construction = 64;
   std::string report_dir;  // Markdown table and recall-vs-QPS plot go here
+  std::string http_url;    // the engine's Qdrant-compatible HTTP API (same collections), if served
   double check_recall = 0;  // fail when a govector recall at the largest ef (or any filter) is below this
 };
 
@@ -89,12 +91,30 @@ class Conn {
     if (PQresultStatus(r) != PGRES_COMMAND_OK) Die("prepare failed: " + std::string(PQerrorMessage(c_)));
     PQclear(r);
   }
-  // Executes a prepared statement with text parameters; returns the first column of every row.
-  std::vector<std::string> Run(const std::string& name, const std::vector<std::string>& params) {
+  // Executes a prepared statement; returns the first column of every row. Parameters are text, except
+  // those given in binary form (Param::Binary): query vectors go binary, as drivers that care about speed
+  // send arrays (the server then skips parsing 784 numbers from text).
+  struct Param {
+    std::string value;
+    bool binary = false;
+    Param(std::string v) : value(std::move(v)) {}  // NOLINT: text
+    Param(const char* v) : value(v) {}             // NOLINT: text
+    static Param Binary(std::string v) {
+      Param p(std::move(v));
+      p.binary = true;
+      return p;
+    }
+  };
+  std::vector<std::string> Run(const std::string& name, const std::vector<Param>& params) {
     std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecPrepared(c_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                 nullptr, 0);
+    std::vector<int> lengths, formats;
+    for (const auto& p : params) {
+      values.push_back(p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.binary ? 1 : 0);
+    }
+    PGresult* r = PQexecPrepared(c_, name.c_str(), static_cast<int>(values.size()), values.data(), lengths.data(),
+                                 formats.data(), 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) Die("query failed: " + std::string(PQerrorMessage(c_)));
     std::vector<std::string> out;
     for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
@@ -135,6 +155,42 @@ std::string ArrayLiteral(const std::vector<float>& v) {
   }
   s.push_back('}');
   return s;
+}
+
+void PutInt32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+void PutFloat(std::string* out, float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof(bits));
+  PutInt32(out, bits);
+}
+
+// A real[] in Postgres's binary array format (array_recv): dimensions, no NULLs, element type float4 (OID 700).
+std::string ArrayBinary(const std::vector<float>& v) {
+  std::string out;
+  PutInt32(&out, 1);    // dimensions
+  PutInt32(&out, 0);    // no NULLs
+  PutInt32(&out, 700);  // float4
+  PutInt32(&out, static_cast<uint32_t>(v.size()));
+  PutInt32(&out, 1);    // lower bound
+  for (float f : v) {
+    PutInt32(&out, 4);
+    PutFloat(&out, f);
+  }
+  return out;
+}
+
+// A pgvector vector in its binary format (vector_recv): int16 dimensions, int16 unused, float4 components.
+std::string VectorBinary(const std::vector<float>& v) {
+  std::string out;
+  out.push_back(static_cast<char>(v.size() >> 8));
+  out.push_back(static_cast<char>(v.size()));
+  out.push_back(0);
+  out.push_back(0);
+  for (float f : v) PutFloat(&out, f);
+  return out;
 }
 
 std::string VectorLiteral(const std::vector<float>& v) {
@@ -321,14 +377,15 @@ void WriteReport(const Json& r, const std::string& dir) {
      << Fmt("%.0f MB", m["engine_rss_bytes_two_collections"].get<double>() / 1e6);
   if (pgv) md << "; pgvector HNSW index " << Fmt("%.0f MB", p["index_bytes"].get<double>() / 1e6);
   md << ".\n\n**Search**, QPS (recall@10); one client unless noted\n\n"
-     << "| ef | raw hnswlib | gv_search | gv_search, 2 clients | gv_search SQ8 | foreign table | pgvector | pgvector, 2 clients | gv_search / pgvector | gv_search / hnswlib | p50 / p99 ms (gv_search) |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+     << "| ef | raw hnswlib | gv_search | gv_search, 2 clients | gv_search SQ8 | foreign table | HTTP /points/query | pgvector | pgvector, 2 clients | gv_search / pgvector | gv_search / hnswlib | p50 / p99 ms (gv_search) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (size_t i = 0; i < r["search"].size(); ++i) {
     const Json& s = r["search"][i];
     Json pg = pgv ? p["search"][i] : Json();
     double gq = s["gv_search"]["1_clients"]["qps"].get<double>();
     md << "| " << s["ef"] << " | " << Cell(s["raw_hnswlib"]["1_clients"]) << " | " << Cell(s["gv_search"]["1_clients"]) << " | "
        << Cell(s["gv_search"]["2_clients"]) << " | " << Cell(s["gv_search_sq8"]["1_clients"]) << " | " << Cell(s["foreign_table"]["1_clients"])
+       << " | " << (s.contains("http_query") ? Cell(s["http_query"]["1_clients"]) : "–")
        << " | " << (pgv ? Cell(pg["1_clients"]) : "–") << " | " << (pgv ? Cell(pg["2_clients"]) : "–") << " | "
        << (pgv ? Fmt("%.1f×", gq / pg["1_clients"]["qps"].get<double>()) : "–") << " | "
        << Fmt("%.2f×", gq / s["raw_hnswlib"]["1_clients"]["qps"].get<double>()) << " | "
@@ -362,12 +419,15 @@ void WriteReport(const Json& r, const std::string& dir) {
       {"govector gv\\_search", [&](size_t i) { return r["search"][i]["gv_search"]["1_clients"]; }},
       {"govector gv\\_search, SQ8", [&](size_t i) { return r["search"][i]["gv_search_sq8"]["1_clients"]; }},
       {"govector foreign table", [&](size_t i) { return r["search"][i]["foreign_table"]["1_clients"]; }}};
+  if (r["search"][0].contains("http_query"))
+    series.push_back({"govector HTTP /points/query", [&](size_t i) { return r["search"][i]["http_query"]["1_clients"]; }});
   if (pgv) series.push_back({"pgvector HNSW", [&](size_t i) { return p["search"][i]["1_clients"]; }});
   for (const auto& [name, get] : series) {
     dat << "# " << name << "\n";
     for (size_t i = 0; i < r["search"].size(); ++i) dat << get(i)["recall"].get<double>() << " " << get(i)["qps"].get<double>() << "\n";
     dat << "\n\n";
   }
+  dat.close();  // gnuplot reads it below
   std::ofstream gp(dir + "/plot.gp");
   gp << "set terminal pngcairo size 900,560\nset output '" << dir << "/recall_qps.png'\n"
      << "set title 'Fashion-MNIST, " << r["dataset"]["points"] << " x 784, k = 10, one client: queries per second against recall'\n"
@@ -410,6 +470,7 @@ int main(int argc, char** argv) {
     else if (a == "--scale-only") o.scale_only = true;
     else if (a == "--out") o.out = val();
     else if (a == "--report-dir") o.report_dir = val();
+    else if (a == "--http-url") o.http_url = val();
     else if (a == "--check-recall") o.check_recall = std::atof(val().c_str());
     else Die("unknown option " + a);
   }
@@ -578,8 +639,18 @@ int main(int argc, char** argv) {
                      "SERVER govector OPTIONS (collection 'fashion')");
     clients[i]->Prepare("ft", "SELECT id FROM fashion_search ORDER BY vector <-> $1::real[] LIMIT 10", 1);
   }
-  std::vector<std::string> literals;
-  for (const auto& q : d.test) literals.push_back(ArrayLiteral(q));
+  std::unique_ptr<httplib::Client> http;
+  if (!o.http_url.empty()) {
+    http = std::make_unique<httplib::Client>(o.http_url);
+    http->set_keep_alive(true);
+    http->set_tcp_nodelay(true);
+    if (auto r = http->Get("/"); !r || r->status != 200) Die("no HTTP API at " + o.http_url);
+  }
+  std::vector<std::string> literals, binaries;
+  for (const auto& q : d.test) {
+    literals.push_back(ArrayLiteral(q));
+    binaries.push_back(ArrayBinary(q));
+  }
   const Case& none = cases[0];
   for (int ef : o.efs) {
     Json row = {{"ef", ef}};
@@ -598,7 +669,7 @@ int main(int argc, char** argv) {
       Print("ef " + std::to_string(ef) + " raw hnswlib, " + std::to_string(nc) + " client(s)", m);
       for (const std::string stmt : {"gv", "gv_sq8"}) {
         m = Run(none, o.queries, nc, [&](int cl, size_t q) {
-          return ParseIds(clients[cl]->Run(stmt, {literals[q], std::to_string(ef)}));
+          return ParseIds(clients[cl]->Run(stmt, {Conn::Param::Binary(binaries[q]), std::to_string(ef)}));
         });
         std::string key = stmt == "gv" ? "gv_search" : "gv_search_sq8";
         row[key][std::to_string(nc) + "_clients"] = m.ToJson();
@@ -606,9 +677,26 @@ int main(int argc, char** argv) {
       }
     }
     for (auto& cl : clients) cl->Exec("SET govector.ef_search = " + std::to_string(ef));
-    auto m = Run(none, o.queries, 1, [&](int cl, size_t q) { return ParseIds(clients[cl]->Run("ft", {literals[q]})); });
+    auto m = Run(none, o.queries, 1, [&](int cl, size_t q) { return ParseIds(clients[cl]->Run("ft", {Conn::Param::Binary(binaries[q])})); });
     row["foreign_table"]["1_clients"] = m.ToJson();
     Print("ef " + std::to_string(ef) + " foreign table ORDER BY <-> LIMIT 10, 1 client", m);
+    if (!o.http_url.empty()) {
+      // POST /points/query as a Qdrant client sends it (bodies built outside the timed loop; the answer is
+      // parsed inside it, as a client must).
+      std::vector<std::string> bodies;
+      for (size_t q = 0; q < o.queries; ++q)
+        bodies.push_back(Json{{"query", d.test[q]}, {"limit", 10}, {"params", {{"hnsw_ef", ef}}}}.dump());
+      m = Run(none, o.queries, 1, [&](int, size_t q) {
+        auto res = http->Post("/collections/fashion/points/query", bodies[q], "application/json");
+        if (!res || res->status != 200) Die("HTTP query failed" + (res ? ": " + res->body : std::string()));
+        Json answer = Json::parse(res->body);  // named: a temporary would end before the loop below
+        std::vector<size_t> ids;
+        for (const Json& p : answer["result"]["points"]) ids.push_back(p["id"].get<size_t>() - 1);
+        return ids;
+      });
+      row["http_query"]["1_clients"] = m.ToJson();
+      Print("ef " + std::to_string(ef) + " HTTP POST /points/query, 1 client", m);
+    }
     search.push_back(row);
   }
   for (auto& cl : clients) cl->Exec("RESET govector.ef_search");
@@ -620,7 +708,7 @@ int main(int argc, char** argv) {
   for (size_t ci = 1; ci < cases.size(); ++ci) {
     const Case& c = cases[ci];
     auto m = Run(c, o.queries, 1, [&](int cl, size_t q) {
-      return ParseIds(clients[cl]->Run("gv_filtered", {literals[q], c.govector_filter(q), std::to_string(filter_ef)}));
+      return ParseIds(clients[cl]->Run("gv_filtered", {Conn::Param::Binary(binaries[q]), c.govector_filter(q), std::to_string(filter_ef)}));
     });
     Print("filter " + c.name + ", gv_search ef " + std::to_string(filter_ef), m);
     filtered.push_back({{"case", c.name}, {"selectivity", c.selectivity}, {"ef", filter_ef}, {"gv_search", m.ToJson()}});
@@ -649,8 +737,11 @@ int main(int argc, char** argv) {
     pgv["index_bytes"] = std::strtoull(conn.Exec("SELECT pg_relation_size('fashion_pgv_hnsw')").c_str(), nullptr, 10);
     std::fprintf(stderr, "pgvector: copy %.1f s, index build (serial) %.1f s, index %.0f MB\n", pgv["copy_s"].get<double>(),
                  pgv["index_build_serial_s"].get<double>(), pgv["index_bytes"].get<double>() / 1e6);
-    std::vector<std::string> vlits;
-    for (const auto& q : d.test) vlits.push_back(VectorLiteral(q));
+    std::vector<std::string> vlits, vbins;
+    for (const auto& q : d.test) {
+      vlits.push_back(VectorLiteral(q));
+      vbins.push_back(VectorBinary(q));
+    }
     for (auto& cl : clients) {
       cl->Exec("SET enable_seqscan = off");
       cl->Prepare("pgv", "SELECT id FROM fashion_pgv ORDER BY embedding <-> $1::vector LIMIT 10", 1);
@@ -660,7 +751,7 @@ int main(int argc, char** argv) {
       Json row = {{"ef", ef}};
       for (auto& cl : clients) cl->Exec("SET hnsw.ef_search = " + std::to_string(ef));
       for (int nc : {1, 2}) {
-        auto m = Run(none, o.queries, nc, [&](int cl, size_t q) { return ParseIds(clients[cl]->Run("pgv", {vlits[q]})); });
+        auto m = Run(none, o.queries, nc, [&](int cl, size_t q) { return ParseIds(clients[cl]->Run("pgv", {Conn::Param::Binary(vbins[q])})); });
         row[std::to_string(nc) + "_clients"] = m.ToJson();
         Print("ef " + std::to_string(ef) + " pgvector, " + std::to_string(nc) + " client(s)", m);
       }
@@ -736,8 +827,8 @@ int main(int argc, char** argv) {
     Json info = Json::parse(conn.Exec("SELECT gv_collection_info('scale')"));
     clients[0]->Prepare("scale" + std::to_string(n), "SELECT id FROM gv_search('scale', $1::real[], 10, NULL, 40)", 1);
     std::vector<std::string> sl;
-    for (const auto& q : s.test) sl.push_back(ArrayLiteral(q));
-    auto m = Run(sc[0], s.test.size(), 1, [&](int, size_t q) { return ParseIds(clients[0]->Run("scale" + std::to_string(n), {sl[q]})); });
+    for (const auto& q : s.test) sl.push_back(ArrayBinary(q));
+    auto m = Run(sc[0], s.test.size(), 1, [&](int, size_t q) { return ParseIds(clients[0]->Run("scale" + std::to_string(n), {Conn::Param::Binary(sl[q])})); });
     Print("scale " + std::to_string(n) + " x 128, gv_search ef 40", m);
     scale.push_back({{"points", n}, {"dimension", 128}, {"load_s", load_s}, {"load_and_index_s", build_s},
                      {"index_bytes", info["index_memory_bytes"]}, {"engine_rss_growth_bytes", EngineRss(conn) - rss0},
@@ -755,7 +846,8 @@ int main(int argc, char** argv) {
     bool ok = true;
     if (o.scale_only) return 0;
     const Json& last = result["search"].back();
-    for (const char* k : {"gv_search", "gv_search_sq8", "foreign_table"}) {
+    for (const char* k : {"gv_search", "gv_search_sq8", "foreign_table", "http_query"}) {
+      if (!last.contains(k)) continue;
       double rc = last[k]["1_clients"]["recall"].get<double>();
       if (rc < o.check_recall) {
         std::fprintf(stderr, "recall check failed: %s at ef %d: %.4f < %.2f\n", k, last["ef"].get<int>(), rc, o.check_recall);

@@ -16,13 +16,13 @@ case $mode in
   quick)
     out=build/bench-quick
     mkdir -p "$out"
-    "$bin" --conninfo "$BC_CONNINFO" --points 10000 --queries 200 --ef 20,80 --quick --check-recall 0.95 \
+    "$bin" --conninfo "$BC_CONNINFO" --http-url "$BC_HTTP_URL" --points 10000 --queries 200 --ef 20,80 --quick --check-recall 0.95 \
       --out "$out/result.json" --report-dir "$out"
     ;;
   full)
     out=bench/results/$(date -u +%Y-%m-%d)
     mkdir -p "$out"
-    "$bin" --conninfo "$BC_CONNINFO" --scale 100000 --out "$out/result.json" --report-dir "$out"
+    "$bin" --conninfo "$BC_CONNINFO" --http-url "$BC_HTTP_URL" --scale 100000 --out "$out/result.json" --report-dir "$out"
     {
       echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
         "$(uname -sr); measured $(date -u '+%Y-%m-%d %H:%M UTC')."
