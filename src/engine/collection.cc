@@ -208,6 +208,7 @@ Status Collection::Load() {
     ++live_count_;
     payload_indexes_.Insert(slot, s.payload);
     if (IsHnsw()) {
+      if (UsesScanCodes()) EncodeScanCode(slot, point.vector().data());
       if (!(s.in_graph && s.graph_version == s.vector_version)) {
         pending_vectors_[slot].assign(point.vector().begin(), point.vector().end());
         pending_queue_.push_back(slot);
@@ -334,7 +335,15 @@ void Collection::FreeIfUnused(uint32_t slot) {
   free_slots_.push_back(slot);
 }
 
+void Collection::EncodeScanCode(uint32_t slot, const float* vec) {
+  size_t bytes = Sq8CodeBytes(dimension());
+  if (scan_codes_.size() < (slot + 1) * bytes)
+    scan_codes_.resize(std::max((slot + 1) * bytes, scan_codes_.size() * 3 / 2));
+  Sq8Encode(vec, dimension(), scan_codes_.data() + slot * bytes);
+}
+
 void Collection::ApplyVector(uint32_t slot, const float* vec) {
+  if (UsesScanCodes()) EncodeScanCode(slot, vec);
   if (IsHnsw()) {
     pending_vectors_[slot].assign(vec, vec + dimension());
     pending_queue_.push_back(slot);
@@ -754,24 +763,41 @@ size_t Collection::EstimateMatches(const Filter& filter, const PayloadIndexSet::
 
 void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& query,
                            FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates,
-                           std::vector<Candidate>* out) {
+                           bool use_codes, std::vector<Candidate>* out) {
   // Quantized distances are approximate: keep more, the caller rescores them with the stored floats.
   size_t limit = out->capacity();
-  TopK top(limit);
+  const size_t code_bytes = Sq8CodeBytes(dimension());
+  // Scan codes: keep four times what is asked (at least 64) by code distance, then rescore those exactly.
+  TopK top(use_codes ? std::max<size_t>(limit * 4, 64) : limit);
+  std::optional<QueryDistance> code_qd;
+  if (use_codes) code_qd.emplace(distance(), Quantization::kSq8, query.data(), dimension());
   size_t elem = ElementBytes();
   auto data = [&](uint32_t slot) -> const void* {
+    if (use_codes) return scan_codes_.data() + slot * code_bytes;
     if (!IsHnsw()) return arena_.data() + slot * elem;
     return SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr;
   };
+  const size_t prefetch_bytes = std::min<size_t>(use_codes ? code_bytes : elem, 1024);
+  // The float distance of a slot: from the graph, or from the pending set when the graph lacks it.
+  auto float_distance = [&](uint32_t slot, float* d) {
+    if (const void* element = IsHnsw() ? (SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr)
+                                       : arena_.data() + slot * elem) {
+      *d = qd(element);
+      return true;
+    }
+    auto it = pending_vectors_.find(slot);
+    if (it == pending_vectors_.end()) return false;
+    *d = InternalDistance(distance(), query.data(), it->second.data(), dimension());
+    return true;
+  };
   auto consider = [&](uint32_t slot) {
     if (!accept(slot)) return;
-    if (const void* element = data(slot)) {
-      top.Push(qd(element), slot);
-    } else {
-      auto it = pending_vectors_.find(slot);
-      if (it != pending_vectors_.end())
-        top.Push(InternalDistance(distance(), query.data(), it->second.data(), dimension()), slot);
+    if (use_codes) {
+      top.Push((*code_qd)(data(slot)), slot);
+      return;
     }
+    float d;
+    if (float_distance(slot, &d)) top.Push(d, slot);
   };
   if (candidates) {
     // Scoring a few thousand scattered vectors is bound by memory latency: fetch the next one's first
@@ -780,7 +806,7 @@ void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& qu
     for (size_t i = 0; i < c.size(); ++i) {
       if (i + 1 < c.size() && c[i + 1] < slots_.size()) {
         if (const char* next = static_cast<const char*>(data(c[i + 1])))
-          for (size_t off = 0; off < std::min<size_t>(elem, 1024); off += 64) __builtin_prefetch(next + off);
+          for (size_t off = 0; off < prefetch_bytes; off += 64) __builtin_prefetch(next + off);
       }
       consider(c[i]);
     }
@@ -788,7 +814,18 @@ void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& qu
     for (uint32_t slot = 0; slot < slots_.size(); ++slot)
       if (slots_[slot].live) consider(slot);
   }
-  top.DrainInto(out);
+  if (!use_codes) {
+    top.DrainInto(out);
+    return;
+  }
+  std::vector<Candidate> coded;
+  top.DrainInto(&coded);
+  TopK exact(limit);
+  for (const auto& [code_distance, slot] : coded) {
+    float d;
+    if (float_distance(slot, &d)) exact.Push(d, slot);
+  }
+  exact.DrainInto(out);
 }
 
 void Collection::ScanPending(const std::vector<float>& query, FunctionRef<bool(uint32_t)> accept,
@@ -881,7 +918,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
   auto exact_scan = [&]() {
     cands.clear();
     cands.reserve(keep);
-    ExactScan(qd, query, accept, indexed ? &indexed->slots : nullptr, &cands);
+    ExactScan(qd, query, accept, indexed ? &indexed->slots : nullptr, UsesScanCodes() && !p.exact, &cands);
   };
   if (exact) {
     plan.kind = SearchPlan::Kind::kExact;
@@ -1127,7 +1164,7 @@ CollectionInfo Collection::Info() {
       if (SlotSearchable(slot)) ++info.indexed_vectors;
     info.graph_elements = hnsw_->size();
     info.graph_deleted = hnsw_->deleted_count();
-    info.index_memory_bytes = hnsw_->MemoryBytes();
+    info.index_memory_bytes = hnsw_->MemoryBytes() + scan_codes_.capacity();
     info.vector_memory_bytes = hnsw_->VectorBytes();
     for (const auto& [slot, v] : pending_vectors_) info.pending_memory_bytes += v.size() * sizeof(float);
   } else {

@@ -187,6 +187,13 @@ class Collection {
   Status LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_of_key);
   bool IsHnsw() const { return meta_.index() == pb::HNSW; }
   bool IsQuantized() const { return meta_.quantization() == pb::SQ8; }
+  // HNSW collections of float vectors keep an SQ8 code of every live vector beside the graph (scan codes):
+  // the planner's exact scans (a filter with few matches, or matches the graph walk cannot reach) score
+  // the codes, a quarter of the floats' memory traffic, and rescore the best with the floats. A search the
+  // caller asks to be exact scores the floats. (SQ8 collections have codes in the graph already; flat
+  // collections are exact by definition.)
+  bool UsesScanCodes() const { return IsHnsw() && !IsQuantized(); }
+  void EncodeScanCode(uint32_t slot, const float* vec);
   size_t ElementBytes() const;
   Status NotFoundError() const;
 
@@ -215,8 +222,10 @@ class Collection {
   // Search pieces; index_mu_ and state_mu_ held shared.
   using Candidate = std::pair<float, uint32_t>;
   size_t EstimateMatches(const Filter& filter, const PayloadIndexSet::CandidateSet* indexed, size_t live) const;
+  // Scores every accepted slot (or every accepted one of candidates) and keeps out->capacity() nearest.
+  // With use_codes it scores the scan codes and rescores the best of them with the float vectors.
   void ExactScan(const QueryDistance& qd, const std::vector<float>& query,
-                 FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates,
+                 FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates, bool use_codes,
                  std::vector<Candidate>* out);
   void ScanPending(const std::vector<float>& query, FunctionRef<bool(uint32_t)> accept,
                    std::vector<Candidate>* out, SearchPlan* plan);
@@ -246,6 +255,8 @@ class Collection {
   std::vector<uint32_t> unindex_queue_;
   // Flat collections: element per slot (float vector or SQ8 code).
   std::vector<uint8_t> arena_;
+  // UsesScanCodes(): the SQ8 code of every slot's current vector (Sq8CodeBytes(dimension()) per slot).
+  std::vector<uint8_t> scan_codes_;
 
   // index_mu_
   std::unique_ptr<HnswIndex> hnsw_;

@@ -185,6 +185,61 @@ TEST(Search, DeletedAndUpdatedPoints) {
   }
 }
 
+// The planner's exact scans on a float HNSW collection score the scan codes (SQ8) and rescore the best with
+// the floats: with a filter selective enough for an exact scan, the answer is brute force's, scores
+// included, before and after vectors change, and after a reopen (when the codes are rebuilt from LMDB).
+TEST(Search, ExactScansScoreCodesThenFloats) {
+  TempDir dir;
+  for (Distance dist : {Distance::kEuclid, Distance::kCosine}) {
+    std::string name = dist == Distance::kEuclid ? "euclid" : "cosine";
+    Dataset d = testing::ClusteredSynthetic(4000, 40, 24, 25, 5);
+    auto check = [&](Engine* e, const std::string& when) {
+      for (size_t q = 0; q < d.test.size(); ++q) {
+        uint32_t g = static_cast<uint32_t>(q % 50);
+        SearchParams sp;
+        sp.vector = d.test[q];
+        sp.k = 10;
+        sp.filter = F(R"({"must": [{"key": "g", "match": {"value": )" + std::to_string(g) + "}}]}");
+        SearchPlan plan;
+        auto hits = e->Search(1, name, sp, &plan);
+        ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+        ASSERT_EQ(plan.kind, SearchPlan::Kind::kExact) << when;
+        auto truth = BruteForce(d.train, d.test[q], dist, 10, [&](size_t i) { return i % 50 == g; });
+        ASSERT_EQ(hits->size(), truth.size()) << when;
+        std::vector<float> query = d.test[q];
+        if (dist == Distance::kCosine) NormalizeInPlace(query.data(), query.size());
+        for (size_t i = 0; i < truth.size(); ++i) {
+          EXPECT_EQ((*hits)[i].id.num(), truth[i]) << when << ", query " << q << ", rank " << i;
+          std::vector<float> v = d.train[truth[i]];
+          if (dist == Distance::kCosine) NormalizeInPlace(v.data(), v.size());
+          EXPECT_NEAR((*hits)[i].score, ScoreFromDistance(dist, InternalDistance(dist, query.data(), v.data(), v.size())),
+                      1e-4)
+              << when;
+        }
+      }
+    };
+    {
+      auto e = OpenEngine(dir.path());
+      ASSERT_TRUE(e->CreateCollection(1, Config(name, 24, dist)).ok());
+      std::vector<PointInput> pts;
+      for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(P(i, d.train[i], {{"g", i % 50}}));
+      ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
+      check(e.get(), "after the load");
+      // Move every third point of each group elsewhere: the codes must follow the new vectors.
+      std::vector<PointInput> moved;
+      for (uint64_t i = 0; i < d.train.size(); i += 3) {
+        d.train[i] = d.train[(i * 7 + 11) % d.train.size()];
+        for (float& x : d.train[i]) x += 0.25f;
+        moved.push_back(P(i, d.train[i], {{"g", i % 50}}));
+      }
+      ASSERT_TRUE(e->Upsert(1, name, moved, Durability::kApplied).ok());
+      check(e.get(), "after moving points");
+    }
+    auto e = OpenEngine(dir.path());
+    check(e.get(), "after a reopen");
+  }
+}
+
 // A filter matching at least k points returns exactly k of them, at every selectivity, with and without a
 // payload index, on a graph and on a flat collection.
 TEST(Search, FilteredSearchNeverUnderfills) {
