@@ -37,7 +37,7 @@ case $mode in
   scale)
     out=bench/results/scale-$(date -u +%Y-%m-%d)
     mkdir -p "$out"
-    "$bin" --conninfo "$BC_CONNINFO" --scale-only --scale 1000000 --out "$out/result.json"
+    "$bin" --conninfo "$BC_CONNINFO" --scale-only --scale 1000000 --out "$out/result.json" --report-dir "$out"
     ;;
   *) echo "unknown mode $mode (full, quick or scale)" >&2; exit 2 ;;
 esac
