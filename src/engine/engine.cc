@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <iterator>
 
 namespace govector {
 
@@ -235,17 +236,53 @@ Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config) {
   return Status::OK();
 }
 
-Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name) {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = collections_.find({ns, std::string(name)});
-  if (it == collections_.end()) return false;
+Status Engine::DropLocked(CollectionMap::iterator it) {
   std::shared_ptr<Collection> c = it->second;
-  std::string key = MetaKey(ns, name);
+  std::string key = MetaKey(it->first.first, it->first.second);
   GV_RETURN_IF_ERROR(c->Drop([&](WriteTxn* txn) { return txn->Delete(storage_->catalog(), key).status(); }));
   collections_.erase(it);
   dirty_ = true;
   c->RemoveFiles();
+  return Status::OK();
+}
+
+Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = collections_.find({ns, std::string(name)});
+  if (it == collections_.end()) return false;
+  GV_RETURN_IF_ERROR(DropLocked(it));
   return true;
+}
+
+std::vector<uint32_t> Engine::Namespaces() {
+  std::vector<uint32_t> out;
+  std::lock_guard<std::mutex> l(mu_);
+  // The map is ordered by namespace first: each namespace's collections are adjacent.
+  for (const auto& [key, c] : collections_)
+    if (out.empty() || out.back() != key.first) out.push_back(key.first);
+  return out;
+}
+
+Result<size_t> Engine::DropNamespace(uint32_t ns) {
+  size_t dropped = 0;
+  Status s;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = collections_.lower_bound({ns, std::string()});
+    while (it != collections_.end() && it->first.first == ns) {
+      auto next = std::next(it);
+      s = DropLocked(it);
+      if (!s.ok()) break;
+      ++dropped;
+      it = next;
+    }
+  }
+  if (dropped > 0) {
+    Status synced = Sync();
+    if (s.ok()) s = synced;
+  }
+  if (!s.ok()) return s;
+  return dropped;
 }
 
 std::vector<CollectionInfo> Engine::ListCollections(uint32_t ns) {

@@ -49,6 +49,11 @@ class Engine : private CatalogWriter {
   Status CreateCollection(uint32_t ns, const CollectionConfig& config);
   // False when there was no such collection.
   Result<bool> DropCollection(uint32_t ns, std::string_view name);
+  // The namespaces that have at least one collection, ascending.
+  std::vector<uint32_t> Namespaces();
+  // Drops every collection of the namespace and syncs storage before returning (also after a failure part
+  // way, so the collections dropped so far stay dropped); how many were dropped (0 for an unknown namespace).
+  Result<size_t> DropNamespace(uint32_t ns);
   // Sorted by name.
   std::vector<CollectionInfo> ListCollections(uint32_t ns);
   Result<CollectionInfo> GetCollectionInfo(uint32_t ns, std::string_view name);
@@ -88,6 +93,10 @@ class Engine : private CatalogWriter {
   Result<WriteResult> Finish(Result<WriteResult> r, Durability d);
   std::string IndexDir(uint64_t uid) const;
   static std::string MetaKey(uint32_t ns, std::string_view name);
+  using CollectionMap = std::map<std::pair<uint32_t, std::string>, std::shared_ptr<Collection>>;
+  // Drops one collection (its data and catalog entry in one LMDB transaction, then its index files) and
+  // erases it from collections_. Needs mu_; does not sync.
+  Status DropLocked(CollectionMap::iterator it);
 
   // CatalogWriter
   Result<uint64_t> NextVersion(WriteTxn* txn) override;
@@ -98,7 +107,7 @@ class Engine : private CatalogWriter {
   std::unique_ptr<Storage> storage_;
 
   std::mutex mu_;  // guards collections_ and uid allocation
-  std::map<std::pair<uint32_t, std::string>, std::shared_ptr<Collection>> collections_;
+  CollectionMap collections_;
   uint64_t next_uid_ = 1;
   std::atomic<uint64_t> last_version_{0};
   std::atomic<bool> dirty_{false};

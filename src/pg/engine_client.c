@@ -7,6 +7,11 @@
  * leaves the connection mid-conversation; the next call notices (gv_in_flight) and reconnects.
  *
  * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code.
+ *
+ * The supervising worker makes calls too (gv_set_supervisor_calls), with other rules: it is the one that starts
+ * the engine, so it must never start a worker or wait for the engine to come up, and it must not stay away
+ * from its own work for long: its calls give up after a timeout, or at once when the worker is told to stop
+ * (its SIGTERM handler sets a flag, which CHECK_FOR_INTERRUPTS does not see).
  */
 #include "postgres.h"
 
@@ -48,6 +53,13 @@ static bool gv_in_flight = false;
 static bool gv_xact_wrote = false;
 static bool gv_spin_ok = true;	/* the engine's last spin_hint */
 
+/* Set in the supervisor only; its current call's deadline. */
+static const GvSupervisorCalls *gv_supervisor = NULL;
+static TimestampTz gv_call_deadline = 0;
+
+/* How often a supervisor's call wakes up while it waits, to run while_waiting. */
+#define GV_SUPERVISOR_TICK_MS 100
+
 static void *
 gv_pb_alloc(void *data, size_t size)
 {
@@ -70,6 +82,32 @@ gv_close(void)
 		close(gv_sock);
 	gv_sock = PGINVALID_SOCKET;
 	gv_in_flight = false;
+}
+
+void
+gv_set_supervisor_calls(const GvSupervisorCalls *calls)
+{
+	gv_supervisor = calls;
+}
+
+void
+gv_disconnect(void)
+{
+	gv_close();
+}
+
+/* In the supervisor: raises when it is told to stop or the call's time is up. */
+static void
+gv_supervisor_check(void)
+{
+	if (*gv_supervisor->stop)
+		ereport(ERROR,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("govector: the supervisor is stopping; call abandoned")));
+	if (GetCurrentTimestamp() >= gv_call_deadline)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("the govector engine did not answer within %d ms", gv_supervisor->timeout_ms)));
 }
 
 static bool
@@ -115,6 +153,14 @@ gv_connect(void)
 	{
 		if (gv_connect_once(&err))
 			return;
+		/* The supervisor starts the engine itself: an engine that does not answer yet is not waited for. */
+		if (gv_supervisor != NULL)
+		{
+			errno = err;
+			ereport(ERROR,
+					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+					 errmsg("could not connect to the govector engine: %m")));
+		}
 		if (!gv_preloaded && !asked_for_worker)
 		{
 			if (!gv_start_dynamic_worker())
@@ -144,14 +190,25 @@ gv_connect(void)
 static void
 gv_wait_socket(int event)
 {
-	int			rc = WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | event, gv_sock, -1,
-									   PG_WAIT_EXTENSION);
+	long		timeout = -1;
+	int			rc;
 
+	if (gv_supervisor != NULL)
+	{
+		gv_supervisor_check();
+		timeout = Min(GV_SUPERVISOR_TICK_MS,
+					  TimestampDifferenceMilliseconds(GetCurrentTimestamp(), gv_call_deadline));
+		event |= WL_TIMEOUT;
+	}
+	rc = WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | event, gv_sock, timeout,
+						   PG_WAIT_EXTENSION);
 	if (rc & WL_LATCH_SET)
 	{
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
+	if (gv_supervisor != NULL && gv_supervisor->while_waiting != NULL)
+		gv_supervisor->while_waiting();
 }
 
 /* 0 on success, else an errno value. */
@@ -291,6 +348,11 @@ gv_call(GvRequest *request)
 	GvResponse *response;
 
 	request->namespace_id = MyDatabaseId;
+	if (gv_supervisor != NULL)
+	{
+		gv_call_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_supervisor->timeout_ms);
+		gv_supervisor_check();
+	}
 	len = govector__pb__request__get_packed_size(request);
 	if (len > GV_MAX_FRAME)
 		ereport(ERROR,

@@ -14,6 +14,8 @@
 
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "access/xact.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -41,6 +43,20 @@ extern bool gv_preloaded;
 
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
+extern void gv_disconnect(void);
+
+/*
+ * In the supervising worker, gv_call never starts a worker and never waits for the engine to come up (it raises
+ * at once when nobody answers), gives up after timeout_ms, gives up as soon as *stop is set, and runs
+ * while_waiting (if set) every 100 ms or so while it waits for the engine. It still raises errors: catch them.
+ */
+typedef struct GvSupervisorCalls
+{
+	volatile sig_atomic_t *stop;
+	int			timeout_ms;
+	void		(*while_waiting) (void);
+} GvSupervisorCalls;
+extern void gv_set_supervisor_calls(const GvSupervisorCalls *calls);
 extern void gv_note_write(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
 

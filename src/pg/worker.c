@@ -14,6 +14,14 @@
  * govector.http_database. The worker is connected to no database, only to the shared catalogs, so that it can
  * turn that database's name into the OID that namespaces its collections. The API key reaches the engine in
  * its environment (readable only by the Postgres OS user), not on its command line.
+ *
+ * Collections are namespaced by database OID, and Postgres tells no extension about DROP DATABASE of another
+ * database, so the worker reconciles: soon after each engine start (once the engine answers), then every 10
+ * seconds, it asks the engine which namespaces have collections, THEN reads the OIDs in pg_database, and drops
+ * the namespaces no database has. In that order, a database created between the two steps had no
+ * collections when the engine answered, so it cannot be taken for a dropped one. Namespace 0 is the
+ * standalone server's and is never dropped. A round that fails logs a WARNING and the loop goes on: an ERROR
+ * escaping the loop would end the worker, and with it (PR_SET_PDEATHSIG) the engine.
  */
 #include "postgres.h"
 
@@ -25,7 +33,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -33,7 +46,10 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -41,11 +57,15 @@
 
 #define GV_RESTART_DELAY_MS 200
 #define GV_STOP_WAIT_MS 60000
+#define GV_RECONCILE_INTERVAL_MS 10000
+#define GV_RECONCILE_RETRY_MS 250	/* after an engine start, until it answers */
+#define GV_SUPERVISOR_CALL_MS 30000	/* the longest the worker waits for one answer */
 
 static volatile sig_atomic_t gv_got_sigterm = false;
 static pid_t gv_engine_pid = 0;
 static int	gv_log_fd = -1;
 static StringInfoData gv_log_buf;
+static MemoryContext gv_reconcile_cxt = NULL;
 
 static void
 gv_fill_worker(BackgroundWorker *w)
@@ -329,12 +349,141 @@ gv_stop_engine(void)
 	}
 }
 
+/* The OIDs of every database in pg_database, sorted, in the current memory context. */
+static Oid *
+gv_database_oids(int *count)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	int			n = 0;
+	int			cap = 64;
+	Oid		   *oids = palloc(cap * sizeof(Oid));
+
+	StartTransactionCommand();
+	/* Not used itself, but taking it makes the catalog scan's snapshot newer than the engine's answer. */
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		if (n == cap)
+		{
+			cap *= 2;
+			oids = repalloc(oids, cap * sizeof(Oid));	/* stays in cxt */
+		}
+		oids[n++] = ((Form_pg_database) GETSTRUCT(tup))->oid;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);	/* the commit left TopMemoryContext current */
+	qsort(oids, n, sizeof(Oid), oid_cmp);
+	*count = n;
+	return oids;
+}
+
+/* One reconciliation round (see the top of the file). Raises on failure. */
+static void
+gv_reconcile_once(void)
+{
+	GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
+	Govector__Pb__ListNamespacesRequest list = GOVECTOR__PB__LIST_NAMESPACES_REQUEST__INIT;
+	GvResponse *answer;
+	Oid		   *oids;
+	int			noids;
+
+	/* First the engine's namespaces... */
+	request.op_case = GOVECTOR__PB__REQUEST__OP_LIST_NAMESPACES;
+	request.list_namespaces = &list;
+	answer = gv_call(&request);
+	if (answer->n_namespaces == 0 || (answer->n_namespaces == 1 && answer->namespaces[0] == 0))
+		return;
+	/* ...then the databases. */
+	oids = gv_database_oids(&noids);
+	for (size_t i = 0; i < answer->n_namespaces; i++)
+	{
+		Oid			ns = (Oid) answer->namespaces[i];
+		GvRequest	drop_request = GOVECTOR__PB__REQUEST__INIT;
+		Govector__Pb__DropNamespaceRequest drop = GOVECTOR__PB__DROP_NAMESPACE_REQUEST__INIT;
+		GvResponse *dropped;
+
+		if (ns == InvalidOid || bsearch(&ns, oids, noids, sizeof(Oid), oid_cmp) != NULL)
+			continue;
+		drop.namespace_id = ns;
+		drop_request.op_case = GOVECTOR__PB__REQUEST__OP_DROP_NAMESPACE;
+		drop_request.drop_namespace = &drop;
+		dropped = gv_call(&drop_request);
+		if (dropped->count > 0)
+			ereport(LOG,
+					(errmsg("govector: dropped " UINT64_FORMAT " collections of database OID %u, which no longer exists",
+							(uint64) dropped->count, ns)));
+	}
+}
+
+/*
+ * Runs one reconciliation round and never raises: a failure is logged and the next round tries again. False
+ * when the engine could not be connected to (it may still be starting).
+ */
+static bool
+gv_reconcile(void)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(gv_reconcile_cxt);
+	volatile bool reached = true;
+
+	PG_TRY();
+	{
+		gv_reconcile_once();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/*
+		 * Copy the error out of ErrorContext (and out of the transaction's memory, if it was raised while
+		 * pg_database was read) before cleaning up. AbortCurrentTransaction does nothing when no transaction
+		 * is open, which is the case unless the error came from reading pg_database.
+		 */
+		MemoryContextSwitchTo(gv_reconcile_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(gv_reconcile_cxt);
+		if (edata->sqlerrcode == ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION)
+		{
+			/* Not up yet (or going away): the next round, soon if it never answered, tries again. */
+			reached = false;
+			ereport(DEBUG1, (errmsg_internal("govector: reconciliation skipped: %s", edata->message)));
+		}
+		else if (edata->sqlerrcode != ERRCODE_ADMIN_SHUTDOWN && !gv_reap_engine())
+			ereport(WARNING,
+					(errmsg("govector: could not drop the collections of dropped databases: %s", edata->message),
+					 errdetail("The supervisor tries again in %d seconds.", GV_RECONCILE_INTERVAL_MS / 1000)));
+	}
+	PG_END_TRY();
+	/* The supervisor is a client only for these rounds: no engine thread waits on an idle connection. */
+	gv_disconnect();
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(gv_reconcile_cxt);
+	return reached;
+}
+
+static void
+gv_drain_log_while_waiting(void)
+{
+	gv_drain_log(false);
+}
+
 void
 govector_worker_main(Datum arg)
 {
 	int			lock_fd;
 	TimestampTz last_start = 0;
+	TimestampTz next_reconcile = 0;
+	bool		engine_answered = false;	/* since its last start */
 	char	   *settings;
+	static const GvSupervisorCalls calls = {&gv_got_sigterm, GV_SUPERVISOR_CALL_MS, gv_drain_log_while_waiting};
 
 	pqsignal(SIGTERM, gv_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -353,6 +502,8 @@ govector_worker_main(Datum arg)
 
 	initStringInfo(&gv_log_buf);
 	settings = gv_engine_settings();
+	gv_reconcile_cxt = AllocSetContextCreate(TopMemoryContext, "govector reconcile", ALLOCSET_DEFAULT_SIZES);
+	gv_set_supervisor_calls(&calls);
 
 	while (!gv_got_sigterm)
 	{
@@ -380,6 +531,8 @@ govector_worker_main(Datum arg)
 		{
 			last_start = GetCurrentTimestamp();
 			gv_start_engine();
+			engine_answered = false;
+			next_reconcile = TimestampTzPlusMilliseconds(last_start, GV_RECONCILE_RETRY_MS);
 		}
 		rc = WaitLatchOrSocket(MyLatch,
 							   WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH |
@@ -391,6 +544,14 @@ govector_worker_main(Datum arg)
 		CHECK_FOR_INTERRUPTS();
 		gv_drain_log(false);
 		gv_reap_engine();
+		if (gv_engine_pid != 0 && !gv_got_sigterm && GetCurrentTimestamp() >= next_reconcile)
+		{
+			if (gv_reconcile())
+				engine_answered = true;
+			next_reconcile = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														 engine_answered ? GV_RECONCILE_INTERVAL_MS
+														 : GV_RECONCILE_RETRY_MS);
+		}
 	}
 	gv_stop_engine();
 	gv_drain_log(true);

@@ -273,6 +273,18 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
       resp->set_json(status_json_().dump());
       return Status::OK();
     }
+    case pb::Request::kListNamespaces: {
+      for (uint32_t n : engine_->Namespaces()) resp->add_namespaces(n);
+      return Status::OK();
+    }
+    case pb::Request::kDropNamespace: {
+      // Namespace 0 is the standalone server's: no Postgres database owns it, so none can be found missing.
+      const uint32_t target = req.drop_namespace().namespace_id();
+      if (target == 0) return Status::InvalidArgument("namespace 0 (the standalone server's) cannot be dropped");
+      GV_ASSIGN_OR_RETURN(size_t dropped, engine_->DropNamespace(target));
+      resp->set_count(dropped);
+      return Status::OK();
+    }
     case pb::Request::OP_NOT_SET: break;
   }
   return Status::InvalidArgument("request has no operation (client and engine versions differ?)");

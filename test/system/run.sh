@@ -206,7 +206,64 @@ EOF
   cluster_stop fast
 }
 
-all="restart kill_engine immediate postmaster_death cancel concurrency"
+# --- DROP DATABASE: the supervisor drops that database's collections, and only those. ----------------------
+qdb() { local db=$1; shift; as_pg "$PG_BINDIR/psql" -h "$CL_DIR" -p "$CL_PORT" -U postgres -d "$db" -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
+engine_collections() { q -c "SELECT gv_engine_status()->>'collections'"; }
+dropped_line() { grep -q "govector: dropped $2 collections of database OID $1, which no longer exists" "$CL_LOG"; }
+
+scenario_dropdb() {
+  cluster_init dropdb
+  cluster_start
+  q -c "CREATE DATABASE d1" -c "CREATE DATABASE d2" >/dev/null
+  local d1 d2 n
+  d1=$(q -c "SELECT oid FROM pg_database WHERE datname = 'd1'")
+  d2=$(q -c "SELECT oid FROM pg_database WHERE datname = 'd2'")
+  qdb d1 -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('a', 2)" \
+    -c "SELECT gv_create_collection('shared_name', 3, 'euclid')" -c "SELECT gv_upsert('a', '1', '{1,0}')" >/dev/null
+  qdb d2 -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('c', 2)" >/dev/null
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('shared_name', 2)" \
+    -c "SELECT gv_upsert('shared_name', '1', '{1,0}')" >/dev/null
+  n=$(engine_collections)
+  [ "$n" = 4 ] && pass "4 collections in 3 databases" || fail "expected 4 collections, the engine has $n"
+
+  # Let the round after the engine's start pass, so the drop is found by a periodic one (every 10 s). The
+  # sessions of d1 have ended (each psql above exits), so Postgres lets it be dropped.
+  sleep 1
+  q -c "DROP DATABASE d1"
+  if wait_for 20 dropped_line "$d1" 2; then pass "DROP DATABASE d1: the supervisor dropped its 2 collections"; else fail "no drop line for d1 (OID $d1) within 20 s"; fi
+  n=$(engine_collections)
+  [ "$n" = 2 ] && pass "the engine keeps the other databases' 2 collections" || fail "the engine has $n collections, expected 2"
+  [ "$(q -c "SELECT name || ':' || points FROM gv_collections()")" = "shared_name:1" ] &&
+    pass "postgres's collection of the same name is intact" || fail "postgres's collection changed: $(q -c "SELECT * FROM gv_collections()")"
+  [ "$(qdb d2 -c "SELECT string_agg(name, ',') FROM gv_collections()")" = c ] && pass "d2's collection is intact" || fail "d2's collection is gone"
+
+  # The drop is durable; a restart brings nothing back and drops nothing more.
+  cluster_stop fast
+  cluster_start
+  n=$(engine_collections)
+  [ "$n" = 2 ] && pass "after a restart: 2 collections" || fail "after a restart: $n collections, expected 2"
+  sleep 2  # the supervisor reconciles soon after the engine starts
+  n=$(engine_collections)
+  [ "$n" = 2 ] && [ "$(q -c "SELECT gv_count('shared_name')")" = 1 ] && pass "after a restart and a reconciliation: unchanged" ||
+    fail "after a restart and a reconciliation: $n collections"
+
+  # A database dropped while no engine runs (not preloaded: it starts with the first call) is reconciled as
+  # soon as the engine is up.
+  cluster_stop fast
+  cluster_start
+  q -c "DROP DATABASE d2"
+  ! pid_alive "$(engine_pid)" 2>/dev/null || fail "an engine runs before any call (not preloaded)"
+  q -c "SELECT 1 FROM gv_engine_status()" >/dev/null
+  if wait_for 5 dropped_line "$d2" 1; then pass "a database dropped while the engine was down is reconciled at engine start"; else fail "no drop line for d2 (OID $d2) within 5 s of the engine start"; fi
+  n=$(engine_collections)
+  [ "$n" = 1 ] && pass "only postgres's collection is left" || fail "the engine has $n collections, expected 1"
+  [ "$(grep -c "govector: dropped .* collections of database OID" "$CL_LOG")" = 2 ] && pass "one drop line per dropped database" ||
+    fail "drop lines: $(grep "govector: dropped" "$CL_LOG")"
+  if grep -q "could not drop the collections\|WARNING" "$CL_LOG"; then fail "warnings in the log: $(grep -m3 WARNING "$CL_LOG")"; else pass "no warning in the log"; fi
+  cluster_stop fast
+}
+
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "test_util.h"
@@ -129,6 +130,84 @@ TEST_F(EngineTest, NamespacesAreSeparate) {
   EXPECT_EQ(engine_->Count(3, "items", nullptr).status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(*engine_->DropCollection(2, "items"));
   EXPECT_EQ(*engine_->Count(1, "items", nullptr), 1u);
+}
+
+size_t IndexDirs(const std::string& data_dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir + "/index")) n += e.is_directory() ? 1 : 0;
+  return n;
+}
+
+TEST_F(EngineTest, NamespacesAndDropNamespace) {
+  EXPECT_TRUE(engine_->Namespaces().empty());
+  EXPECT_EQ(*engine_->DropNamespace(3), 0u);
+  ASSERT_TRUE(engine_->CreateCollection(9, Config("z", 2)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 2)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(3, Config("a", 2, Distance::kEuclid, IndexKind::kFlat)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(0, Config("a", 2)).ok());
+  // The same name in the namespaces on either side of the dropped one.
+  ASSERT_TRUE(engine_->CreateCollection(2, Config("b", 2)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(4, Config("a", 2)).ok());
+  EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{0, 2, 3, 4, 9}));
+  for (auto [ns, name] : {std::pair<uint32_t, const char*>{2, "b"}, {3, "b"}, {4, "a"}})
+    ASSERT_TRUE(engine_->Upsert(ns, name, {P(1, {1, 0}), P(2, {0, 1})}, Durability::kApplied).ok());
+  ASSERT_TRUE(engine_->Upsert(3, "a", {P(1, {1, 0})}, Durability::kApplied).ok());
+  ASSERT_TRUE(engine_->SaveSnapshots().ok());
+  const size_t dirs = IndexDirs(dir_.path());
+  EXPECT_EQ(dirs, 3u);  // the HNSW collections that have points: 2/b, 3/b, 4/a
+
+  auto dropped = engine_->DropNamespace(3);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_EQ(*dropped, 2u);
+  EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{0, 2, 4, 9}));
+  EXPECT_TRUE(engine_->ListCollections(3).empty());
+  EXPECT_EQ(engine_->Count(3, "b", nullptr).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(IndexDirs(dir_.path()), dirs - 1);  // 3/b's snapshot is gone
+  EXPECT_EQ(*engine_->Count(2, "b", nullptr), 2u);
+  EXPECT_EQ(*engine_->Count(4, "a", nullptr), 2u);
+  EXPECT_EQ(engine_->Stats().collections, 4u);
+  EXPECT_EQ(*engine_->DropNamespace(3), 0u);
+
+  // A new namespace with the same number starts empty, also after a restart.
+  Reopen();
+  EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{0, 2, 4, 9}));
+  EXPECT_TRUE(engine_->ListCollections(3).empty());
+  ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 5)).ok());
+  EXPECT_EQ(*engine_->Count(3, "b", nullptr), 0u);
+  EXPECT_EQ(engine_->GetCollectionInfo(3, "b")->meta.dimension(), 5u);
+  EXPECT_EQ(*engine_->Count(2, "b", nullptr), 2u);
+  EXPECT_EQ(*engine_->Count(4, "a", nullptr), 2u);
+  // The standalone namespace is a namespace like any other to the engine (the callers keep it).
+  EXPECT_EQ(*engine_->DropNamespace(0), 1u);
+  EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{2, 3, 4, 9}));
+}
+
+// DropNamespace has committed everything when it returns: a process killed right after keeps it dropped.
+TEST_F(EngineTest, DropNamespaceSurvivesAKill) {
+  ASSERT_TRUE(engine_->CreateCollection(5, Config("x", 2)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(5, Config("y", 2)).ok());
+  ASSERT_TRUE(engine_->CreateCollection(6, Config("x", 2)).ok());
+  ASSERT_TRUE(engine_->Upsert(5, "x", {P(1, {1, 0})}, Durability::kApplied).ok());
+  engine_.reset();
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto e = Engine::Open(Options(dir_.path()));
+    if (!e.ok()) _exit(2);
+    auto n = (*e)->DropNamespace(5);
+    if (!n.ok() || *n != 2) _exit(3);
+    kill(getpid(), SIGKILL);
+    _exit(4);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+
+  Reopen();
+  EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{6}));
+  EXPECT_TRUE(engine_->ListCollections(5).empty());
+  EXPECT_EQ(engine_->ListCollections(6).size(), 1u);
 }
 
 TEST_F(EngineTest, UpsertGetVersionsAndIdKinds) {
