@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <unordered_set>
 
 #include "engine/distance.h"
 #include "server/rpc_handler.h"
@@ -224,6 +225,20 @@ PointSelector SelectorFromJson(const Json& body) {
   } else {
     Invalid("expected \"points\" (a list of ids) or \"filter\"");
   }
+  return sel;
+}
+
+// The selector of a payload operation. Qdrant refuses one that names a point that does not exist (404 "No
+// point with id N found") and changes nothing; govector checks before it writes. (A point deleted between
+// the check and the write is simply not changed.)
+PointSelector PayloadTargets(Engine* engine, uint32_t ns, const std::string& name, const Json& body) {
+  PointSelector sel = SelectorFromJson(body);
+  if (sel.filter || sel.ids.empty()) return sel;
+  auto found = Take(engine->Get(ns, name, sel.ids, false, false));
+  std::unordered_set<PointId, PointIdHash> present;
+  for (const auto& r : found) present.insert(r.id);
+  for (const PointId& id : sel.ids)
+    if (!present.count(id)) Fail({404, "Not found: No point with id " + id.ToString() + " found"});
   return sel;
 }
 
@@ -471,7 +486,8 @@ ApiResult QdrantApi::SetPayload(const std::string& name, const Json& body, bool 
     if (Field(body, "key")) Fail({400, "Wrong input: setting a payload at a nested key is not supported"});
     const Json* payload = Field(body, "payload");
     if (!payload || !payload->is_object()) Invalid("payload: expected an object");
-    WriteResult w = Take(engine_->SetPayload(ns_, name, SelectorFromJson(body), *payload, overwrite, ToDurability(wait)));
+    WriteResult w = Take(engine_->SetPayload(ns_, name, PayloadTargets(engine_, ns_, name, body), *payload, overwrite,
+                                             ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
@@ -485,14 +501,15 @@ ApiResult QdrantApi::DeletePayload(const std::string& name, const Json& body, bo
       if (!x.is_string()) Invalid("keys: expected strings");
       k.push_back(x.get<std::string>());
     }
-    WriteResult w = Take(engine_->DeletePayloadKeys(ns_, name, SelectorFromJson(body), k, ToDurability(wait)));
+    WriteResult w =
+        Take(engine_->DeletePayloadKeys(ns_, name, PayloadTargets(engine_, ns_, name, body), k, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
 
 ApiResult QdrantApi::ClearPayload(const std::string& name, const Json& body, bool wait) {
   return Guard([&]() -> Json {
-    WriteResult w = Take(engine_->ClearPayload(ns_, name, SelectorFromJson(body), ToDurability(wait)));
+    WriteResult w = Take(engine_->ClearPayload(ns_, name, PayloadTargets(engine_, ns_, name, body), ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }

@@ -330,6 +330,8 @@ Status HttpServer::Start() {
   // httplib writes a response's headers and body separately: without TCP_NODELAY, Nagle's algorithm holds the
   // body until the client acknowledges the headers, which it delays (~40 ms) on a reused connection.
   s.server.set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests by default; clients reuse theirs far longer.
+  s.server.set_keep_alive_max_count(100000);
   s.server.set_read_timeout(o.read_timeout_seconds, 0);
   s.server.set_write_timeout(o.write_timeout_seconds, 0);
   s.server.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {

@@ -268,6 +268,24 @@ describe('payload operations', () => {
     assert.deepEqual(await payloadOf(2), { b: 'y' });
   });
 
+  test('a payload operation naming a missing point is a 404 and changes nothing', async () => {
+    await reset();
+    const calls = [
+      () => server.client.setPayload(n, { payload: { z: 1 }, points: [1, 42] }),
+      () => server.client.overwritePayload(n, { payload: { z: 1 }, points: [42, 2] }),
+      () => server.client.deletePayload(n, { keys: ['a'], points: [3, 42] }),
+      () => server.client.clearPayload(n, { points: [1, 2, 42] }),
+    ];
+    for (const call of calls) {
+      const e = await clientError(call);
+      assert.equal(e.status, 404);
+      assert.equal(e.data.status.error, 'Not found: No point with id 42 found');
+    }
+    assert.deepEqual(await payloadOf(1), { a: 1, b: 'x', obj: { k: 1, j: 2 } });
+    assert.deepEqual(await payloadOf(2), { a: 2, b: 'y' });
+    assert.deepEqual(await payloadOf(3), { a: 3 });
+  });
+
   test('clear payload, by ids and by filter; the vector stays', async () => {
     await reset();
     const r = await server.client.clearPayload(n, { points: [1] });
