@@ -318,6 +318,84 @@ INSERT INTO ret (id, vector, category) SELECT g::text, ARRAY[0, g, 0]::real[], '
   RETURNING id, vector, payload, version > 0 AS versioned;
 SELECT id, vector, payload, category, x FROM ret ORDER BY id;
 
+-- The distance of an ordered engine search is the engine's score: the L2 distance (euclid), 1 - the cosine
+-- similarity (cosine), minus the dot product (dot), the L1 distance (manhattan). The scan returns it as
+-- the ORDER BY expression's value (EXPLAIN shows the expression in double parentheses), so Postgres does
+-- not compute it again, and the engine sends the stored vectors only when the query reads them. The
+-- values are the operators' (the engine computes in float32, the operators in double): each is checked
+-- against the operator computed by Postgres on a scan that is not a search.
+SELECT gv_create_collection('dist_' || d, 3, d, 'flat') FROM unnest(ARRAY['euclid', 'cosine', 'dot', 'manhattan']) d;
+SELECT gv_upsert_batch('dist_' || d, ARRAY['1', '2', '3', '4', '5', '6'],
+  ARRAY[[1, 0.5, -0.25], [0.3, 0.9, 0.1], [-0.7, 0.2, 0.6], [2, -1, 0.5], [0.2, 0.1, 0.05], [-1.5, -0.5, 2]]::real[],
+  ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}', '{"n": 6}']::jsonb[]) > 0 AS loaded
+  FROM unnest(ARRAY['euclid', 'cosine', 'dot', 'manhattan']) d;
+CREATE FOREIGN TABLE dist_euclid (id text, vector real[], n int OPTIONS (payload_key 'n'))
+  SERVER govector OPTIONS (collection 'dist_euclid');
+CREATE FOREIGN TABLE dist_cosine (id text, vector real[], n int OPTIONS (payload_key 'n'))
+  SERVER govector OPTIONS (collection 'dist_cosine');
+CREATE FOREIGN TABLE dist_dot (id text, vector real[], n int OPTIONS (payload_key 'n'))
+  SERVER govector OPTIONS (collection 'dist_dot');
+CREATE FOREIGN TABLE dist_manhattan (id text, vector real[], n int OPTIONS (payload_key 'n'))
+  SERVER govector OPTIONS (collection 'dist_manhattan');
+\set q '{0.5, 0.4, 0.3}'
+:explain SELECT id FROM dist_euclid ORDER BY vector <-> :'q' LIMIT 3;
+:explain SELECT id, vector <=> :'q' AS distance FROM dist_cosine ORDER BY vector <=> :'q' LIMIT 3;
+-- Each operator on a collection of its distance: the engine's value beside Postgres's.
+:explain WITH engine AS (SELECT id, vector <-> :'q' AS d FROM dist_euclid ORDER BY vector <-> :'q' LIMIT 4),
+  local AS MATERIALIZED (SELECT id, vector <-> :'q' AS d FROM dist_euclid)
+SELECT e.id, e.d, l.d FROM engine e JOIN local l USING (id);
+WITH engine AS (SELECT id, vector <-> :'q' AS d FROM dist_euclid ORDER BY vector <-> :'q' LIMIT 4),
+  local AS MATERIALIZED (SELECT id, vector <-> :'q' AS d FROM dist_euclid)
+SELECT e.id, round(e.d::numeric, 4) AS engine, round(l.d::numeric, 4) AS postgres, abs(e.d - l.d) < 1e-5 AS agree
+  FROM engine e JOIN local l USING (id) ORDER BY e.d;
+WITH engine AS (SELECT id, vector <=> :'q' AS d FROM dist_cosine ORDER BY vector <=> :'q' LIMIT 4),
+  local AS MATERIALIZED (SELECT id, vector <=> :'q' AS d FROM dist_cosine)
+SELECT e.id, round(e.d::numeric, 4) AS engine, round(l.d::numeric, 4) AS postgres, abs(e.d - l.d) < 1e-5 AS agree
+  FROM engine e JOIN local l USING (id) ORDER BY e.d;
+WITH engine AS (SELECT id, vector <#> :'q' AS d FROM dist_dot ORDER BY vector <#> :'q' LIMIT 4),
+  local AS MATERIALIZED (SELECT id, vector <#> :'q' AS d FROM dist_dot)
+SELECT e.id, round(e.d::numeric, 4) AS engine, round(l.d::numeric, 4) AS postgres, abs(e.d - l.d) < 1e-5 AS agree
+  FROM engine e JOIN local l USING (id) ORDER BY e.d;
+WITH engine AS (SELECT id, vector <+> :'q' AS d FROM dist_manhattan ORDER BY vector <+> :'q' LIMIT 4),
+  local AS MATERIALIZED (SELECT id, vector <+> :'q' AS d FROM dist_manhattan)
+SELECT e.id, round(e.d::numeric, 4) AS engine, round(l.d::numeric, 4) AS postgres, abs(e.d - l.d) < 1e-5 AS agree
+  FROM engine e JOIN local l USING (id) ORDER BY e.d;
+-- The vector itself, when selected, is the stored one.
+:explain SELECT id, vector FROM dist_euclid ORDER BY vector <-> :'q' LIMIT 3;
+SELECT id, vector, round((vector <-> :'q')::numeric, 4) AS distance FROM dist_euclid ORDER BY vector <-> :'q' LIMIT 3;
+-- Conditions Postgres evaluates itself read the columns they need, and the distance from the engine; the
+-- scan asks for more neighbours until the LIMIT is met.
+:explain SELECT id, n FROM dist_dot WHERE n % 2 = 0 ORDER BY vector <#> :'q' LIMIT 2;
+SELECT id, n, round((vector <#> :'q')::numeric, 4) AS distance FROM dist_dot WHERE n % 2 = 0
+  ORDER BY vector <#> :'q' LIMIT 2;
+:explain SELECT id FROM dist_euclid WHERE vector <-> :'q' > 1 ORDER BY vector <-> :'q' LIMIT 2;
+SELECT id, round((vector <-> :'q')::numeric, 4) AS distance FROM dist_euclid WHERE vector <-> :'q' > 1
+  ORDER BY vector <-> :'q' LIMIT 2;
+-- A generic plan with the vector bound, as ORMs send it.
+PREPARE near_cosine(real[], int) AS
+  SELECT id, round((vector <=> $1)::numeric, 4) AS distance FROM dist_cosine ORDER BY vector <=> $1 LIMIT $2;
+SET plan_cache_mode = force_generic_plan;
+:explain EXECUTE near_cosine('{0.5, 0.4, 0.3}', 2);
+EXECUTE near_cosine('{0.5, 0.4, 0.3}', 2);
+EXECUTE near_cosine('{-1, 0, 1}', 3);
+SELECT id, round((vector <=> '{-1, 0, 1}')::numeric, 4) AS distance FROM dist_cosine
+  ORDER BY vector <=> '{-1, 0, 1}', id LIMIT 3;
+RESET plan_cache_mode;
+DEALLOCATE near_cosine;
+-- Rescans: one search per outer row of a nested loop, each with its own distances.
+CREATE TABLE dist_queries (q int, v real[]);
+INSERT INTO dist_queries VALUES (1, '{0.5, 0.4, 0.3}'), (2, '{-1, 0, 1}'), (3, '{2, -1, 0}');
+:explain SELECT q.q, s.id, s.d FROM dist_queries q,
+  LATERAL (SELECT id, vector <+> q.v AS d FROM dist_manhattan ORDER BY vector <+> q.v LIMIT 2) s;
+SELECT q.q, s.id, round(s.d::numeric, 4) AS distance FROM dist_queries q,
+  LATERAL (SELECT id, vector <+> q.v AS d FROM dist_manhattan ORDER BY vector <+> q.v LIMIT 2) s ORDER BY q.q, s.d;
+-- The same, sorted and computed by Postgres (a second sort key: no engine search).
+SELECT q.q, s.id, round(s.d::numeric, 4) AS distance FROM dist_queries q,
+  LATERAL (SELECT id, vector <+> q.v AS d FROM dist_manhattan ORDER BY vector <+> q.v, id LIMIT 2) s ORDER BY q.q, s.d;
+DROP TABLE dist_queries;
+DROP FOREIGN TABLE dist_euclid, dist_cosine, dist_dot, dist_manhattan;
+SELECT gv_drop_collection('dist_' || d) FROM unnest(ARRAY['euclid', 'cosine', 'dot', 'manhattan']) d;
+
 DROP FOREIGN TABLE pages, five, ten, ids, nums, upd, ret;
 SELECT gv_drop_collection(c) FROM unnest(ARRAY['pages', 'five', 'ten', 'ids', 'nums', 'upd', 'ret']) c;
 

@@ -33,6 +33,7 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "optimizer/inherit.h"
+#include "optimizer/tlist.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -387,10 +388,13 @@ gvGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	baserel->fdw_private = info;
 }
 
-/* Finds ORDER BY vector <op> value (ascending) among the query's sort keys, when the engine can do it. */
+/*
+ * Finds ORDER BY vector <op> value (ascending) among the query's sort keys, when the engine can do it:
+ * the sort key, the operator, the value, and the whole expression as the query spells it.
+ */
 static bool
 gv_ordered_search(PlannerInfo *root, RelOptInfo *baserel, GvRelInfo *info, PathKey **pathkey,
-				  GvDistanceOp *op, Expr **query)
+				  GvDistanceOp *op, Expr **query, Expr **order_expr)
 {
 	PathKey    *pk;
 	ListCell   *lc;
@@ -420,6 +424,7 @@ gv_ordered_search(PlannerInfo *root, RelOptInfo *baserel, GvRelInfo *info, PathK
 		*pathkey = pk;
 		*op = d;
 		*query = lsecond(e->args);
+		*order_expr = (Expr *) e;
 		return true;
 	}
 	return false;
@@ -432,6 +437,7 @@ gvGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	PathKey    *pk;
 	GvDistanceOp op;
 	Expr	   *query;
+	Expr	   *order_expr;
 	Cost		startup = 25;
 	/* A scroll reads every point the filter matches, a page at a time. */
 	Cost		total = startup + baserel->rows * (cpu_tuple_cost * 2) + info->points * 0.0001;
@@ -451,7 +457,7 @@ gvGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 * scan does by repeated searches and only up to GV_MAX_SEARCH_OFFSET rows; there the ordered path
 	 * costs more per row, and Postgres chooses.
 	 */
-	if (root->parse->limitCount != NULL && gv_ordered_search(root, baserel, info, &pk, &op, &query))
+	if (root->parse->limitCount != NULL && gv_ordered_search(root, baserel, info, &pk, &op, &query, &order_expr))
 	{
 		Cost		ordered_startup = startup;
 		Cost		ordered_total;
@@ -467,6 +473,38 @@ gvGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	}
 }
 
+/*
+ * The scan tuple of an ordered engine search: the table's columns that Postgres reads (in the target
+ * list, in conditions it evaluates itself), then the ORDER BY expression, whose value the engine's score
+ * gives. set_foreignscan_references turns every occurrence of that expression above the scan (the sort
+ * key, the select list, a local condition) into a reference to this column, so Postgres does not compute
+ * the distance again, and the scan needs the stored vector only when something else reads it.
+ */
+static List *
+gv_scan_tlist(RelOptInfo *baserel, List *tlist, List *local_exprs, Expr *order_expr)
+{
+	List	   *vars;
+	List	   *own = NIL;
+	List	   *scan_tlist;
+	ListCell   *lc;
+
+	/* tlist too: it may be the physical one, every column, which the scan tuple must then offer. */
+	vars = pull_var_clause((Node *) baserel->reltarget->exprs, PVC_RECURSE_PLACEHOLDERS);
+	vars = list_concat(vars, pull_var_clause((Node *) local_exprs, PVC_RECURSE_PLACEHOLDERS));
+	vars = list_concat(vars, pull_var_clause((Node *) tlist, PVC_RECURSE_PLACEHOLDERS));
+	foreach(lc, vars)
+	{
+		Var		   *v = lfirst(lc);
+
+		/* Lateral references to other relations become parameters; they are not the scan's to return. */
+		if (IsA(v, Var) && v->varno == baserel->relid && v->varlevelsup == 0)
+			own = lappend(own, v);
+	}
+	scan_tlist = add_to_flat_tlist(NIL, own);
+	return lappend(scan_tlist, makeTargetEntry((Expr *) copyObject(order_expr), list_length(scan_tlist) + 1,
+											   NULL, false));
+}
+
 static ForeignScan *
 gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, ForeignPath *best_path,
 				 List *tlist, List *scan_clauses, Plan *outer_plan)
@@ -476,7 +514,10 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 	List	   *local_exprs = NIL;
 	List	   *values = list_copy(info->values);
 	List	   *attrs = NIL;
+	List	   *scan_tlist = NIL;
+	Expr	   *order_expr = NULL;
 	Bitmapset  *used = NULL;
+	bool		system_columns = false;
 	int			order_value = -1;
 	ListCell   *lc;
 	int			x;
@@ -494,7 +535,7 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 		GvDistanceOp again;
 		Expr	   *query;
 
-		if (!gv_ordered_search(root, baserel, info, &pk, &again, &query))
+		if (!gv_ordered_search(root, baserel, info, &pk, &again, &query, &order_expr))
 			elog(ERROR, "govector: ordered path lost its sort key");
 		order_value = list_length(values);
 		values = lappend(values, query);
@@ -507,6 +548,8 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 	{
 		AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
 
+		if (attnum <= 0)
+			system_columns = true;
 		if (attnum == 0)
 		{
 			/* A whole-row reference needs every column. */
@@ -518,6 +561,14 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 		if (attnum > 0)
 			attrs = lappend_int(attrs, attnum);
 	}
+
+	/*
+	 * An ordered search returns the distance from the engine's score. Not when the scan must return the
+	 * table's own row (a whole-row reference, as row marks and EvalPlanQual use, or a system column): then
+	 * the scan tuple stays the table's, and Postgres computes the distance.
+	 */
+	if (order_expr != NULL && !system_columns)
+		scan_tlist = gv_scan_tlist(baserel, tlist, local_exprs, order_expr);
 	{
 		/* In the order of the GV_PRIV_* indexes. */
 		List	   *priv = list_make5(makeString(info->table->collection), info->filter, makeInteger(op),
@@ -526,7 +577,7 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 												  (int) Min(root->limit_tuples, GV_MAX_SEARCH_K) : -1));
 
 		priv = lappend(priv, attrs);
-		return make_foreignscan(tlist, local_exprs, baserel->relid, values, priv, NIL, NIL, outer_plan);
+		return make_foreignscan(tlist, local_exprs, baserel->relid, values, priv, scan_tlist, NIL, outer_plan);
 	}
 }
 
@@ -550,6 +601,13 @@ typedef struct GvScanState
 	bool		want_payload;
 	int			ncolumns;		/* mapped columns to fetch */
 	AttrNumber *column_attnums;
+	/*
+	 * With fdw_scan_tlist (an ordered search): where each table column goes in the scan tuple (by attnum -
+	 * 1; -1: not there, or nothing reads it), and the distance's position (-1: none). Without it, NULL:
+	 * columns go by attnum.
+	 */
+	int		   *slot_index;
+	int			distance_index;
 	Govector__Pb__ColumnSpec **column_specs;
 	FmgrInfo   *column_in;
 	Oid		   *column_ioparam;
@@ -621,6 +679,59 @@ gv_scan_start(ForeignScanState *node, GvScanState *st)
 	MemoryContextSwitchTo(old);
 }
 
+/* Collects the scan tuple columns (INDEX_VAR attribute numbers) that an expression reads. */
+static bool
+gv_scan_refs_walker(Node *node, Bitmapset **refs)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *v = (Var *) node;
+
+		if (v->varno == INDEX_VAR)
+			*refs = bms_add_member(*refs, v->varattno);
+		return false;
+	}
+	return expression_tree_walker(node, gv_scan_refs_walker, (void *) refs);
+}
+
+/*
+ * Where the columns of fdw_scan_tlist go in the scan tuple, keeping only those that the node's target list
+ * and conditions read: set_foreignscan_references has replaced each occurrence of the ORDER BY expression
+ * by a reference to its own column, so the vector column is read only when the query asks for the
+ * vector itself (or Postgres computes something else from it).
+ */
+static void
+gv_scan_layout(ForeignScan *fs, GvScanState *st)
+{
+	Bitmapset  *refs = NULL;
+	ListCell   *lc;
+
+	(void) gv_scan_refs_walker((Node *) fs->scan.plan.targetlist, &refs);
+	(void) gv_scan_refs_walker((Node *) fs->scan.plan.qual, &refs);
+	st->slot_index = palloc(sizeof(int) * (st->table->natts + 1));
+	for (int i = 0; i < st->table->natts; i++)
+		st->slot_index[i] = -1;
+	foreach(lc, fs->fdw_scan_tlist)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		if (!bms_is_member(tle->resno, refs))
+			continue;
+		if (IsA(tle->expr, Var))
+		{
+			Var		   *v = (Var *) tle->expr;
+
+			if (v->varattno < 1 || v->varattno > st->table->natts)
+				elog(ERROR, "govector: unexpected column %d in the scan tuple", v->varattno);
+			st->slot_index[v->varattno - 1] = tle->resno - 1;
+		}
+		else
+			st->distance_index = tle->resno - 1;
+	}
+}
+
 static void
 gvBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -650,11 +761,17 @@ gvBeginForeignScan(ForeignScanState *node, int eflags)
 	st->column_specs = palloc0(sizeof(void *) * (list_length(attrs) + 1));
 	st->column_in = palloc0(sizeof(FmgrInfo) * (list_length(attrs) + 1));
 	st->column_ioparam = palloc0(sizeof(Oid) * (list_length(attrs) + 1));
+	st->distance_index = -1;
+	if (fs->fdw_scan_tlist != NIL)
+		gv_scan_layout(fs, st);
 	foreach(lc, attrs)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
 		GvColumn   *c = &st->table->columns[attnum - 1];
 
+		/* In the scan tuple of an ordered search, only what the plan reads is fetched. */
+		if (st->slot_index && st->slot_index[attnum - 1] < 0)
+			continue;
 		if (c->kind == GV_COL_VECTOR)
 			st->want_vector = true;
 		else if (c->kind == GV_COL_PAYLOAD)
@@ -774,32 +891,48 @@ gv_column_error_callback(void *arg)
 	errcontext("column \"%s\" (payload key \"%s\") of point %s", c->column, c->key, c->id);
 }
 
+/* Where a table column goes in the scan slot (-1: nowhere). */
+static inline int
+gv_slot_index(GvScanState *st, AttrNumber attnum)
+{
+	if (attnum == 0)
+		return -1;
+	return st->slot_index ? st->slot_index[attnum - 1] : attnum - 1;
+}
+
 static void
 gv_fill_slot(GvScanState *st, Govector__Pb__Record *rec, TupleTableSlot *slot)
 {
 	GvTable    *t = st->table;
+	int			k;
 
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
-	if (t->id_attnum)
+	if ((k = gv_slot_index(st, t->id_attnum)) >= 0)
 	{
-		slot->tts_values[t->id_attnum - 1] = CStringGetTextDatum(rec->id);
-		slot->tts_isnull[t->id_attnum - 1] = false;
+		slot->tts_values[k] = CStringGetTextDatum(rec->id);
+		slot->tts_isnull[k] = false;
 	}
-	if (t->version_attnum)
+	if ((k = gv_slot_index(st, t->version_attnum)) >= 0)
 	{
-		slot->tts_values[t->version_attnum - 1] = Int64GetDatum((int64) rec->version);
-		slot->tts_isnull[t->version_attnum - 1] = false;
+		slot->tts_values[k] = Int64GetDatum((int64) rec->version);
+		slot->tts_isnull[k] = false;
 	}
-	if (st->want_vector && t->vector_attnum)
+	if (st->want_vector && (k = gv_slot_index(st, t->vector_attnum)) >= 0)
 	{
-		slot->tts_values[t->vector_attnum - 1] = gv_vector_datum(rec->vector, rec->n_vector);
-		slot->tts_isnull[t->vector_attnum - 1] = false;
+		slot->tts_values[k] = gv_vector_datum(rec->vector, rec->n_vector);
+		slot->tts_isnull[k] = false;
 	}
-	if (st->want_payload && t->payload_attnum)
+	if (st->want_payload && (k = gv_slot_index(st, t->payload_attnum)) >= 0)
 	{
-		slot->tts_values[t->payload_attnum - 1] = gv_jsonb_datum(rec->payload_json);
-		slot->tts_isnull[t->payload_attnum - 1] = false;
+		slot->tts_values[k] = gv_jsonb_datum(rec->payload_json);
+		slot->tts_isnull[k] = false;
+	}
+	/* The ORDER BY distance, from the score (a scroll, for a NULL query vector, leaves it NULL). */
+	if (st->distance_index >= 0 && st->search)
+	{
+		slot->tts_values[st->distance_index] = Float8GetDatum(gv_distance_from_score(st->op, rec->score));
+		slot->tts_isnull[st->distance_index] = false;
 	}
 	for (int i = 0; i < st->ncolumns && i < (int) rec->n_columns; i++)
 	{
@@ -808,16 +941,17 @@ gv_fill_slot(GvScanState *st, Govector__Pb__Record *rec, TupleTableSlot *slot)
 		GvColumnErrorContext ctx = {c->name, c->payload_key, rec->id};
 		ErrorContextCallback cb;
 
-		if (rec->columns[i]->is_null)
+		k = gv_slot_index(st, attnum);
+		if (rec->columns[i]->is_null || k < 0)
 			continue;
 		cb.callback = gv_column_error_callback;
 		cb.arg = &ctx;
 		cb.previous = error_context_stack;
 		error_context_stack = &cb;
-		slot->tts_values[attnum - 1] = InputFunctionCall(&st->column_in[i], rec->columns[i]->text,
-														 st->column_ioparam[i], c->typmod);
+		slot->tts_values[k] = InputFunctionCall(&st->column_in[i], rec->columns[i]->text,
+												st->column_ioparam[i], c->typmod);
 		error_context_stack = cb.previous;
-		slot->tts_isnull[attnum - 1] = false;
+		slot->tts_isnull[k] = false;
 	}
 	ExecStoreVirtualTuple(slot);
 }
@@ -1278,6 +1412,7 @@ gv_slot_from_engine(GvTable *t, char *id, TupleTableSlot *slot)
 	if (resp->n_records == 0)
 		return false;
 	memset(&st, 0, sizeof(st));
+	st.distance_index = -1;
 	st.table = t;
 	st.want_vector = st.want_payload = true;
 	st.column_attnums = palloc0(sizeof(AttrNumber) * (t->natts + 1));

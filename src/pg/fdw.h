@@ -102,6 +102,8 @@ extern GvDistanceOp gv_distance_operator(Oid opno);
 extern const char *gv_distance_op_name(GvDistanceOp op);
 /* The engine distance a distance operator accelerates ("euclid", ...). */
 extern const char *gv_distance_op_metric(GvDistanceOp op);
+/* What vector <op> query is for a point an engine search returned with this score. */
+extern double gv_distance_from_score(GvDistanceOp op, float score);
 /* True when expr can be evaluated once when the scan starts (no Vars, nothing volatile). */
 extern bool gv_is_scan_constant(Expr *expr);
 

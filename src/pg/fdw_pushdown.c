@@ -658,6 +658,31 @@ gv_distance_op_metric(GvDistanceOp op)
 	return names[op];
 }
 
+/*
+ * The value of vector <op> query for a point the engine found, from its score, which has the scale of
+ * the collection's distance (distance.h): the L2 distance for euclid, the cosine similarity of the
+ * normalised vectors for cosine, the dot product for dot, the L1 distance for manhattan. The engine
+ * computes in float32, as pgvector does; the operators in double, so the two agree to float rounding.
+ */
+double
+gv_distance_from_score(GvDistanceOp op, float score)
+{
+	switch (op)
+	{
+		case GV_OP_L2:
+		case GV_OP_L1:
+			return (double) score;
+		case GV_OP_COSINE:
+			return 1.0 - (double) score;
+		case GV_OP_NEG_IP:
+			return -(double) score;
+		case GV_OP_NONE:
+			break;
+	}
+	elog(ERROR, "govector: no distance for operator %d", (int) op);
+	return 0;					/* keep compiler quiet */
+}
+
 /* ---------------------------------------------------------------------------------------------------------
  * Rendering
  */
