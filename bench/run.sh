@@ -16,7 +16,7 @@ case $mode in
   quick)
     out=build/bench-quick
     mkdir -p "$out"
-    "$bin" --conninfo "$BC_CONNINFO" --http-url "$BC_HTTP_URL" --points 10000 --queries 200 --ef 20,80 --quick --check-recall 0.95 \
+    "$bin" --conninfo "$BC_CONNINFO" --http-url "$BC_HTTP_URL" --points 10000 --queries 200 --ef 20,80 --quick --passes 1 --check-recall 0.95 \
       --out "$out/result.json" --report-dir "$out"
     ;;
   full)
@@ -31,7 +31,7 @@ case $mode in
     } >"$out/README.md"
     rm -rf bench/results/latest
     cp -r "$out" bench/results/latest
-    sed -i "s#$PWD/$out#bench/results/latest#g" bench/results/latest/plot.gp
+    sed -i "s#$out#bench/results/latest#g" bench/results/latest/plot.gp
     echo "results in $out and bench/results/latest"
     ;;
   scale)
