@@ -400,10 +400,9 @@ std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
 Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) {
   GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
   if (!value) return Status::NotFound("No point with id " + id.ToString() + " found");
-  pb::Point p;
-  if (!ParsePoint(*value, &p))
-    return Status::IOError("unreadable point record " + id.ToString());
-  return std::vector<float>(p.vector().begin(), p.vector().end());
+  std::vector<float> vector;
+  if (!ParsePointVector(*value, &vector)) return Status::IOError("unreadable point record " + id.ToString());
+  return vector;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 #include "engine/payload_codec.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <bit>
+#include <cstring>
 
 #include <utility>
 #include <vector>
@@ -77,6 +81,34 @@ bool ParsePoint(std::string_view bytes, pb::Point* out) {
   // Each JSON level is up to three message levels (Value, Struct, Field).
   in.SetRecursionLimit(static_cast<int>(4 * kMaxPayloadDepth + 16));
   return out->ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+bool ParsePointVector(std::string_view bytes, std::vector<float>* out) {
+  using google::protobuf::internal::WireFormatLite;
+  static_assert(std::endian::native == std::endian::little, "packed floats are read as they lie in memory");
+  constexpr int kVectorField = pb::Point::kVectorFieldNumber;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(static_cast<int>(4 * kMaxPayloadDepth + 16));
+  out->clear();
+  while (uint32_t tag = in.ReadTag()) {
+    int field = WireFormatLite::GetTagFieldNumber(tag);
+    auto type = WireFormatLite::GetTagWireType(tag);
+    if (field == kVectorField && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t len;
+      if (!in.ReadVarint32(&len) || len % sizeof(float) != 0) return false;
+      size_t at = out->size();
+      out->resize(at + len / sizeof(float));
+      if (!in.ReadRaw(out->data() + at, static_cast<int>(len))) return false;
+    } else if (field == kVectorField && type == WireFormatLite::WIRETYPE_FIXED32) {
+      uint32_t bits;
+      if (!in.ReadLittleEndian32(&bits)) return false;
+      out->push_back(std::bit_cast<float>(bits));
+    } else if (!WireFormatLite::SkipField(&in, tag)) {  // a length-delimited payload is skipped whole
+      return false;
+    }
+  }
+  return in.ConsumedEntireMessage();
 }
 
 Status JsonToStruct(const nlohmann::json& j, pb::Struct* out) {

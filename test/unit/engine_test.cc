@@ -62,6 +62,39 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
+// Rescoring reads only the vector of a stored point: it must read what a full parse reads, whatever the
+// payload, and refuse what a full parse refuses.
+TEST(PointCodec, VectorOnlyReadMatchesFullParse) {
+  pb::Point p;
+  for (int i = 0; i < 100; ++i) p.add_vector(0.5f * i - 7.25f);
+  p.set_version(42);
+  Json payload = {{"a", 1}, {"deep", {{"b", {1, 2, {{"c", "x"}}}}}}, {"s", std::string(5000, 'y')}};
+  ASSERT_TRUE(JsonToStruct(payload, p.mutable_payload()).ok());
+  std::string bytes = p.SerializeAsString();
+  std::vector<float> v;
+  ASSERT_TRUE(ParsePointVector(bytes, &v));
+  EXPECT_EQ(v, std::vector<float>(p.vector().begin(), p.vector().end()));
+  // The vector field written unpacked (legal protobuf) reads the same.
+  std::string unpacked;
+  for (float f : p.vector()) {
+    unpacked.push_back(static_cast<char>((1 << 3) | 5));  // field 1, fixed32
+    unpacked.append(reinterpret_cast<const char*>(&f), sizeof(f));
+  }
+  pb::Point rest = p;
+  rest.clear_vector();
+  ASSERT_TRUE(ParsePointVector(unpacked + rest.SerializeAsString(), &v));
+  EXPECT_EQ(v.size(), 100u);
+  EXPECT_EQ(v[99], 0.5f * 99 - 7.25f);
+  // A point without a vector reads as empty; truncated records are refused, as ParsePoint refuses them.
+  ASSERT_TRUE(ParsePointVector("", &v));
+  EXPECT_TRUE(v.empty());
+  for (size_t cut : {size_t{1}, size_t{3}, bytes.size() / 2, bytes.size() - 1}) {
+    pb::Point q;
+    EXPECT_FALSE(ParsePointVector(bytes.substr(0, cut), &v)) << cut;
+    EXPECT_FALSE(ParsePoint(bytes.substr(0, cut), &q)) << cut;
+  }
+}
+
 TEST_F(EngineTest, CreateListInfoDrop) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("b", 4)).ok());
   ASSERT_TRUE(engine_->CreateCollection(1, Config("a", 3, Distance::kEuclid, IndexKind::kFlat)).ok());
