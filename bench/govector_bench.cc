@@ -414,20 +414,32 @@ void WriteReport(const Json& r, const std::string& dir) {
      << " of float; vectors alone " << Fmt("%.0f%%", 100 * m["sq8_vectors_vs_float"].get<double>()) << "), engine RSS with both "
      << Fmt("%.0f MB", m["engine_rss_bytes_two_collections"].get<double>() / 1e6);
   if (pgv) md << "; pgvector HNSW index " << Fmt("%.0f MB", p["index_bytes"].get<double>() / 1e6);
-  md << ".\n\n**Search**, QPS (recall@10); one client unless noted\n\n"
-     << "| ef | raw hnswlib | gv_search | gv_search, 2 clients | gv_search SQ8 | foreign table | HTTP /points/query | pgvector | pgvector, 2 clients | gv_search / pgvector | gv_search / hnswlib | p50 / p99 ms (gv_search) |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  md << ".\n\n**Search, one client**: QPS (recall@10)\n\n"
+     << "| ef | raw hnswlib | gv_search | gv_search SQ8 | foreign table | HTTP /points/query | pgvector | gv_search / pgvector | gv_search / hnswlib | p50 / p99 ms (gv_search) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|\n";
+  auto cell = [](const Json& row, const char* key, const char* clients) {
+    return row.contains(key) && row[key].contains(clients) ? Cell(row[key][clients]) : std::string("–");
+  };
   for (size_t i = 0; i < r["search"].size(); ++i) {
     const Json& s = r["search"][i];
     Json pg = pgv ? p["search"][i] : Json();
     double gq = s["gv_search"]["1_clients"]["qps"].get<double>();
-    md << "| " << s["ef"] << " | " << Cell(s["raw_hnswlib"]["1_clients"]) << " | " << Cell(s["gv_search"]["1_clients"]) << " | "
-       << Cell(s["gv_search"]["2_clients"]) << " | " << Cell(s["gv_search_sq8"]["1_clients"]) << " | " << Cell(s["foreign_table"]["1_clients"])
-       << " | " << (s.contains("http_query") ? Cell(s["http_query"]["1_clients"]) : "–")
-       << " | " << (pgv ? Cell(pg["1_clients"]) : "–") << " | " << (pgv ? Cell(pg["2_clients"]) : "–") << " | "
+    md << "| " << s["ef"] << " | " << cell(s, "raw_hnswlib", "1_clients") << " | " << cell(s, "gv_search", "1_clients")
+       << " | " << cell(s, "gv_search_sq8", "1_clients") << " | " << cell(s, "foreign_table", "1_clients") << " | "
+       << cell(s, "http_query", "1_clients") << " | " << (pgv ? Cell(pg["1_clients"]) : "–") << " | "
        << (pgv ? Fmt("%.1f×", gq / pg["1_clients"]["qps"].get<double>()) : "–") << " | "
        << Fmt("%.2f×", gq / s["raw_hnswlib"]["1_clients"]["qps"].get<double>()) << " | "
-       << Fmt("%.2f", s["gv_search"]["1_clients"]["p50_ms"].get<double>()) << " / " << Fmt("%.2f", s["gv_search"]["1_clients"]["p99_ms"].get<double>()) << " |\n";
+       << Fmt("%.2f", s["gv_search"]["1_clients"]["p50_ms"].get<double>()) << " / "
+       << Fmt("%.2f", s["gv_search"]["1_clients"]["p99_ms"].get<double>()) << " |\n";
+  }
+  md << "\n**Search, two clients** (two connections, two threads of the bench): QPS (recall@10)\n\n"
+     << "| ef | raw hnswlib | gv_search | gv_search SQ8 | foreign table | HTTP /points/query | pgvector |\n"
+     << "|---|---|---|---|---|---|---|\n";
+  for (size_t i = 0; i < r["search"].size(); ++i) {
+    const Json& s = r["search"][i];
+    md << "| " << s["ef"] << " | " << cell(s, "raw_hnswlib", "2_clients") << " | " << cell(s, "gv_search", "2_clients")
+       << " | " << cell(s, "gv_search_sq8", "2_clients") << " | " << cell(s, "foreign_table", "2_clients") << " | "
+       << cell(s, "http_query", "2_clients") << " | " << (pgv ? Cell(p["search"][i]["2_clients"]) : "–") << " |\n";
   }
   md << "\n**Filtered search** (ef = " << r["filtered"][0]["ef"] << "): recall@10 against the exact filtered answer, QPS, rows returned per query\n\n"
      << "| filter | matches | gv_search | pgvector, planner's choice | pgvector, index scan | pgvector, iterative scan |\n|---|---|---|---|---|---|\n";
@@ -671,12 +683,13 @@ int main(int argc, char** argv) {
                      "SERVER govector OPTIONS (collection 'fashion')");
     clients[i]->Prepare("ft", "SELECT id FROM fashion_search ORDER BY vector <-> $1::real[] LIMIT 10", 1);
   }
-  std::unique_ptr<httplib::Client> http;
-  if (!o.http_url.empty()) {
-    http = std::make_unique<httplib::Client>(o.http_url);
+  std::vector<std::unique_ptr<httplib::Client>> https;  // one per client thread
+  for (int i = 0; i < 2 && !o.http_url.empty(); ++i) {
+    auto http = std::make_unique<httplib::Client>(o.http_url);
     http->set_keep_alive(true);
     http->set_tcp_nodelay(true);
     if (auto r = http->Get("/"); !r || r->status != 200) Die("no HTTP API at " + o.http_url);
+    https.push_back(std::move(http));
   }
   std::vector<std::string> literals, binaries;
   for (const auto& q : d.test) {
@@ -709,25 +722,31 @@ int main(int argc, char** argv) {
       }
     }
     for (auto& cl : clients) cl->Exec("SET govector.ef_search = " + std::to_string(ef));
-    auto m = Run(none, o.queries, 1, [&](int cl, size_t q) { return ParseIds(clients[cl]->Run("ft", {Conn::Param::Binary(binaries[q])})); });
-    row["foreign_table"]["1_clients"] = m.ToJson();
-    Print("ef " + std::to_string(ef) + " foreign table ORDER BY <-> LIMIT 10, 1 client", m);
-    if (!o.http_url.empty()) {
+    for (int nc : {1, 2}) {
+      auto m = Run(none, o.queries, nc, [&](int cl, size_t q) {
+        return ParseIds(clients[cl]->Run("ft", {Conn::Param::Binary(binaries[q])}));
+      });
+      row["foreign_table"][std::to_string(nc) + "_clients"] = m.ToJson();
+      Print("ef " + std::to_string(ef) + " foreign table ORDER BY <-> LIMIT 10, " + std::to_string(nc) + " client(s)", m);
+    }
+    if (!https.empty()) {
       // POST /points/query as a Qdrant client sends it (bodies built outside the timed loop; the answer is
       // parsed inside it, as a client must).
       std::vector<std::string> bodies;
       for (size_t q = 0; q < o.queries; ++q)
         bodies.push_back(Json{{"query", d.test[q]}, {"limit", 10}, {"params", {{"hnsw_ef", ef}}}}.dump());
-      m = Run(none, o.queries, 1, [&](int, size_t q) {
-        auto res = http->Post("/collections/fashion/points/query", bodies[q], "application/json");
-        if (!res || res->status != 200) Die("HTTP query failed" + (res ? ": " + res->body : std::string()));
-        Json answer = Json::parse(res->body);  // named: a temporary would end before the loop below
-        std::vector<size_t> ids;
-        for (const Json& p : answer["result"]["points"]) ids.push_back(p["id"].get<size_t>() - 1);
-        return ids;
-      });
-      row["http_query"]["1_clients"] = m.ToJson();
-      Print("ef " + std::to_string(ef) + " HTTP POST /points/query, 1 client", m);
+      for (int nc : {1, 2}) {
+        auto m = Run(none, o.queries, nc, [&](int cl, size_t q) {
+          auto res = https[cl]->Post("/collections/fashion/points/query", bodies[q], "application/json");
+          if (!res || res->status != 200) Die("HTTP query failed" + (res ? ": " + res->body : std::string()));
+          Json answer = Json::parse(res->body);  // named: a temporary would end before the loop below
+          std::vector<size_t> ids;
+          for (const Json& p : answer["result"]["points"]) ids.push_back(p["id"].get<size_t>() - 1);
+          return ids;
+        });
+        row["http_query"][std::to_string(nc) + "_clients"] = m.ToJson();
+        Print("ef " + std::to_string(ef) + " HTTP POST /points/query, " + std::to_string(nc) + " client(s)", m);
+      }
     }
     search.push_back(row);
   }

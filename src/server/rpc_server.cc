@@ -100,8 +100,28 @@ void RpcServer::AcceptLoop() {
   }
 }
 
+namespace {
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+constexpr int64_t kInterleaveNs = 1'000'000;  // two clients' requests this close: both are active
+constexpr int64_t kBusyNs = 50'000'000;       // and spinning stays off this long
+}  // namespace
+
+bool RpcServer::NoteArrival(int fd) {
+  int64_t now = NowNs();
+  int64_t last = last_arrival_ns_.exchange(now, std::memory_order_relaxed);
+  int last_fd = last_arrival_fd_.exchange(fd, std::memory_order_relaxed);
+  if (last_fd != fd && last_fd >= 0 && now - last < kInterleaveNs)
+    busy_until_ns_.store(now + kBusyNs, std::memory_order_relaxed);
+  return Busy();
+}
+
+bool RpcServer::Busy() const { return NowNs() < busy_until_ns_.load(std::memory_order_relaxed); }
+
 bool RpcServer::SpinForRequest(int fd) {
-  if (options_.spin_us == 0 || in_flight_.load(std::memory_order_relaxed) > 0) return false;
+  if (options_.spin_us == 0 || in_flight_.load(std::memory_order_relaxed) > 0 || Busy()) return false;
   unsigned n = spinners_.load(std::memory_order_relaxed);
   do {
     if (n >= options_.max_spinners) return false;
@@ -138,6 +158,7 @@ void RpcServer::Serve(int fd) {
     in.resize(len);
     if (!ReadFull(fd, in.data(), len)) break;
     in_flight_.fetch_add(1);
+    bool busy = NoteArrival(fd);
     response.Clear();
     if (!request.ParseFromString(in)) {
       response.set_code(static_cast<int>(StatusCode::kInvalidArgument));
@@ -146,7 +167,7 @@ void RpcServer::Serve(int fd) {
       handler_->Handle(request, &response);
     }
     bool alone = in_flight_.fetch_sub(1) == 1;
-    response.set_spin_hint(alone && options_.spin_us > 0);
+    response.set_spin_hint(alone && !busy && options_.spin_us > 0);
     out.clear();
     out.resize(4);
     if (!response.AppendToString(&out)) break;

@@ -10,7 +10,9 @@
 // on virtual machines, waking a thread whose CPU has gone idle costs more than a small search. Spinning only
 // pays when a core would otherwise idle, so a thread spins only while no other request is in flight, at
 // most max_spinners at once, and each answer tells its backend (spin_hint) whether it was the only request
-// being served, which is when the backend may poll for its next answer too.
+// being served, which is when the backend may poll for its next answer too. Two connections sending
+// requests within a millisecond of each other also turn spinning off everywhere for the next 50 ms: with
+// several active clients, every core has work, and a poller would only take CPU from it.
 #pragma once
 
 #include <atomic>
@@ -53,6 +55,13 @@ class RpcServer {
   RpcOptions options_;
   std::atomic<unsigned> spinners_{0};
   std::atomic<int> in_flight_{0};  // requests read and not yet answered
+  // The last request's arrival (steady clock, ns) and connection; until when several clients count as active.
+  std::atomic<int64_t> last_arrival_ns_{0};
+  std::atomic<int> last_arrival_fd_{-1};
+  std::atomic<int64_t> busy_until_ns_{0};
+  // Records a request's arrival on fd; true while several clients are active.
+  bool NoteArrival(int fd);
+  bool Busy() const;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> active_{0};
