@@ -332,6 +332,17 @@ uint64_t EngineRss(Conn& c) {
   return std::strtoull(c.Exec("SELECT gv_engine_status()->'memory'->>'rss_bytes'").c_str(), nullptr, 10);
 }
 
+// Waits until the engine has saved the collection's graph snapshot (it does within a minute of a change).
+// Writing a few hundred MB of graph takes the machine's disk and a core for seconds: measured searches must
+// not share the machine with it.
+void WaitSnapshot(Conn& c, const std::string& collection) {
+  auto t0 = Clock::now();
+  while (c.Exec("SELECT gv_collection_info('" + collection + "')->>'snapshot_pending'") == "true") {
+    if (Seconds(t0, Clock::now()) > 180) Die("no snapshot of " + collection + " after 180 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 void WaitGreen(Conn& c, const std::string& collection) {
   while (c.Exec("SELECT gv_collection_info('" + collection + "')->>'status'") != "green")
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -647,6 +658,12 @@ int main(int argc, char** argv) {
   memory["sq8_vectors_vs_float"] = memory["fashion_sq8"]["vector_bytes"].get<double>() / memory["fashion"]["vector_bytes"].get<double>();
   result["load"] = load;
   result["memory"] = memory;
+  {
+    auto t0 = Clock::now();
+    for (const char* c : {"fashion", "fashion_sq8"}) WaitSnapshot(conn, c);
+    std::fprintf(stderr, "waited %.0f s for the engine's index snapshots before measuring searches\n",
+                 Seconds(t0, Clock::now()));
+  }
   std::fprintf(stderr, "memory: float index %.0f MB, sq8 index %.0f MB (%.0f%%), engine RSS %.0f MB\n",
                memory["fashion"]["index_bytes"].get<double>() / 1e6, memory["fashion_sq8"]["index_bytes"].get<double>() / 1e6,
                100 * memory["sq8_index_vs_float"].get<double>(), memory["engine_rss_bytes_two_collections"].get<double>() / 1e6);
@@ -876,6 +893,7 @@ int main(int argc, char** argv) {
     WaitGreen(conn, "scale");
     double build_s = Seconds(t0, Clock::now());
     Json info = Json::parse(conn.Exec("SELECT gv_collection_info('scale')"));
+    WaitSnapshot(conn, "scale");
     std::string stmt = "scale" + std::to_string(n);
     clients[0]->Prepare(stmt, "SELECT id FROM gv_search('scale', $1::real[], 10, NULL, $2::int)", 2);
     std::vector<std::string> sl;

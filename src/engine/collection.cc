@@ -1164,6 +1164,7 @@ CollectionInfo Collection::Info() {
     info.graph_elements = hnsw_->size();
     info.graph_deleted = hnsw_->deleted_count();
     info.index_memory_bytes = hnsw_->MemoryBytes() + scan_codes_.capacity();
+    info.snapshot_pending = changes_since_snapshot_.load() > 0;
     info.vector_memory_bytes = hnsw_->VectorBytes();
     for (const auto& [slot, v] : pending_vectors_) info.pending_memory_bytes += v.size() * sizeof(float);
   } else {

@@ -112,6 +112,7 @@ struct CollectionInfo {
   uint64_t index_memory_bytes = 0;   // graph (or flat arena) including vectors or codes
   uint64_t vector_memory_bytes = 0;  // the vectors or codes alone
   uint64_t pending_memory_bytes = 0; // vectors waiting for the indexer
+  bool snapshot_pending = false;     // the graph changed since its last snapshot (saved within a minute)
   std::vector<PayloadIndexInfo> payload_indexes;
 };
 

@@ -84,6 +84,7 @@ Json CollectionInfoJson(const CollectionInfo& info) {
       {"index_memory_bytes", info.index_memory_bytes},
       {"vector_memory_bytes", info.vector_memory_bytes},
       {"pending_memory_bytes", info.pending_memory_bytes},
+      {"snapshot_pending", info.snapshot_pending},
       {"payload_indexes", indexes},
   };
 }
