@@ -215,9 +215,12 @@ gv_numeric_is_exact(Datum num)
 	return DatumGetBool(DirectFunctionCall2(numeric_eq, num, back));
 }
 
-/* For a number column: false when value is a numeric constant (or array) the engine cannot compare. */
+/*
+ * True unless value is a constant (a scalar, or an array's non-NULL elements) that ok() refuses. Values known
+ * only when the scan starts are not constants here, and are checked then.
+ */
 static bool
-gv_number_constant_ok(Expr *value)
+gv_constant_all(Expr *value, bool (*ok) (Datum))
 {
 	Const	   *c = (Const *) strip_relabel(value);
 	ArrayType  *a;
@@ -227,16 +230,25 @@ gv_number_constant_ok(Expr *value)
 
 	if (!IsA(c, Const) || c->constisnull)
 		return true;
-	if (c->consttype == NUMERICOID)
-		return gv_numeric_is_exact(c->constvalue);
-	if (get_element_type(c->consttype) != NUMERICOID)
-		return true;
+	if (!OidIsValid(get_element_type(c->consttype)))
+		return ok(c->constvalue);
 	a = DatumGetArrayTypeP(c->constvalue);
-	deconstruct_array(a, NUMERICOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	deconstruct_array(a, ARR_ELEMTYPE(a), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
-		if (!nulls[i] && !gv_numeric_is_exact(elems[i]))
+		if (!nulls[i] && !ok(elems[i]))
 			return false;
 	return true;
+}
+
+/* For a number column: false when value is a numeric constant (or array) the engine cannot compare. */
+static bool
+gv_number_constant_ok(Expr *value)
+{
+	Oid			type = exprType((Node *) strip_relabel(value));
+
+	if (type != NUMERICOID && get_element_type(type) != NUMERICOID)
+		return true;
+	return gv_constant_all(value, gv_numeric_is_exact);
 }
 
 /* The engine comparison ("eq", "lt", ...) a built-in number operator performs, or NULL. */
@@ -363,22 +375,7 @@ gv_id_datum_is_canonical(Datum d)
 static bool
 gv_id_constant_ok(Expr *value)
 {
-	Const	   *c = (Const *) strip_relabel(value);
-	ArrayType  *a;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	if (!IsA(c, Const) || c->constisnull)
-		return true;
-	if (!OidIsValid(get_element_type(c->consttype)))
-		return gv_id_datum_is_canonical(c->constvalue);
-	a = DatumGetArrayTypeP(c->constvalue);
-	deconstruct_array(a, ARR_ELEMTYPE(a), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-		if (!nulls[i] && !gv_id_datum_is_canonical(elems[i]))
-			return false;
-	return true;
+	return gv_constant_all(value, gv_id_datum_is_canonical);
 }
 
 static List *gv_push(RelOptInfo *rel, GvTable *table, Expr *e, bool negate, List **values);

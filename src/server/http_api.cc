@@ -673,18 +673,23 @@ ApiResult QdrantApi::Query(const std::string& name, const Json& body) {
   });
 }
 
-ApiResult QdrantApi::QueryBatch(const std::string& name, const Json& body) {
+// The batch endpoints: each request of "searches" answered by one (a failing one fails the batch).
+static ApiResult Batch(const Json& body, const char* what, const std::function<ApiResult(const Json&)>& one) {
   return Guard([&]() -> Json {
     const Json* searches = Field(body, "searches");
-    if (!searches || !searches->is_array()) Invalid("searches: expected an array of queries");
+    if (!searches || !searches->is_array()) Invalid(std::string("searches: expected an array of ") + what);
     Json out = Json::array();
     for (const Json& q : *searches) {
-      ApiResult r = Query(name, q);
+      ApiResult r = one(q);
       if (!r.ok()) Fail(r.error());
       out.push_back(r.result());
     }
     return out;
   });
+}
+
+ApiResult QdrantApi::QueryBatch(const std::string& name, const Json& body) {
+  return Batch(body, "queries", [&](const Json& q) { return Query(name, q); });
 }
 
 ApiResult QdrantApi::Search(const std::string& name, const Json& body) {
@@ -700,17 +705,7 @@ ApiResult QdrantApi::Search(const std::string& name, const Json& body) {
 }
 
 ApiResult QdrantApi::SearchBatch(const std::string& name, const Json& body) {
-  return Guard([&]() -> Json {
-    const Json* searches = Field(body, "searches");
-    if (!searches || !searches->is_array()) Invalid("searches: expected an array of searches");
-    Json out = Json::array();
-    for (const Json& q : *searches) {
-      ApiResult r = Search(name, q);
-      if (!r.ok()) Fail(r.error());
-      out.push_back(r.result());
-    }
-    return out;
-  });
+  return Batch(body, "searches", [&](const Json& q) { return Search(name, q); });
 }
 
 }  // namespace govector
