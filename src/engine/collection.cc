@@ -771,16 +771,19 @@ void Collection::ExactScan(const QueryDistance& qd, const std::vector<float>& qu
   std::optional<QueryDistance> code_qd;
   if (use_codes) code_qd.emplace(distance(), Quantization::kSq8, query.data(), dimension());
   size_t elem = ElementBytes();
-  auto data = [&](uint32_t slot) -> const void* {
-    if (use_codes) return scan_codes_.data() + slot * code_bytes;
+  // The slot's element in the graph or the flat arena (float vector, or SQ8 code for SQ8 collections);
+  // nullptr when the graph lacks its current vector.
+  auto element_of = [&](uint32_t slot) -> const void* {
     if (!IsHnsw()) return arena_.data() + slot * elem;
     return SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr;
   };
+  auto data = [&](uint32_t slot) -> const void* {
+    return use_codes ? scan_codes_.data() + slot * code_bytes : element_of(slot);
+  };
   const size_t prefetch_bytes = std::min<size_t>(use_codes ? code_bytes : elem, 1024);
-  // The float distance of a slot: from the graph, or from the pending set when the graph lacks it.
+  // The float distance of a slot: from its element, or from the pending set when the graph lacks it.
   auto float_distance = [&](uint32_t slot, float* d) {
-    if (const void* element = IsHnsw() ? (SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr)
-                                       : arena_.data() + slot * elem) {
+    if (const void* element = element_of(slot)) {
       *d = qd(element);
       return true;
     }

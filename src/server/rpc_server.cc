@@ -113,9 +113,11 @@ bool RpcServer::NoteArrival(int fd) {
   int64_t now = NowNs();
   int64_t last = last_arrival_ns_.exchange(now, std::memory_order_relaxed);
   int last_fd = last_arrival_fd_.exchange(fd, std::memory_order_relaxed);
-  if (last_fd != fd && last_fd >= 0 && now - last < kInterleaveNs)
+  if (last_fd != fd && last_fd >= 0 && now - last < kInterleaveNs) {
     busy_until_ns_.store(now + kBusyNs, std::memory_order_relaxed);
-  return Busy();
+    return true;
+  }
+  return now < busy_until_ns_.load(std::memory_order_relaxed);
 }
 
 bool RpcServer::Busy() const { return NowNs() < busy_until_ns_.load(std::memory_order_relaxed); }
