@@ -6,7 +6,8 @@
  * CHECK_FOR_INTERRUPTS, so query cancel, statement_timeout and shutdown interrupt it. An interrupted request
  * leaves the connection mid-conversation; the next call notices (gv_in_flight) and reconnects.
  *
- * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code.
+ * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code. Writes are logged
+ * in WAL after the engine accepts them tentatively (gv_call, wal.c).
  *
  * The supervising worker makes calls too (gv_set_supervisor_calls), with other rules: it is the one that starts
  * the engine, so it must never start a worker or wait for the engine to come up, and it must not stay away
@@ -50,7 +51,6 @@ enum
 
 static pgsocket gv_sock = PGINVALID_SOCKET;
 static bool gv_in_flight = false;
-static bool gv_xact_wrote = false;
 static bool gv_spin_ok = true;	/* the engine's last spin_hint */
 
 /* Set in the supervisor only; its current call's deadline. */
@@ -74,6 +74,13 @@ gv_pb_free(void *data, void *pointer)
 }
 
 static ProtobufCAllocator gv_allocator = {gv_pb_alloc, gv_pb_free, NULL};
+
+/* protobuf-c allocations in the current memory context (freed with it, also when an error unwinds). */
+ProtobufCAllocator *
+gv_pb_allocator(void)
+{
+	return &gv_allocator;
+}
 
 static void
 gv_close(void)
@@ -141,18 +148,21 @@ gv_connect_once(int *err)
 	return true;
 }
 
-/* Connects, starting the supervisor first when the library was not preloaded and nobody answers. */
+/* Connects, waiting up to govector.engine_timeout for the engine to come up. */
 static void
 gv_connect(void)
 {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_engine_timeout_ms);
-	bool		asked_for_worker = false;
 	int			err = 0;
 
 	for (;;)
 	{
 		if (gv_connect_once(&err))
+		{
+			if (gv_supervisor == NULL)
+				gv_txn_connected();
 			return;
+		}
 		/* The supervisor starts the engine itself: an engine that does not answer yet is not waited for. */
 		if (gv_supervisor != NULL)
 		{
@@ -160,15 +170,6 @@ gv_connect(void)
 			ereport(ERROR,
 					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
 					 errmsg("could not connect to the govector engine: %m")));
-		}
-		if (!gv_preloaded && !asked_for_worker)
-		{
-			if (!gv_start_dynamic_worker())
-				ereport(ERROR,
-						(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-						 errmsg("could not start the govector engine: no free background worker slot"),
-						 errhint("Raise max_worker_processes, or add govector to shared_preload_libraries.")));
-			asked_for_worker = true;
 		}
 		if (GetCurrentTimestamp() >= deadline)
 		{
@@ -336,8 +337,9 @@ gv_raise(int code, const char *message)
 	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", message)));
 }
 
-GvResponse *
-gv_call(GvRequest *request)
+/* Sends one request and reads its answer; raises on failure (the engine's errors included). */
+static GvResponse *
+gv_roundtrip(GvRequest *request)
 {
 	size_t		len;
 	char	   *out;
@@ -347,7 +349,6 @@ gv_call(GvRequest *request)
 	int			err = 0;
 	GvResponse *response;
 
-	request->namespace_id = MyDatabaseId;
 	if (gv_supervisor != NULL)
 	{
 		gv_call_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_supervisor->timeout_ms);
@@ -359,7 +360,7 @@ gv_call(GvRequest *request)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("govector request is too large (%zu bytes)", len),
 				 errhint("Send fewer points per call.")));
-	out = palloc(len + 4);
+	out = palloc_extended(len + 4, MCXT_ALLOC_HUGE);
 	out[0] = (char) (len >> 24);
 	out[1] = (char) (len >> 16);
 	out[2] = (char) (len >> 8);
@@ -372,6 +373,9 @@ gv_call(GvRequest *request)
 			gv_close();			/* an earlier call was interrupted mid-conversation */
 		if (gv_sock == PGINVALID_SOCKET)
 			gv_connect();
+		/* A new connection has lost the transaction's overlay: a writing transaction cannot go on. */
+		if (request->txn != NULL)
+			gv_txn_check_connection();
 		gv_in_flight = true;
 		err = gv_send_all(out, len + 4);
 		if (err == 0)
@@ -387,6 +391,8 @@ gv_call(GvRequest *request)
 		}
 	}
 	pfree(out);
+	if (request->txn != NULL)
+		gv_txn_sent();
 
 	err = gv_recv_all((char *) header, 4);
 	if (err == 0)
@@ -420,42 +426,54 @@ gv_call(GvRequest *request)
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed answer from the govector engine")));
 	gv_spin_ok = response->spin_hint;
-	if (response->code != GV_OK)
+	if (response->code != GV_OK && !response->apply_skipped)
 		gv_raise(response->code, response->message);
 	return response;
 }
 
+/*
+ * Carries out one request. In a backend, a write is first accepted tentatively by the engine (validated, its
+ * version reserved, visible to this transaction only), then logged in WAL inside the transaction (wal.c); the
+ * engine's committed state changes only when the apply worker replays it after COMMIT. Reads made by a
+ * transaction that has written carry its TxnContext, so they see its own writes.
+ */
+GvResponse *
+gv_call(GvRequest *request)
+{
+	GvResponse *response;
+	bool		write;
+
+	if (gv_supervisor != NULL)
+		return gv_roundtrip(request);	/* the supervisor and the apply worker set namespace_id themselves */
+
+	if (!gv_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("govector must be loaded at server start"),
+				 errhint("Add govector to shared_preload_libraries in postgresql.conf "
+						 "(shared_preload_libraries = 'govector') and restart the server.")));
+	request->namespace_id = MyDatabaseId;
+	write = gv_is_write_op(request->op_case);
+	if (write)
+	{
+		PreventCommandIfReadOnly("a govector write");
+		PreventCommandIfParallelMode("a govector write");
+		if (!IsTransactionState())
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+					 errmsg("govector writes need a transaction")));
+		(void) GetCurrentTransactionId();	/* the record belongs to this (sub)transaction's xid */
+	}
+	request->txn = gv_txn_context(write);
+	response = gv_roundtrip(request);
+	if (write)
+		gv_wal_log_write(request, response->version);
+	request->txn = NULL;
+	return response;
+}
+
+/* Kept while the callers are being moved: every write is now noted by gv_call itself. */
 void
 gv_note_write(void)
 {
-	gv_xact_wrote = true;
-}
-
-/*
- * Engine writes are applied (visible to everyone) as soon as each call returns, and made durable once per
- * transaction, here, before COMMIT is reported. ROLLBACK does not undo them.
- */
-void
-gv_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PARALLEL_PRE_COMMIT:
-		case XACT_EVENT_PRE_PREPARE:
-			if (gv_xact_wrote)
-			{
-				GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
-				Govector__Pb__SyncRequest sync = GOVECTOR__PB__SYNC_REQUEST__INIT;
-
-				request.op_case = GOVECTOR__PB__REQUEST__OP_SYNC;
-				request.sync = &sync;
-				(void) gv_call(&request);
-				gv_xact_wrote = false;
-			}
-			break;
-		default:
-			gv_xact_wrote = false;
-			break;
-	}
 }

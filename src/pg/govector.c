@@ -1,6 +1,7 @@
 /*
- * Module initialisation: GUCs, the supervising background worker (when preloaded) and the transaction
- * callback that makes a transaction's engine writes durable before it reports COMMIT.
+ * Module initialisation: GUCs and, at server start (shared_preload_libraries, which govector requires), the
+ * WAL resource manager, the shared memory, the supervising background worker, the WAL apply worker and the
+ * transaction callbacks that make vector writes follow the transaction (wal.c).
  */
 #include "postgres.h"
 
@@ -88,12 +89,25 @@ _PG_init(void)
 							   "Database whose collections the HTTP API serves.",
 							   "Changing it restarts the engine.",
 							   &gv_http_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("govector.commit_wait",
+							 "Whether COMMIT waits until the engine has applied the transaction's vector writes.",
+							 "On (the default), every session's searches see a transaction's writes once its COMMIT "
+							 "returns. Off, COMMIT returns sooner and the writes become visible a moment later "
+							 "(they are never lost: they are in WAL), like synchronous_commit = off.",
+							 &gv_commit_wait, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("govector.wal_rmgr_id",
+							"Id of govector's custom WAL resource manager.",
+							"Change it only on a new cluster, and only if another extension uses the same id: WAL "
+							"written with one id cannot be read with another.",
+							&gv_wal_rmgr_id, GV_DEFAULT_RMGR_ID, 128, 255, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("govector");
 
-	if (process_shared_preload_libraries_in_progress)
-	{
-		gv_preloaded = true;
-		gv_register_static_worker();
-	}
+	if (!process_shared_preload_libraries_in_progress)
+		return;					/* every gv_* call then fails with a hint to preload (engine_client.c) */
+	gv_preloaded = true;
+	gv_wal_init();
+	gv_register_static_worker();
+	gv_register_apply_worker();
 	RegisterXactCallback(gv_xact_callback, NULL);
+	RegisterSubXactCallback(gv_subxact_callback, NULL);
 }

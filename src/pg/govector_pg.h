@@ -8,6 +8,8 @@
  *   engine_client.c   the backend's connection to the engine: connect, cancellable send/receive, errors
  *   worker.c          the background worker that starts, supervises and stops govectord
  *   functions.c       the gv_* SQL functions (conversion between SQL values and engine messages)
+ *   wal.c             vector writes in WAL: the resource manager, tentative writes, commit wait
+ *   apply.c           the WAL apply worker: hands committed writes to the engine in commit order
  */
 #ifndef GOVECTOR_PG_H
 #define GOVECTOR_PG_H
@@ -17,6 +19,9 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "access/xlogdefs.h"
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
@@ -40,9 +45,38 @@ extern char *gv_http_listen_addresses;
 extern char *gv_http_api_key;
 extern char *gv_http_database;
 extern bool gv_preloaded;
+extern int	gv_wal_rmgr_id;
+extern bool gv_commit_wait;
+
+/*
+ * govector's custom WAL resource manager id (RegisterCustomRmgr: 128-255). 191 is not taken by any extension
+ * listed on the PostgreSQL wiki's "CustomWALResourceManagers" page; govector.wal_rmgr_id changes it (the
+ * server must then never again meet WAL written with the old id: change it only on a new cluster).
+ */
+#define GV_DEFAULT_RMGR_ID 191
+#define GV_WAL_WRITE 0x10		/* xl_info: one write */
+#define GV_WAL_FORMAT 1
+
+typedef struct GvWalHeader
+{
+	uint32		format;			/* GV_WAL_FORMAT */
+	TransactionId top_xid;		/* the writing transaction's top-level xid */
+	uint64		version;		/* the version the engine reserved for the write */
+} GvWalHeader;
+
+/* Shared memory (wal.c): the apply worker's progress, for commit waits. */
+typedef struct GvShared
+{
+	pg_atomic_uint64 processed_lsn;	/* WAL before this is fully processed (committed writes applied) */
+	pg_atomic_uint64 applied_lsn;	/* end of the last commit record whose writes were applied */
+	pg_atomic_uint32 apply_procno;	/* the apply worker's PGPROC number, or -1 */
+	ConditionVariable applied_cv;	/* broadcast when processed_lsn moves */
+} GvShared;
+extern GvShared *gv_shared;
 
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
+extern ProtobufCAllocator *gv_pb_allocator(void);
 extern void gv_disconnect(void);
 
 /*
@@ -58,7 +92,23 @@ typedef struct GvSupervisorCalls
 } GvSupervisorCalls;
 extern void gv_set_supervisor_calls(const GvSupervisorCalls *calls);
 extern void gv_note_write(void);
+
+/* wal.c */
+extern void gv_wal_init(void);
+extern bool gv_is_write_op(int op_case);
+extern Govector__Pb__TxnContext *gv_txn_context(bool write);
+extern void gv_txn_sent(void);
+extern void gv_txn_check_connection(void);
+extern void gv_txn_connected(void);
+extern void gv_wal_log_write(GvRequest *request, uint64 version);
+extern void gv_wake_apply_worker(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
+extern void gv_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
+								void *arg);
+
+/* apply.c */
+extern void gv_register_apply_worker(void);
+extern PGDLLEXPORT void govector_apply_main(Datum arg);
 
 /* convert.c: SQL values <-> engine message fields */
 extern char *gv_jsonb_text(Jsonb *jb);
@@ -69,7 +119,6 @@ extern float *gv_vector_from_array(ArrayType *a, const char *what, size_t *len);
 
 /* worker.c */
 extern void gv_register_static_worker(void);
-extern bool gv_start_dynamic_worker(void);
 extern PGDLLEXPORT void govector_worker_main(Datum arg);
 
 #endif

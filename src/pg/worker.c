@@ -1,9 +1,9 @@
 /*
  * The supervisor: a background worker that runs govectord.
  *
- * Registered at server start when govector is in shared_preload_libraries; otherwise the first gv_* call
- * registers it as a dynamic worker. Only one supervisor runs per cluster (an flock on
- * $PGDATA/govector/supervisor.lock; a second one exits quietly).
+ * Registered at server start (govector must be in shared_preload_libraries), so the engine and its HTTP API
+ * come up after initdb, a restart or crash recovery with no SQL client connecting. Only one supervisor runs
+ * per cluster (an flock on $PGDATA/govector/supervisor.lock; a second one exits quietly).
  *
  * It starts govectord with its stderr on a pipe, copies each line the engine writes to the server log with
  * a "govector:" prefix, restarts the engine at once if it dies (even by kill -9), and on SIGTERM (smart or
@@ -89,17 +89,6 @@ gv_register_static_worker(void)
 	RegisterBackgroundWorker(&w);
 }
 
-bool
-gv_start_dynamic_worker(void)
-{
-	BackgroundWorker w;
-	BackgroundWorkerHandle *handle;
-
-	gv_fill_worker(&w);
-	w.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&w, &handle);
-}
-
 static void
 gv_sigterm(SIGNAL_ARGS)
 {
@@ -168,22 +157,60 @@ gv_engine_settings(void)
 					gv_index_threads, gv_spin_wait_us, gv_http_port, gv_http_listen_addresses, gv_http_database, gv_http_api_key);
 }
 
+/*
+ * Walks pg_database with a plain heap scan, calling visit for each row. Not an index scan (get_database_oid):
+ * a worker connected to no database cannot build the relcache entry of pg_database's index when the shared
+ * relcache init file is missing, as it is after initdb and after crash recovery, and would fail with "cannot
+ * read pg_class without having selected a database".
+ */
+static void
+gv_scan_databases(void (*visit) (Form_pg_database db, void *arg), void *arg)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+
+	StartTransactionCommand();
+	/* Not used itself, but taking it makes the catalog scan's snapshot newer than any earlier engine answer. */
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+		visit((Form_pg_database) GETSTRUCT(tup), arg);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+}
+
+typedef struct GvNamedDatabase
+{
+	const char *name;
+	Oid			oid;
+} GvNamedDatabase;
+
+static void
+gv_match_database(Form_pg_database db, void *arg)
+{
+	GvNamedDatabase *want = arg;
+
+	if (strcmp(NameStr(db->datname), want->name) == 0)
+		want->oid = db->oid;
+}
+
 /* The OID of govector.http_database, or InvalidOid (with a warning) when there is no such database. */
 static Oid
 gv_http_namespace(void)
 {
-	Oid			oid;
+	GvNamedDatabase want = {gv_http_database, InvalidOid};
 
-	StartTransactionCommand();
-	oid = get_database_oid(gv_http_database, true);
-	CommitTransactionCommand();
-	if (!OidIsValid(oid))
+	gv_scan_databases(gv_match_database, &want);
+	if (!OidIsValid(want.oid))
 		ereport(WARNING,
 				(errcode(ERRCODE_UNDEFINED_DATABASE),
 				 errmsg("govector: not serving HTTP: database \"%s\" (govector.http_database) does not exist",
 						gv_http_database),
 				 errhint("Create it, or set govector.http_database to an existing database and reload.")));
-	return oid;
+	return want.oid;
 }
 
 static void
@@ -349,39 +376,38 @@ gv_stop_engine(void)
 	}
 }
 
+typedef struct GvOidList
+{
+	Oid		   *oids;
+	int			n;
+	int			cap;
+} GvOidList;
+
+static void
+gv_collect_database(Form_pg_database db, void *arg)
+{
+	GvOidList  *list = arg;
+
+	if (list->n == list->cap)
+	{
+		list->cap *= 2;
+		list->oids = repalloc(list->oids, list->cap * sizeof(Oid));
+	}
+	list->oids[list->n++] = db->oid;
+}
+
 /* The OIDs of every database in pg_database, sorted, in the current memory context. */
 static Oid *
 gv_database_oids(int *count)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	int			n = 0;
-	int			cap = 64;
-	Oid		   *oids = palloc(cap * sizeof(Oid));
+	GvOidList	list = {palloc(64 * sizeof(Oid)), 0, 64};
 
-	StartTransactionCommand();
-	/* Not used itself, but taking it makes the catalog scan's snapshot newer than the engine's answer. */
-	(void) GetTransactionSnapshot();
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
-	{
-		if (n == cap)
-		{
-			cap *= 2;
-			oids = repalloc(oids, cap * sizeof(Oid));	/* stays in cxt */
-		}
-		oids[n++] = ((Form_pg_database) GETSTRUCT(tup))->oid;
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	CommitTransactionCommand();
+	gv_scan_databases(gv_collect_database, &list);
 	MemoryContextSwitchTo(cxt);	/* the commit left TopMemoryContext current */
-	qsort(oids, n, sizeof(Oid), oid_cmp);
-	*count = n;
-	return oids;
+	qsort(list.oids, list.n, sizeof(Oid), oid_cmp);
+	*count = list.n;
+	return list.oids;
 }
 
 /* One reconciliation round (see the top of the file). Raises on failure. */

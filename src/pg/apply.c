@@ -1,0 +1,587 @@
+/*
+ * The WAL apply worker: hands the engine each committed transaction's vector writes, in commit order.
+ *
+ * A background worker reads WAL with Postgres's xlogreader, from the engine's restart position onwards. It
+ * keeps govector's records (wal.c) per top-level transaction; at a transaction's commit record it sends them to
+ * the engine as apply-mode writes, skipping those of subtransactions that rolled back (a commit record lists
+ * the committed subtransactions); an abort record drops them. Transactions that ended without a record (a
+ * backend that crashed) are dropped when a running-transactions record shows they are over.
+ *
+ * Each applied write carries the end of its commit record, its index in the transaction and the position from
+ * which reading must restart to see every transaction not yet applied. The engine stamps these in the same
+ * LMDB transaction as the write, so after any crash (of the engine, of this worker or of the whole server) the
+ * worker resumes from the engine's stamp and the engine skips what it already has: committed state comes back
+ * exactly, with no aborted write in it.
+ *
+ * WAL the engine still needs is kept by a physical replication slot, "govector", which this worker holds and
+ * moves forward to the restart position the engine has synced to disk. If the engine is down for long, WAL
+ * accumulates in pg_wal (gv_engine_status() and pg_replication_slots show how much).
+ *
+ * Backends waiting in COMMIT (wal.c) watch processed_lsn in shared memory: the end of the last WAL record this
+ * worker has fully dealt with.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
+#include "access/xlogreader.h"
+#include "access/xlogutils.h"
+#include "access/rmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/slot.h"
+#include "storage/condition_variable.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/standbydefs.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "govector_pg.h"
+
+#define GV_SLOT_NAME "govector"
+#define GV_APPLY_CALL_MS 600000		/* the longest one apply call may take (a large batch) */
+#define GV_APPLY_RETRY_MS 500		/* after a failure, before starting again */
+#define GV_ADVANCE_INTERVAL_MS 1000	/* how often an idle worker moves the restart position */
+#define GV_SLOT_INTERVAL_MS 5000	/* how often the slot follows the engine's durable restart position */
+
+/* One write of a transaction not yet committed. */
+typedef struct GvPendingWrite
+{
+	TransactionId xid;			/* the (sub)transaction that wrote it */
+	uint64		version;
+	Size		len;
+	char	   *data;			/* the packed request */
+} GvPendingWrite;
+
+typedef struct GvPendingTxn
+{
+	TransactionId top_xid;		/* hash key */
+	XLogRecPtr	first_lsn;		/* where its first record starts */
+	MemoryContext cxt;
+	List	   *writes;			/* of GvPendingWrite, in WAL order */
+	uint64		bytes;
+} GvPendingTxn;
+
+static volatile sig_atomic_t gv_apply_stop = false;
+static HTAB *gv_pending = NULL;
+static MemoryContext gv_pending_cxt = NULL;
+static XLogReaderState *gv_reader = NULL;
+
+/* The engine's stamp, as of the start of this session, and what has been applied since. */
+static XLogRecPtr gv_stamped_commit = InvalidXLogRecPtr;
+static bool gv_stamped_done = true;
+static XLogRecPtr gv_stamped_restart = InvalidXLogRecPtr;
+
+void
+gv_register_apply_worker(void)
+{
+	BackgroundWorker w;
+
+	memset(&w, 0, sizeof(w));
+	w.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w.bgw_restart_time = 1;
+	strlcpy(w.bgw_library_name, "govector", BGW_MAXLEN);
+	strlcpy(w.bgw_function_name, "govector_apply_main", BGW_MAXLEN);
+	strlcpy(w.bgw_name, "govector WAL apply", BGW_MAXLEN);
+	strlcpy(w.bgw_type, "govector WAL apply", BGW_MAXLEN);
+	RegisterBackgroundWorker(&w);
+}
+
+static void
+gv_apply_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	gv_apply_stop = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * The slot that keeps the WAL the engine still needs.
+ */
+
+static void
+gv_acquire_slot(void)
+{
+	if (max_replication_slots == 0 || wal_level < WAL_LEVEL_REPLICA)
+	{
+		ereport(WARNING,
+				(errmsg("govector: cannot keep the WAL the engine needs: replication slots are not available"),
+				 errdetail("govector needs max_replication_slots > 0 and wal_level = replica or logical."),
+				 errhint("Without the slot, a checkpoint may remove WAL the engine has not applied yet.")));
+		return;
+	}
+	if (SearchNamedReplicationSlot(GV_SLOT_NAME, true) == NULL)
+	{
+		ReplicationSlotCreate(GV_SLOT_NAME, false, RS_PERSISTENT, false);
+		ReplicationSlotReserveWal();
+		ReplicationSlotMarkDirty();
+		ReplicationSlotSave();
+		ereport(LOG, (errmsg("govector: created replication slot \"%s\" at %X/%X", GV_SLOT_NAME,
+							 LSN_FORMAT_ARGS(MyReplicationSlot->data.restart_lsn))));
+	}
+	else
+		ReplicationSlotAcquire(GV_SLOT_NAME, true);
+}
+
+static XLogRecPtr
+gv_slot_restart_lsn(void)
+{
+	XLogRecPtr	lsn;
+
+	if (MyReplicationSlot == NULL)
+		return InvalidXLogRecPtr;
+	SpinLockAcquire(&MyReplicationSlot->mutex);
+	lsn = MyReplicationSlot->data.restart_lsn;
+	SpinLockRelease(&MyReplicationSlot->mutex);
+	return lsn;
+}
+
+/* Lets Postgres recycle WAL before lsn. */
+static void
+gv_advance_slot(XLogRecPtr lsn)
+{
+	if (MyReplicationSlot == NULL || lsn == InvalidXLogRecPtr || lsn <= gv_slot_restart_lsn())
+		return;
+	SpinLockAcquire(&MyReplicationSlot->mutex);
+	MyReplicationSlot->data.restart_lsn = lsn;
+	SpinLockRelease(&MyReplicationSlot->mutex);
+	ReplicationSlotMarkDirty();
+	ReplicationSlotSave();
+	ReplicationSlotsComputeRequiredLSN();
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * The engine's apply position.
+ */
+
+static Govector__Pb__ApplyState *
+gv_get_apply_state(XLogRecPtr advance_to)
+{
+	GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
+	Govector__Pb__GetApplyStateRequest get = GOVECTOR__PB__GET_APPLY_STATE_REQUEST__INIT;
+	GvResponse *response;
+
+	get.advance_restart_lsn = advance_to;
+	request.op_case = GOVECTOR__PB__REQUEST__OP_GET_APPLY_STATE;
+	request.get_apply_state = &get;
+	response = gv_call(&request);
+	if (response->apply_state == NULL)
+		ereport(ERROR, (errmsg("govector: the engine sent no apply state")));
+	return response->apply_state;
+}
+
+static void
+gv_publish(XLogRecPtr processed)
+{
+	if (pg_atomic_read_u64(&gv_shared->processed_lsn) < processed)
+	{
+		pg_atomic_write_u64(&gv_shared->processed_lsn, processed);
+		ConditionVariableBroadcast(&gv_shared->applied_cv);
+	}
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Transactions in flight.
+ */
+
+static void
+gv_pending_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (gv_pending_cxt != NULL)
+		MemoryContextDelete(gv_pending_cxt);
+	gv_pending_cxt = AllocSetContextCreate(TopMemoryContext, "govector pending", ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(TransactionId);
+	ctl.entrysize = sizeof(GvPendingTxn);
+	ctl.hcxt = gv_pending_cxt;
+	gv_pending = hash_create("govector pending transactions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static void
+gv_pending_forget(GvPendingTxn *t)
+{
+	TransactionId xid = t->top_xid;
+
+	MemoryContextDelete(t->cxt);
+	(void) hash_search(gv_pending, &xid, HASH_REMOVE, NULL);
+}
+
+static void
+gv_pending_add(XLogReaderState *r)
+{
+	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
+	GvPendingTxn *t;
+	GvPendingWrite *w;
+	bool		found;
+	MemoryContext old;
+
+	if (XLogRecGetDataLen(r) < sizeof(GvWalHeader) || h->format != GV_WAL_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
+	t = hash_search(gv_pending, &h->top_xid, HASH_ENTER, &found);
+	if (!found)
+	{
+		t->first_lsn = r->ReadRecPtr;
+		t->cxt = AllocSetContextCreate(gv_pending_cxt, "govector transaction", ALLOCSET_DEFAULT_SIZES);
+		t->writes = NIL;
+		t->bytes = 0;
+	}
+	old = MemoryContextSwitchTo(t->cxt);
+	w = palloc(sizeof(*w));
+	w->xid = XLogRecGetXid(r);
+	w->version = h->version;
+	w->len = XLogRecGetDataLen(r) - sizeof(GvWalHeader);
+	w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
+	memcpy(w->data, (const char *) h + sizeof(GvWalHeader), w->len);
+	t->writes = lappend(t->writes, w);
+	t->bytes += w->len;
+	MemoryContextSwitchTo(old);
+}
+
+/* Where reading must restart to see every pending transaction but `except`, and everything after upto. */
+static XLogRecPtr
+gv_restart_point(GvPendingTxn *except, XLogRecPtr upto)
+{
+	HASH_SEQ_STATUS seq;
+	GvPendingTxn *t;
+	XLogRecPtr	lsn = upto;
+
+	hash_seq_init(&seq, gv_pending);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (t != except && t->first_lsn < lsn)
+			lsn = t->first_lsn;
+	return lsn;
+}
+
+static int
+gv_xid_cmp(const void *a, const void *b)
+{
+	TransactionId x = *(const TransactionId *) a;
+	TransactionId y = *(const TransactionId *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Sends one committed write to the engine. */
+static void
+gv_apply_write(GvPendingWrite *w, XLogRecPtr commit_end, uint32 seq, bool last, XLogRecPtr restart)
+{
+	GvRequest  *request = govector__pb__request__unpack(gv_pb_allocator(), w->len, (const uint8 *) w->data);
+	Govector__Pb__ApplyContext apply = GOVECTOR__PB__APPLY_CONTEXT__INIT;
+	GvResponse *response;
+
+	if (request == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: a WAL record of a transaction committed at %X/%X cannot be decoded",
+						LSN_FORMAT_ARGS(commit_end))));
+	apply.version = w->version;
+	apply.commit_lsn = commit_end;
+	apply.seq = seq;
+	apply.last = last;
+	apply.restart_lsn = restart;
+	request->apply = &apply;
+	request->txn = NULL;
+	response = gv_call(request);
+	if (response->apply_skipped)
+		ereport(WARNING,
+				(errmsg("govector: a committed write could not be applied and was skipped: %s", response->message),
+				 errdetail("The write belongs to the transaction whose commit record ends at %X/%X.",
+						   LSN_FORMAT_ARGS(commit_end))));
+	request->apply = NULL;
+}
+
+/* A transaction committed: apply its writes but those of rolled-back subtransactions, then forget it. */
+static void
+gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRecPtr commit_end)
+{
+	TransactionId *sorted = NULL;
+	List	   *keep = NIL;
+	ListCell   *lc;
+	XLogRecPtr	restart;
+	uint32		seq = 0;
+
+	if (commit_end < gv_stamped_commit || (commit_end == gv_stamped_commit && gv_stamped_done))
+	{
+		gv_pending_forget(t);	/* applied before the engine's last stamp */
+		return;
+	}
+	if (nsubxacts > 0)
+	{
+		sorted = palloc(sizeof(TransactionId) * nsubxacts);
+		memcpy(sorted, subxacts, sizeof(TransactionId) * nsubxacts);
+		qsort(sorted, nsubxacts, sizeof(TransactionId), gv_xid_cmp);
+	}
+	foreach(lc, t->writes)
+	{
+		GvPendingWrite *w = lfirst(lc);
+
+		if (w->xid == t->top_xid ||
+			(sorted != NULL && bsearch(&w->xid, sorted, nsubxacts, sizeof(TransactionId), gv_xid_cmp) != NULL))
+			keep = lappend(keep, w);
+	}
+	restart = gv_restart_point(t, commit_end);
+	foreach(lc, keep)
+		gv_apply_write(lfirst(lc), commit_end, seq++, lnext(keep, lc) == NULL, restart);
+	list_free(keep);
+	if (sorted)
+		pfree(sorted);
+	gv_stamped_commit = commit_end;
+	gv_stamped_done = true;
+	gv_stamped_restart = restart;
+	pg_atomic_write_u64(&gv_shared->applied_lsn, commit_end);
+	gv_pending_forget(t);
+}
+
+static void
+gv_handle_xact(XLogReaderState *r)
+{
+	uint8		info = XLogRecGetInfo(r) & XLOG_XACT_OPMASK;
+	TransactionId xid = XLogRecGetXid(r);
+	GvPendingTxn *t;
+
+	if (info == XLOG_XACT_COMMIT || info == XLOG_XACT_COMMIT_PREPARED)
+	{
+		xl_xact_parsed_commit parsed;
+
+		ParseCommitRecord(XLogRecGetInfo(r), (xl_xact_commit *) XLogRecGetData(r), &parsed);
+		if (info == XLOG_XACT_COMMIT_PREPARED)
+			xid = parsed.twophase_xid;
+		t = hash_search(gv_pending, &xid, HASH_FIND, NULL);
+		if (t != NULL)
+			gv_apply_commit(t, parsed.nsubxacts, parsed.subxacts, r->EndRecPtr);
+	}
+	else if (info == XLOG_XACT_ABORT || info == XLOG_XACT_ABORT_PREPARED)
+	{
+		xl_xact_parsed_abort parsed;
+
+		ParseAbortRecord(XLogRecGetInfo(r), (xl_xact_abort *) XLogRecGetData(r), &parsed);
+		if (info == XLOG_XACT_ABORT_PREPARED)
+			xid = parsed.twophase_xid;
+		/* A subtransaction's abort names the subtransaction, not a pending top-level one: nothing found. */
+		t = hash_search(gv_pending, &xid, HASH_FIND, NULL);
+		if (t != NULL)
+			gv_pending_forget(t);
+	}
+}
+
+/* Transactions older than every running one ended without a record (their backend crashed): aborted. */
+static void
+gv_handle_running_xacts(XLogReaderState *r)
+{
+	xl_running_xacts *rx = (xl_running_xacts *) XLogRecGetData(r);
+	HASH_SEQ_STATUS seq;
+	GvPendingTxn *t;
+	List	   *gone = NIL;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, gv_pending);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (TransactionIdPrecedes(t->top_xid, rx->oldestRunningXid))
+			gone = lappend(gone, t);
+	foreach(lc, gone)
+		gv_pending_forget(lfirst(lc));
+	list_free(gone);
+}
+
+static void
+gv_process_record(XLogReaderState *r)
+{
+	RmgrId		rmid = XLogRecGetRmid(r);
+
+	if (rmid == (RmgrId) gv_wal_rmgr_id)
+		gv_pending_add(r);
+	else if (rmid == RM_XACT_ID)
+		gv_handle_xact(r);
+	else if (rmid == RM_STANDBY_ID && (XLogRecGetInfo(r) & ~XLR_INFO_MASK) == XLOG_RUNNING_XACTS)
+		gv_handle_running_xacts(r);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * The main loop.
+ */
+
+static XLogRecPtr
+gv_session_start(ReadLocalXLogPageNoWaitPrivate *priv)
+{
+	Govector__Pb__ApplyState *state = gv_get_apply_state(InvalidXLogRecPtr);
+	XLogRecPtr	slot_lsn = gv_slot_restart_lsn();
+	XLogRecPtr	start;
+
+	gv_stamped_commit = state->commit_lsn;
+	gv_stamped_done = state->done || state->commit_lsn == 0;
+	gv_stamped_restart = state->restart_lsn;
+	gv_pending_reset();
+	gv_reader = XLogReaderAllocate(wal_segment_size, NULL,
+								   XL_ROUTINE(.page_read = &read_local_xlog_page_no_wait,
+											  .segment_open = &wal_segment_open,
+											  .segment_close = &wal_segment_close),
+								   priv);
+	if (gv_reader == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (state->restart_lsn != InvalidXLogRecPtr)
+	{
+		if (slot_lsn != InvalidXLogRecPtr && state->restart_lsn < slot_lsn)
+			ereport(WARNING,
+					(errmsg("govector: the engine needs WAL from %X/%X, but the slot keeps WAL only from %X/%X",
+							LSN_FORMAT_ARGS(state->restart_lsn), LSN_FORMAT_ARGS(slot_lsn)),
+					 errdetail("Writes committed in between may be missing from the engine.")));
+		XLogBeginRead(gv_reader, state->restart_lsn);
+		return state->restart_lsn;
+	}
+	/* A new engine (or one from before WAL logging): start where the slot starts, or at the current redo. */
+	start = slot_lsn != InvalidXLogRecPtr ? slot_lsn : GetRedoRecPtr();
+	start = XLogFindNextRecord(gv_reader, start);
+	if (start == InvalidXLogRecPtr)
+		ereport(ERROR, (errmsg("govector: could not find a WAL record to start reading from")));
+	ereport(LOG, (errmsg("govector: applying WAL from %X/%X", LSN_FORMAT_ARGS(start))));
+	return start;
+}
+
+/*
+ * Every GV_ADVANCE_INTERVAL_MS: when no transaction is pending, moves the engine's restart position up to
+ * `next` (so a restart does not reread WAL nobody needs), and every GV_SLOT_INTERVAL_MS lets the slot follow
+ * the restart position the engine has synced to disk.
+ */
+static void
+gv_maybe_advance(XLogRecPtr next, TimestampTz *last_advance, TimestampTz *last_slot)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	XLogRecPtr	advance = InvalidXLogRecPtr;
+	Govector__Pb__ApplyState *state;
+
+	if (!TimestampDifferenceExceeds(*last_advance, now, GV_ADVANCE_INTERVAL_MS))
+		return;
+	if (hash_get_num_entries(gv_pending) == 0 && next > gv_stamped_restart)
+		advance = next;
+	state = gv_get_apply_state(advance);
+	if (advance != InvalidXLogRecPtr)
+		gv_stamped_restart = advance;
+	*last_advance = now;
+	if (TimestampDifferenceExceeds(*last_slot, now, GV_SLOT_INTERVAL_MS))
+	{
+		gv_advance_slot(state->durable_restart_lsn);
+		*last_slot = now;
+	}
+}
+
+/* Reads and applies WAL until told to stop; raises on any failure (the caller starts again). */
+static void
+gv_apply_session(void)
+{
+	ReadLocalXLogPageNoWaitPrivate priv = {false};
+	XLogRecPtr	next;
+	TimestampTz last_advance = 0;
+	TimestampTz last_slot = 0;
+
+	next = gv_session_start(&priv);
+	while (!gv_apply_stop)
+	{
+		char	   *errormsg = NULL;
+		XLogRecord *rec;
+
+		CHECK_FOR_INTERRUPTS();
+		rec = XLogReadRecord(gv_reader, &errormsg);
+		if (rec != NULL)
+		{
+			XLogRecPtr	applied = pg_atomic_read_u64(&gv_shared->applied_lsn);
+
+			gv_process_record(gv_reader);
+			next = gv_reader->EndRecPtr;
+			gv_publish(next);
+			if (pg_atomic_read_u64(&gv_shared->applied_lsn) != applied)
+				gv_maybe_advance(next, &last_advance, &last_slot);
+			continue;
+		}
+		if (!priv.end_of_wal)
+			ereport(ERROR,
+					(errmsg("govector: could not read WAL at %X/%X: %s", LSN_FORMAT_ARGS(gv_reader->EndRecPtr),
+							errormsg ? errormsg : "unknown error")));
+		/* At the end of WAL: publish, move the restart position and the slot on, and wait for more. */
+		gv_publish(next);
+		gv_maybe_advance(next, &last_advance, &last_slot);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		priv.end_of_wal = false;
+		XLogBeginRead(gv_reader, next);
+	}
+}
+
+static void
+gv_session_end(void)
+{
+	if (gv_reader != NULL)
+		XLogReaderFree(gv_reader);
+	gv_reader = NULL;
+	gv_disconnect();
+}
+
+void
+govector_apply_main(Datum arg)
+{
+	static const GvSupervisorCalls calls = {&gv_apply_stop, GV_APPLY_CALL_MS, NULL};
+	MemoryContext session_cxt;
+
+	pqsignal(SIGTERM, gv_apply_sigterm);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+	gv_set_supervisor_calls(&calls);
+	pg_atomic_write_u32(&gv_shared->apply_procno, (uint32) MyProc->pgprocno);
+	gv_acquire_slot();
+	session_cxt = AllocSetContextCreate(TopMemoryContext, "govector apply", ALLOCSET_DEFAULT_SIZES);
+
+	while (!gv_apply_stop)
+	{
+		MemoryContextSwitchTo(session_cxt);
+		PG_TRY();
+		{
+			gv_apply_session();
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(TopMemoryContext);
+			edata = CopyErrorData();
+			FlushErrorState();
+			if (edata->sqlerrcode == ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION ||
+				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+				ereport(DEBUG1, (errmsg_internal("govector: WAL apply waits for the engine: %s", edata->message)));
+			else
+				ereport(WARNING,
+						(errmsg("govector: WAL apply stopped: %s", edata->message),
+						 errdetail("It starts again from the engine's last applied position.")));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+		gv_session_end();
+		MemoryContextReset(session_cxt);
+		if (!gv_apply_stop)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, GV_APPLY_RETRY_MS,
+							 PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+	pg_atomic_write_u32(&gv_shared->apply_procno, (uint32) -1);
+	proc_exit(0);
+}
