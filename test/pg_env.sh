@@ -1,7 +1,6 @@
 # Shared by the test scripts that run a Postgres cluster: where the binaries are, and how to run a command as
 # the cluster's OS user (postgres when the tests run as root, as CI does; the current user otherwise).
 PG_BINDIR=$(pg_config --bindir)
-PG_REGRESS=$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# The SQL suite: pg_regress runs sql/*.sql (except the install script) on a temporary cluster it creates
-# under build/regress, and compares the output with expected/*.out. Needs `make install` first.
+# Runs pg_regress for `make installcheck` (the Makefile's REGRESS and REGRESS_OPTS say what and how):
+#   bash test/regress.sh OUTDIR PG_REGRESS [OPTION...] TEST...
+# OUTDIR is pg_regress's --outputdir (results/, regression.diffs, the temporary cluster and its log/): it is
+# made afresh and given to the cluster's OS user, who runs pg_regress. When a test fails, the diffs and the
+# engine's log lines are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/pg_env.sh
 
-out=${GV_REGRESS_DIR:-build/regress}
+out=$1
+shift
 rm -rf "$out"
 pg_dir "$out"
-tests=$(ls sql/*.sql | grep -v '/govector--' | xargs -n1 basename | sed 's/\.sql$//' | sort)
-port=$(free_port 52000)
 status=0
-as_pg "$PG_REGRESS" --temp-instance="$out/tmp_check" --bindir="$PG_BINDIR" --inputdir=. --outputdir="$out" \
-  --port="$port" --temp-config=test/regress.conf --dbname=gv_regress $tests || status=$?
+as_pg "$@" || status=$?
 if [ $status -ne 0 ] && [ -f "$out/regression.diffs" ]; then
   echo "---- regression.diffs ----"
   cat "$out/regression.diffs"
