@@ -34,7 +34,7 @@ MODULE_big := govector
 DATA       := sql/govector--0.1.0.sql
 PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/worker.o src/pg/functions.o src/pg/convert.o \
               src/pg/operators.o src/pg/fdw.o src/pg/fdw_pushdown.o \
-              src/pg/wal.o src/pg/apply.o
+              src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg
 SHLIB_LINK := -lprotobuf-c
@@ -43,7 +43,7 @@ SHLIB_LINK := -lprotobuf-c
 # installcheck target below runs pg_regress through test/regress.sh, which runs it as the cluster's OS user
 # (initdb refuses root) and prints the diffs and the engine's log lines when a test fails.
 REGRESS_DIR  := $(BUILD)/regress
-REGRESS      := collections fdw filters namespaces points privileges search
+REGRESS      := collections fdw filters namespaces points privileges search transactions
 REGRESS_OPTS  = --inputdir=test --outputdir=$(REGRESS_DIR) --temp-instance=$(REGRESS_DIR)/tmp_check \
                 --temp-config=test/regress.conf --port=$(shell bash -c '. test/pg_env.sh && free_port 52000')
 NO_INSTALLCHECK := 1

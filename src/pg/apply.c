@@ -51,29 +51,11 @@
 #define GV_APPLY_RETRY_MS 500		/* after a failure, before starting again */
 #define GV_ADVANCE_INTERVAL_MS 1000	/* how often an idle worker moves the restart position */
 #define GV_SLOT_INTERVAL_MS 5000	/* how often the slot follows the engine's durable restart position */
-
-/* One write of a transaction not yet committed. */
-typedef struct GvPendingWrite
-{
-	TransactionId xid;			/* the (sub)transaction that wrote it */
-	uint64		version;
-	Size		len;
-	char	   *data;			/* the packed request */
-} GvPendingWrite;
-
-typedef struct GvPendingTxn
-{
-	TransactionId top_xid;		/* hash key */
-	XLogRecPtr	first_lsn;		/* where its first record starts */
-	MemoryContext cxt;
-	List	   *writes;			/* of GvPendingWrite, in WAL order */
-	uint64		bytes;
-} GvPendingTxn;
+#define GV_PROGRESS_WRITES 1000		/* a transaction with this many writes (records) logs its progress */
 
 static volatile sig_atomic_t gv_apply_stop = false;
-static HTAB *gv_pending = NULL;
-static MemoryContext gv_pending_cxt = NULL;
 static XLogReaderState *gv_reader = NULL;
+static MemoryContext gv_write_cxt = NULL;	/* one applied write's request and answer */
 
 /* The engine's stamp, as of the start of this session, and what has been applied since. */
 static XLogRecPtr gv_stamped_commit = InvalidXLogRecPtr;
@@ -192,80 +174,8 @@ gv_publish(XLogRecPtr processed)
 }
 
 /* ---------------------------------------------------------------------------------------------------------
- * Transactions in flight.
+ * Committed transactions.
  */
-
-static void
-gv_pending_reset(void)
-{
-	HASHCTL		ctl;
-
-	if (gv_pending_cxt != NULL)
-		MemoryContextDelete(gv_pending_cxt);
-	gv_pending_cxt = AllocSetContextCreate(TopMemoryContext, "govector pending", ALLOCSET_DEFAULT_SIZES);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(TransactionId);
-	ctl.entrysize = sizeof(GvPendingTxn);
-	ctl.hcxt = gv_pending_cxt;
-	gv_pending = hash_create("govector pending transactions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
-static void
-gv_pending_forget(GvPendingTxn *t)
-{
-	TransactionId xid = t->top_xid;
-
-	MemoryContextDelete(t->cxt);
-	(void) hash_search(gv_pending, &xid, HASH_REMOVE, NULL);
-}
-
-static void
-gv_pending_add(XLogReaderState *r)
-{
-	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
-	GvPendingTxn *t;
-	GvPendingWrite *w;
-	bool		found;
-	MemoryContext old;
-
-	if (XLogRecGetDataLen(r) < sizeof(GvWalHeader) || h->format != GV_WAL_FORMAT)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
-	t = hash_search(gv_pending, &h->top_xid, HASH_ENTER, &found);
-	if (!found)
-	{
-		t->first_lsn = r->ReadRecPtr;
-		t->cxt = AllocSetContextCreate(gv_pending_cxt, "govector transaction", ALLOCSET_DEFAULT_SIZES);
-		t->writes = NIL;
-		t->bytes = 0;
-	}
-	old = MemoryContextSwitchTo(t->cxt);
-	w = palloc(sizeof(*w));
-	w->xid = XLogRecGetXid(r);
-	w->version = h->version;
-	w->len = XLogRecGetDataLen(r) - sizeof(GvWalHeader);
-	w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
-	memcpy(w->data, (const char *) h + sizeof(GvWalHeader), w->len);
-	t->writes = lappend(t->writes, w);
-	t->bytes += w->len;
-	MemoryContextSwitchTo(old);
-}
-
-/* Where reading must restart to see every pending transaction but `except`, and everything after upto. */
-static XLogRecPtr
-gv_restart_point(GvPendingTxn *except, XLogRecPtr upto)
-{
-	HASH_SEQ_STATUS seq;
-	GvPendingTxn *t;
-	XLogRecPtr	lsn = upto;
-
-	hash_seq_init(&seq, gv_pending);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		if (t != except && t->first_lsn < lsn)
-			lsn = t->first_lsn;
-	return lsn;
-}
 
 static int
 gv_xid_cmp(const void *a, const void *b)
@@ -280,6 +190,7 @@ gv_xid_cmp(const void *a, const void *b)
 static void
 gv_apply_write(GvPendingWrite *w, XLogRecPtr commit_end, uint32 seq, bool last, XLogRecPtr restart)
 {
+	MemoryContext old = MemoryContextSwitchTo(gv_write_cxt);
 	GvRequest  *request = govector__pb__request__unpack(gv_pb_allocator(), w->len, (const uint8 *) w->data);
 	Govector__Pb__ApplyContext apply = GOVECTOR__PB__APPLY_CONTEXT__INIT;
 	GvResponse *response;
@@ -302,18 +213,31 @@ gv_apply_write(GvPendingWrite *w, XLogRecPtr commit_end, uint32 seq, bool last, 
 				(errmsg("govector: a committed write could not be applied and was skipped: %s", response->message),
 				 errdetail("The write belongs to the transaction whose commit record ends at %X/%X.",
 						   LSN_FORMAT_ARGS(commit_end))));
-	request->apply = NULL;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(gv_write_cxt);
 }
 
-/* A transaction committed: apply its writes but those of rolled-back subtransactions, then forget it. */
+static bool
+gv_write_committed(GvPendingTxn *t, GvPendingWrite *w, int nsub, TransactionId *sorted_subxacts)
+{
+	return w->xid == t->top_xid ||
+		(nsub > 0 && bsearch(&w->xid, sorted_subxacts, nsub, sizeof(TransactionId), gv_xid_cmp) != NULL);
+}
+
+/*
+ * A transaction committed: apply its writes but those of rolled-back subtransactions, in WAL order, then
+ * forget it. One write is held back until the next committed one is found, so the last is known as last.
+ */
 static void
 gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRecPtr commit_end)
 {
 	TransactionId *sorted = NULL;
-	List	   *keep = NIL;
-	ListCell   *lc;
+	GvPendingIter it;
+	GvPendingWrite *w;
+	GvPendingWrite *held = NULL;
 	XLogRecPtr	restart;
 	uint32		seq = 0;
+	uint64		seen = 0;
 
 	if (commit_end < gv_stamped_commit || (commit_end == gv_stamped_commit && gv_stamped_done))
 	{
@@ -326,18 +250,35 @@ gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRec
 		memcpy(sorted, subxacts, sizeof(TransactionId) * nsubxacts);
 		qsort(sorted, nsubxacts, sizeof(TransactionId), gv_xid_cmp);
 	}
-	foreach(lc, t->writes)
+	restart = gv_pending_restart_point(t, commit_end);
+	if (t->total >= GV_PROGRESS_WRITES)
+		ereport(LOG, (errmsg("govector: applying transaction %u: " UINT64_FORMAT " writes", t->top_xid, t->total)));
+	gv_pending_iter_begin(t, &it);
+	while ((w = gv_pending_iter_next(&it)) != NULL)
 	{
-		GvPendingWrite *w = lfirst(lc);
-
-		if (w->xid == t->top_xid ||
-			(sorted != NULL && bsearch(&w->xid, sorted, nsubxacts, sizeof(TransactionId), gv_xid_cmp) != NULL))
-			keep = lappend(keep, w);
+		seen++;
+		if (!gv_write_committed(t, w, nsubxacts, sorted))
+		{
+			gv_pending_write_free(w);
+			continue;
+		}
+		if (held != NULL)
+		{
+			gv_apply_write(held, commit_end, seq++, false, restart);
+			gv_pending_write_free(held);
+		}
+		held = w;
+		if (t->total >= GV_PROGRESS_WRITES && seen % GV_PROGRESS_WRITES == 0)
+			ereport(LOG, (errmsg("govector: applying transaction %u: " UINT64_FORMAT " of " UINT64_FORMAT " writes",
+								 t->top_xid, seen, t->total)));
 	}
-	restart = gv_restart_point(t, commit_end);
-	foreach(lc, keep)
-		gv_apply_write(lfirst(lc), commit_end, seq++, lnext(keep, lc) == NULL, restart);
-	list_free(keep);
+	if (held != NULL)
+	{
+		gv_apply_write(held, commit_end, seq++, true, restart);
+		gv_pending_write_free(held);
+	}
+	if (t->total >= GV_PROGRESS_WRITES)
+		ereport(LOG, (errmsg("govector: applied transaction %u", t->top_xid)));
 	if (sorted)
 		pfree(sorted);
 	gv_stamped_commit = commit_end;
@@ -361,7 +302,7 @@ gv_handle_xact(XLogReaderState *r)
 		ParseCommitRecord(XLogRecGetInfo(r), (xl_xact_commit *) XLogRecGetData(r), &parsed);
 		if (info == XLOG_XACT_COMMIT_PREPARED)
 			xid = parsed.twophase_xid;
-		t = hash_search(gv_pending, &xid, HASH_FIND, NULL);
+		t = gv_pending_find(xid);
 		if (t != NULL)
 			gv_apply_commit(t, parsed.nsubxacts, parsed.subxacts, r->EndRecPtr);
 	}
@@ -373,7 +314,7 @@ gv_handle_xact(XLogReaderState *r)
 		if (info == XLOG_XACT_ABORT_PREPARED)
 			xid = parsed.twophase_xid;
 		/* A subtransaction's abort names the subtransaction, not a pending top-level one: nothing found. */
-		t = hash_search(gv_pending, &xid, HASH_FIND, NULL);
+		t = gv_pending_find(xid);
 		if (t != NULL)
 			gv_pending_forget(t);
 	}
@@ -383,19 +324,7 @@ gv_handle_xact(XLogReaderState *r)
 static void
 gv_handle_running_xacts(XLogReaderState *r)
 {
-	xl_running_xacts *rx = (xl_running_xacts *) XLogRecGetData(r);
-	HASH_SEQ_STATUS seq;
-	GvPendingTxn *t;
-	List	   *gone = NIL;
-	ListCell   *lc;
-
-	hash_seq_init(&seq, gv_pending);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		if (TransactionIdPrecedes(t->top_xid, rx->oldestRunningXid))
-			gone = lappend(gone, t);
-	foreach(lc, gone)
-		gv_pending_forget(lfirst(lc));
-	list_free(gone);
+	gv_pending_forget_older(((xl_running_xacts *) XLogRecGetData(r))->oldestRunningXid);
 }
 
 static void
@@ -426,6 +355,7 @@ gv_session_start(ReadLocalXLogPageNoWaitPrivate *priv)
 	gv_stamped_done = state->done || state->commit_lsn == 0;
 	gv_stamped_restart = state->restart_lsn;
 	gv_pending_reset();
+	gv_write_cxt = AllocSetContextCreate(CurrentMemoryContext, "govector apply write", ALLOCSET_DEFAULT_SIZES);
 	gv_reader = XLogReaderAllocate(wal_segment_size, NULL,
 								   XL_ROUTINE(.page_read = &read_local_xlog_page_no_wait,
 											  .segment_open = &wal_segment_open,
@@ -466,7 +396,7 @@ gv_maybe_advance(XLogRecPtr next, TimestampTz *last_advance, TimestampTz *last_s
 
 	if (!TimestampDifferenceExceeds(*last_advance, now, GV_ADVANCE_INTERVAL_MS))
 		return;
-	if (hash_get_num_entries(gv_pending) == 0 && next > gv_stamped_restart)
+	if (gv_pending_count() == 0 && next > gv_stamped_restart)
 		advance = next;
 	state = gv_get_apply_state(advance);
 	if (advance != InvalidXLogRecPtr)
@@ -488,12 +418,18 @@ gv_apply_session(void)
 	TimestampTz last_advance = 0;
 	TimestampTz last_slot = 0;
 
+	MemoryContext loop_cxt = AllocSetContextCreate(CurrentMemoryContext, "govector apply loop",
+												   ALLOCSET_DEFAULT_SIZES);
+
 	next = gv_session_start(&priv);
+	MemoryContextSwitchTo(loop_cxt);
 	while (!gv_apply_stop)
 	{
 		char	   *errormsg = NULL;
 		XLogRecord *rec;
 
+		/* Engine answers and decoded requests live until the next record. */
+		MemoryContextReset(loop_cxt);
 		CHECK_FOR_INTERRUPTS();
 		rec = XLogReadRecord(gv_reader, &errormsg);
 		if (rec != NULL)
@@ -566,6 +502,9 @@ govector_apply_main(Datum arg)
 			if (edata->sqlerrcode == ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION ||
 				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
 				ereport(DEBUG1, (errmsg_internal("govector: WAL apply waits for the engine: %s", edata->message)));
+			else if (edata->sqlerrcode == ERRCODE_CONNECTION_FAILURE)
+				ereport(LOG, (errmsg("govector: WAL apply lost the engine (%s); it resumes once the engine is back",
+									 edata->message)));
 			else
 				ereport(WARNING,
 						(errmsg("govector: WAL apply stopped: %s", edata->message),

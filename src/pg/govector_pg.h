@@ -22,6 +22,7 @@
 #include "access/xlogdefs.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
+#include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
@@ -105,6 +106,47 @@ extern void gv_wake_apply_worker(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
 extern void gv_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
 								void *arg);
+
+/* apply_pending.c: the apply worker's transactions in flight */
+typedef struct GvPendingWrite
+{
+	TransactionId xid;			/* the (sub)transaction that wrote it */
+	uint64		version;
+	Size		len;
+	char	   *data;			/* the packed request */
+	bool		from_spill;		/* read back from the spill file (freed by gv_pending_write_free) */
+} GvPendingWrite;
+
+typedef struct GvPendingTxn
+{
+	TransactionId top_xid;		/* hash key */
+	XLogRecPtr	first_lsn;		/* where its first record starts */
+	MemoryContext cxt;			/* the writes in memory */
+	List	   *writes;			/* of GvPendingWrite, in WAL order, after the spilled ones */
+	uint64		mem_bytes;
+	uint64		total;			/* writes, in memory and spilled */
+	uint64		spilled;
+	int			spill_fd;		/* -1: nothing spilled */
+	char		spill_path[MAXPGPATH];
+} GvPendingTxn;
+
+typedef struct GvPendingIter
+{
+	GvPendingTxn *t;
+	uint64		next_spilled;
+	ListCell   *next_mem;
+} GvPendingIter;
+
+extern void gv_pending_reset(void);
+extern long gv_pending_count(void);
+extern GvPendingTxn *gv_pending_find(TransactionId top_xid);
+extern void gv_pending_forget(GvPendingTxn *t);
+extern void gv_pending_add(struct XLogReaderState *r);
+extern XLogRecPtr gv_pending_restart_point(GvPendingTxn *except, XLogRecPtr upto);
+extern void gv_pending_forget_older(TransactionId oldest_running);
+extern void gv_pending_iter_begin(GvPendingTxn *t, GvPendingIter *it);
+extern GvPendingWrite *gv_pending_iter_next(GvPendingIter *it);
+extern void gv_pending_write_free(GvPendingWrite *w);
 
 /* apply.c */
 extern void gv_register_apply_worker(void);

@@ -71,7 +71,7 @@ SELECT gv_scroll('pts', lim => -1);
 SELECT gv_delete_where('pts', NULL);
 SELECT gv_set_payload('pts', ARRAY['1'], '[1]');
 
--- ROLLBACK does not undo engine writes (they are applied when the call returns).
+-- ROLLBACK undoes engine writes (test/sql/transactions.sql has the rest of the transaction semantics).
 BEGIN;
 SELECT gv_upsert('pts', '30', '{3,3,3}') > 0 AS written;
 ROLLBACK;

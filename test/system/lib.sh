@@ -9,7 +9,7 @@ log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 pass() { log "ok: $*"; }
 
-# cluster_init NAME [postgresql.conf lines...]: sets CL_DIR, CL_PORT, CL_LOG.
+# cluster_init NAME [postgresql.conf lines...]: sets CL_DIR, CL_PORT, CL_LOG. govector is preloaded.
 cluster_init() {
   local name=$1; shift
   CL_DIR=$SYS_ROOT/$name
@@ -24,6 +24,7 @@ cluster_init() {
     echo "unix_socket_directories = '$CL_DIR'"
     echo "max_connections = 40"
     echo "max_worker_processes = 16"
+    echo "shared_preload_libraries = 'govector'"
     for line in "$@"; do echo "$line"; done
   } | as_pg tee -a "$CL_DIR/data/postgresql.conf" >/dev/null
 }

@@ -1,0 +1,320 @@
+/*
+ * The apply worker's transactions in flight: the govector WAL records of each top-level transaction whose
+ * commit or abort has not been read yet.
+ *
+ * A transaction's writes are kept in memory up to GV_SPILL_BYTES; beyond that they are appended to a file of
+ * its own under $PGDATA/govector/spill/, so that a transaction writing a million points commits and applies
+ * without the worker holding it all in memory. Reading a transaction back (at its commit) yields the spilled
+ * writes first, then those still in memory: WAL order. The spill directory is emptied whenever the worker
+ * starts reading WAL again (its files describe transactions it will read again from WAL).
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/transam.h"
+#include "access/xlogreader.h"
+#include "common/file_perm.h"
+#include "storage/fd.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "govector_pg.h"
+
+#define GV_SPILL_DIR GV_DATA_SUBDIR "/spill"
+#define GV_SPILL_BYTES (32 * 1024 * 1024)	/* per transaction, in memory */
+
+typedef struct GvSpillHeader
+{
+	TransactionId xid;
+	uint32		pad;
+	uint64		version;
+	uint64		len;
+} GvSpillHeader;
+
+static HTAB *gv_pending = NULL;
+static MemoryContext gv_pending_cxt = NULL;
+
+static void
+gv_spill_dir_reset(void)
+{
+	DIR		   *dir;
+	struct dirent *de;
+
+	if (mkdir(GV_SPILL_DIR, pg_dir_create_mode) != 0 && errno != EEXIST)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"%s\": %m", GV_SPILL_DIR)));
+	dir = AllocateDir(GV_SPILL_DIR);
+	while ((de = ReadDir(dir, GV_SPILL_DIR)) != NULL)
+	{
+		char		path[MAXPGPATH];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", GV_SPILL_DIR, de->d_name);
+		if (unlink(path) != 0)
+			ereport(WARNING, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", path)));
+	}
+	FreeDir(dir);
+}
+
+static void
+gv_spill_close(GvPendingTxn *t)
+{
+	if (t->spill_fd >= 0)
+	{
+		close(t->spill_fd);
+		t->spill_fd = -1;
+		if (unlink(t->spill_path) != 0 && errno != ENOENT)
+			ereport(WARNING, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", t->spill_path)));
+	}
+}
+
+/* Forgets every transaction in flight (closing and removing their spill files) and starts afresh. */
+void
+gv_pending_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (gv_pending != NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		GvPendingTxn *t;
+
+		hash_seq_init(&seq, gv_pending);
+		while ((t = hash_seq_search(&seq)) != NULL)
+			gv_spill_close(t);
+	}
+	if (gv_pending_cxt != NULL)
+		MemoryContextDelete(gv_pending_cxt);
+	gv_spill_dir_reset();
+	gv_pending_cxt = AllocSetContextCreate(TopMemoryContext, "govector pending", ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(TransactionId);
+	ctl.entrysize = sizeof(GvPendingTxn);
+	ctl.hcxt = gv_pending_cxt;
+	gv_pending = hash_create("govector pending transactions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+long
+gv_pending_count(void)
+{
+	return hash_get_num_entries(gv_pending);
+}
+
+GvPendingTxn *
+gv_pending_find(TransactionId top_xid)
+{
+	return hash_search(gv_pending, &top_xid, HASH_FIND, NULL);
+}
+
+void
+gv_pending_forget(GvPendingTxn *t)
+{
+	TransactionId xid = t->top_xid;
+
+	gv_spill_close(t);
+	MemoryContextDelete(t->cxt);
+	(void) hash_search(gv_pending, &xid, HASH_REMOVE, NULL);
+}
+
+static void
+gv_spill_write(GvPendingTxn *t, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0)
+	{
+		ssize_t		n = write(t->spill_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write to file \"%s\": %m", t->spill_path)));
+		p += n;
+		len -= (size_t) n;
+	}
+}
+
+/* Moves the transaction's writes held in memory to its spill file. */
+static void
+gv_spill(GvPendingTxn *t)
+{
+	ListCell   *lc;
+
+	if (t->spill_fd < 0)
+	{
+		snprintf(t->spill_path, sizeof(t->spill_path), "%s/%u.spill", GV_SPILL_DIR, t->top_xid);
+		t->spill_fd = open(t->spill_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, pg_file_create_mode);
+		if (t->spill_fd < 0)
+			ereport(ERROR, (errcode_for_file_access(), errmsg("could not create file \"%s\": %m", t->spill_path)));
+		ereport(LOG,
+				(errmsg("govector: transaction %u has more than %d MB of vector writes; spilling them to \"%s\"",
+						t->top_xid, GV_SPILL_BYTES / (1024 * 1024), t->spill_path)));
+	}
+	foreach(lc, t->writes)
+	{
+		GvPendingWrite *w = lfirst(lc);
+		GvSpillHeader h = {w->xid, 0, w->version, w->len};
+
+		gv_spill_write(t, &h, sizeof(h));
+		gv_spill_write(t, w->data, w->len);
+		t->spilled++;
+	}
+	MemoryContextReset(t->cxt);
+	t->writes = NIL;
+	t->mem_bytes = 0;
+}
+
+/* Keeps one govector record of a transaction in flight. */
+void
+gv_pending_add(XLogReaderState *r)
+{
+	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
+	GvPendingTxn *t;
+	GvPendingWrite *w;
+	bool		found;
+	MemoryContext old;
+
+	if (XLogRecGetDataLen(r) < sizeof(GvWalHeader) || h->format != GV_WAL_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
+	t = hash_search(gv_pending, &h->top_xid, HASH_ENTER, &found);
+	if (!found)
+	{
+		t->first_lsn = r->ReadRecPtr;
+		t->cxt = AllocSetContextCreate(gv_pending_cxt, "govector transaction", ALLOCSET_DEFAULT_SIZES);
+		t->writes = NIL;
+		t->mem_bytes = 0;
+		t->total = 0;
+		t->spilled = 0;
+		t->spill_fd = -1;
+	}
+	old = MemoryContextSwitchTo(t->cxt);
+	w = palloc(sizeof(*w));
+	w->xid = XLogRecGetXid(r);
+	w->version = h->version;
+	w->len = XLogRecGetDataLen(r) - sizeof(GvWalHeader);
+	w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
+	memcpy(w->data, (const char *) h + sizeof(GvWalHeader), w->len);
+	t->writes = lappend(t->writes, w);
+	t->mem_bytes += w->len;
+	t->total++;
+	MemoryContextSwitchTo(old);
+	if (t->mem_bytes > GV_SPILL_BYTES)
+		gv_spill(t);
+}
+
+/* Where reading must restart to see every transaction in flight but `except`: at most upto. */
+XLogRecPtr
+gv_pending_restart_point(GvPendingTxn *except, XLogRecPtr upto)
+{
+	HASH_SEQ_STATUS seq;
+	GvPendingTxn *t;
+	XLogRecPtr	lsn = upto;
+
+	hash_seq_init(&seq, gv_pending);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (t != except && t->first_lsn < lsn)
+			lsn = t->first_lsn;
+	return lsn;
+}
+
+/* Forgets the transactions older than oldest_running: they ended without a commit record. */
+void
+gv_pending_forget_older(TransactionId oldest_running)
+{
+	HASH_SEQ_STATUS seq;
+	GvPendingTxn *t;
+	List	   *gone = NIL;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, gv_pending);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (TransactionIdPrecedes(t->top_xid, oldest_running))
+			gone = lappend(gone, t);
+	foreach(lc, gone)
+		gv_pending_forget(lfirst(lc));
+	list_free(gone);
+}
+
+static void
+gv_spill_read(GvPendingTxn *t, void *buf, size_t len)
+{
+	char	   *p = buf;
+
+	while (len > 0)
+	{
+		ssize_t		n = read(t->spill_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", t->spill_path)));
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not read file \"%s\": unexpected end of file", t->spill_path)));
+		p += n;
+		len -= (size_t) n;
+	}
+}
+
+void
+gv_pending_iter_begin(GvPendingTxn *t, GvPendingIter *it)
+{
+	it->t = t;
+	it->next_spilled = 0;
+	it->next_mem = list_head(t->writes);
+	if (t->spill_fd >= 0 && lseek(t->spill_fd, 0, SEEK_SET) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not seek in file \"%s\": %m", t->spill_path)));
+}
+
+/*
+ * The transaction's next write, in WAL order, or NULL. A spilled write is read into memory of the current
+ * context (the caller frees it with gv_pending_write_free); one in memory is returned as it is.
+ */
+GvPendingWrite *
+gv_pending_iter_next(GvPendingIter *it)
+{
+	GvPendingTxn *t = it->t;
+
+	if (it->next_spilled < t->spilled)
+	{
+		GvSpillHeader h;
+		GvPendingWrite *w = palloc(sizeof(*w));
+
+		gv_spill_read(t, &h, sizeof(h));
+		w->xid = h.xid;
+		w->version = h.version;
+		w->len = (Size) h.len;
+		w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
+		w->from_spill = true;
+		gv_spill_read(t, w->data, w->len);
+		it->next_spilled++;
+		return w;
+	}
+	if (it->next_mem != NULL)
+	{
+		GvPendingWrite *w = lfirst(it->next_mem);
+
+		w->from_spill = false;
+		it->next_mem = lnext(t->writes, it->next_mem);
+		return w;
+	}
+	return NULL;
+}
+
+void
+gv_pending_write_free(GvPendingWrite *w)
+{
+	if (w != NULL && w->from_spill)
+	{
+		pfree(w->data);
+		pfree(w);
+	}
+}

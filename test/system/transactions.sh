@@ -1,0 +1,154 @@
+# Whole-system scenarios for vector writes in WAL (sourced by run.sh): a ledger of committed transactions
+# against the collection through engine kills and an immediate stop, cancelled writes that must never land,
+# and an engine that comes up with no client after initdb and after crash recovery.
+
+# ledger_client FILE N CLIENT: N transactions, each writing two ledger rows and the two points of the same
+# ids; about a third roll back or fail on purpose. The ledger table is the truth of what committed.
+ledger_client_sql() {
+  local file=$1 n=$2 c=$3
+  for i in $(seq 1 "$n"); do
+    local a="c$c-$i-a" b="c$c-$i-b" r=$((RANDOM % 6))
+    echo "BEGIN;"
+    echo "INSERT INTO ledger VALUES ('$a'), ('$b');"
+    if [ $((i % 2)) = 0 ]; then
+      echo "SELECT gv_upsert_batch('led', ARRAY['$a', '$b'], ARRAY[[$c, $i, 1, 0], [$c, $i, 0, 1]]::real[]);"
+    else
+      echo "SELECT gv_upsert('led', '$a', '{$c,$i,1,0}');"
+      echo "SELECT gv_upsert('led', '$b', '{$c,$i,0,1}');"
+    fi
+    case $r in
+      0) echo "ROLLBACK;" ;;
+      1) echo "SELECT 1 / 0;"; echo "COMMIT;" ;;
+      *) echo "COMMIT;" ;;
+    esac
+  done >"$file"
+}
+
+ledger_clients_start() {  # ledger_clients_start PHASE: 8 clients in the background; pids in LEDGER_PIDS
+  LEDGER_PIDS=()
+  for c in $(seq 1 8); do
+    local f="$CL_DIR/ledger-$1-$c.sql"
+    ledger_client_sql "$f" 4000 "$1$c"
+    as_pg chmod 644 "$f"
+    as_pg "$PG_BINDIR/psql" -h "$CL_DIR" -p "$CL_PORT" -U postgres -d postgres -X -q -f "$f" >/dev/null 2>&1 &
+    LEDGER_PIDS+=($!)
+  done
+}
+
+ledger_clients_stop() {
+  for p in "${LEDGER_PIDS[@]}"; do pkill -TERM -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+  wait "${LEDGER_PIDS[@]}" 2>/dev/null
+}
+
+# Every committed ledger id is a point and every point is a committed ledger id.
+ledger_check() {
+  # A committed write waits for the apply worker, which applies in commit order: after it, all is applied.
+  q -c "SELECT gv_upsert('led', 'sentinel', '{0,0,0,1}')" -c "SELECT gv_delete('led', ARRAY['sentinel'])" >/dev/null
+  local committed points missing extra
+  committed=$(q -c "SELECT count(*) FROM ledger")
+  points=$(q -c "SELECT gv_count('led')")
+  missing=$(q -c "SELECT count(*) FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM ledft f WHERE f.id = l.id)")
+  extra=$(q -c "SELECT count(*) FROM ledft f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.id = f.id)")
+  if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$committed" = "$points" ] && [ "$committed" -gt 0 ]; then
+    pass "$1: the $committed committed ledger ids are exactly the collection's points"
+  else
+    fail "$1: $committed committed, $points points, $missing committed ids missing, $extra points never committed"
+  fi
+}
+
+scenario_ledger() {
+  cluster_init ledger
+  cluster_start
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('led', 4, 'euclid')" \
+    -c "CREATE TABLE ledger (id text PRIMARY KEY)" -c "GRANT ALL ON ledger TO PUBLIC" \
+    -c "CREATE FOREIGN TABLE ledft (id text) SERVER govector OPTIONS (collection 'led')" >/dev/null
+  local secs=${GV_LEDGER_SECONDS:-60} epid
+  ledger_clients_start 1
+  for k in 1 2 3; do
+    sleep $((secs / 5))
+    epid=$(engine_pid)
+    kill -9 "$epid" 2>/dev/null && log "killed the engine (pid $epid) with -9"
+  done
+  sleep $((secs / 5))
+  cluster_stop immediate
+  log "stopped the server in immediate mode"
+  ledger_clients_stop
+  cluster_start
+  ledger_clients_start 2
+  sleep $((secs / 5))
+  ledger_clients_stop
+  ledger_check "8 clients, 3 engine kills, an immediate stop"
+  local rolled
+  rolled=$(grep -c "ROLLBACK\|1 / 0" "$CL_DIR"/ledger-1-*.sql | awk -F: '{s += $2} END {print s}')
+  [ "$rolled" -gt 0 ] && pass "the clients' scripts rolled back or failed $rolled transactions" || fail "no transaction rolled back"
+  cluster_stop fast
+  cluster_start
+  ledger_check "after a clean restart"
+  cluster_stop fast
+}
+
+# A cancelled or timed-out write never takes effect, not even seconds later.
+scenario_cancelled_write() {
+  cluster_init cancelled
+  cluster_start
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('cx', 4, 'euclid')" \
+    -c "CREATE TABLE src AS SELECT array_agg(g::text) AS ids, array_agg(ARRAY[g, 1, 2, 3]::real[]) AS vecs
+        FROM generate_series(1, 400000) g" >/dev/null
+  local out
+  out=$(q -c "SET statement_timeout = '300ms'" -c "SELECT gv_upsert_batch('cx', ids, vecs) FROM src" 2>&1)
+  if echo "$out" | grep -q "canceling statement due to statement timeout"; then pass "a 400,000-point batch times out"; else fail "the batch did not time out: $out"; fi
+  q -c "SELECT gv_upsert('cx', '17', '{9,9,9,9}')" >/dev/null
+  sleep 5
+  local n v
+  n=$(q -c "SELECT gv_count('cx')")
+  v=$(q -c "SELECT vector FROM gv_get('cx', ARRAY['17'])")
+  [ "$n" = 1 ] && [ "$v" = "{9,9,9,9}" ] && pass "5 s later only the later write is there" ||
+    fail "after the cancelled batch: count $n, point 17 is $v"
+
+  q -c "SELECT gv_upsert_batch('cx', ids, vecs) FROM src" >/dev/null
+  out=$(q -c "SET statement_timeout = '100ms'" -c "SELECT gv_delete_where('cx', NULL)" 2>&1)
+  sleep 5
+  n=$(q -c "SELECT gv_count('cx')")
+  if echo "$out" | grep -q "canceling statement"; then
+    [ "$n" = 400000 ] && pass "a cancelled delete of everything deletes nothing, 5 s later" || fail "after the cancelled delete: $n points"
+  else
+    fail "the delete was not cancelled within 100 ms: $out"
+  fi
+  cluster_stop fast
+}
+
+http_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 && grep -q "200" <&3) 2>/dev/null; }
+
+# The engine and the HTTP API come up with no SQL client, after initdb and after crash recovery.
+scenario_fresh_start() {
+  local http
+  http=$(free_port 56000)
+  cluster_init fresh "govector.http_port = $http"
+  cluster_start
+  if wait_for 10 http_answers "$http"; then pass "after initdb: the HTTP API answers with no SQL client"; else fail "after initdb: no HTTP API within 10 s"; fi
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('f', 2)" -c "SELECT gv_upsert('f', '1', '{1,0}')" >/dev/null
+  cluster_stop immediate
+  cluster_start
+  if wait_for 10 http_answers "$http"; then pass "after crash recovery: the HTTP API answers with no SQL client"; else fail "after crash recovery: no HTTP API within 10 s"; fi
+  if grep -q "FATAL" "$CL_LOG"; then fail "FATAL in the log: $(grep -m2 FATAL "$CL_LOG")"; else pass "no FATAL in the log"; fi
+  [ "$(q -c "SELECT gv_count('f')")" = 1 ] && pass "after crash recovery: the committed point is there" || fail "after crash recovery: point lost"
+  [ "$(q -c "SHOW govector.ef_search")" = 0 ] && pass "SHOW govector.* works in a fresh session" || fail "SHOW govector.ef_search failed"
+  q -c "ALTER SYSTEM SET govector.ef_search = 64" -c "SELECT pg_reload_conf()" >/dev/null &&
+    [ "$(q -c "SHOW govector.ef_search")" = 64 ] && pass "ALTER SYSTEM SET govector.* works" || fail "ALTER SYSTEM SET govector.ef_search failed"
+  cluster_stop fast
+}
+
+# Without shared_preload_libraries, every gv_* call fails with a hint saying what to add.
+scenario_no_preload() {
+  cluster_init nopreload
+  as_pg sed -i "/shared_preload_libraries/d" "$CL_DIR/data/postgresql.conf"
+  cluster_start
+  local out
+  out=$(q -c "CREATE EXTENSION govector" -c "SELECT gv_count('x')" 2>&1)
+  if echo "$out" | grep -q "govector must be loaded at server start" && echo "$out" | grep -q "shared_preload_libraries = 'govector'"; then
+    pass "not preloaded: a clear error with the hint"
+  else
+    fail "not preloaded: $out"
+  fi
+  cluster_stop fast
+}
