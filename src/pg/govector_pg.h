@@ -103,6 +103,7 @@ extern void gv_txn_check_connection(void);
 extern void gv_txn_connected(void);
 extern void gv_wal_log_write(GvRequest *request, uint64 version);
 extern void gv_wake_apply_worker(void);
+extern char *gv_wal_status_json(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
 extern void gv_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
 								void *arg);

@@ -23,8 +23,11 @@
 #include "access/xlog_internal.h"
 #include "access/xloginsert.h"
 #include "access/xlogreader.h"
+#include "access/xlogrecovery.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "replication/slot.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
@@ -187,6 +190,44 @@ gv_wake_apply_worker(void)
 
 	if (procno != (uint32) -1)
 		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+/*
+ * The WAL side of gv_engine_status(), as a JSON object: how far the apply worker has got, and how much WAL the
+ * slot keeps for the engine.
+ */
+char *
+gv_wal_status_json(void)
+{
+	StringInfoData buf;
+	XLogRecPtr	processed = pg_atomic_read_u64(&gv_shared->processed_lsn);
+	XLogRecPtr	applied = pg_atomic_read_u64(&gv_shared->applied_lsn);
+	XLogRecPtr	current = RecoveryInProgress() ? GetXLogReplayRecPtr(NULL) : GetXLogInsertRecPtr();
+	XLogRecPtr	slot_lsn = InvalidXLogRecPtr;
+	ReplicationSlot *slot;
+
+	LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+	slot = SearchNamedReplicationSlot("govector", false);
+	if (slot != NULL)
+	{
+		SpinLockAcquire(&slot->mutex);
+		slot_lsn = slot->data.restart_lsn;
+		SpinLockRelease(&slot->mutex);
+	}
+	LWLockRelease(ReplicationSlotControlLock);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"current_lsn\": \"%X/%X\", \"processed_lsn\": \"%X/%X\", \"applied_lsn\": \"%X/%X\", "
+					 "\"apply_lag_bytes\": " UINT64_FORMAT ", \"apply_worker_running\": %s, ",
+					 LSN_FORMAT_ARGS(current), LSN_FORMAT_ARGS(processed), LSN_FORMAT_ARGS(applied),
+					 (uint64) (current > processed ? current - processed : 0),
+					 pg_atomic_read_u32(&gv_shared->apply_procno) != (uint32) -1 ? "true" : "false");
+	if (slot_lsn != InvalidXLogRecPtr)
+		appendStringInfo(&buf, "\"slot_restart_lsn\": \"%X/%X\", \"retained_wal_bytes\": " UINT64_FORMAT "}",
+						 LSN_FORMAT_ARGS(slot_lsn), (uint64) (current > slot_lsn ? current - slot_lsn : 0));
+	else
+		appendStringInfoString(&buf, "\"slot_restart_lsn\": null, \"retained_wal_bytes\": null}");
+	return buf.data;
 }
 
 /* ---------------------------------------------------------------------------------------------------------
