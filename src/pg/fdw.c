@@ -177,36 +177,10 @@ gv_fdw_table(Oid relid)
 	return t;
 }
 
-/* Points and distance of a collection (for row estimates and matching ORDER BY operators). */
-static bool
-gv_collection_summary(const char *name, double *points, char **distance)
-{
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__ListCollectionsRequest l = GOVECTOR__PB__LIST_COLLECTIONS_REQUEST__INIT;
-	GvResponse *resp;
-
-	req.op_case = GOVECTOR__PB__REQUEST__OP_LIST_COLLECTIONS;
-	req.list_collections = &l;
-	resp = gv_call(&req);
-	for (size_t i = 0; i < resp->n_collections; i++)
-	{
-		if (strcmp(resp->collections[i]->name, name) == 0)
-		{
-			*points = (double) resp->collections[i]->points;
-			*distance = pstrdup(resp->collections[i]->distance);
-			return true;
-		}
-	}
-	return false;
-}
-
 static void
 gv_require_collection(const char *name)
 {
-	double		points;
-	char	   *distance;
-
-	if (!gv_collection_summary(name, &points, &distance))
+	if (gv_engine_find_collection(name) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("govector: collection \"%s\" does not exist", name),
@@ -344,6 +318,7 @@ gvGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	GvRelInfo  *info = palloc0(sizeof(GvRelInfo));
 	ListCell   *lc;
+	Govector__Pb__CollectionSummary *summary;
 	double		rows;
 
 	info->table = gv_fdw_table(foreigntableid);
@@ -360,25 +335,18 @@ gvGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		else
 			info->local_conds = lappend(info->local_conds, ri);
 	}
-	if (!gv_collection_summary(info->table->collection, &info->points, &info->distance))
-	{
-		info->points = 0;
-		info->distance = pstrdup("");
-	}
+	summary = gv_engine_find_collection(info->table->collection);
+	/* Points and distance of the collection: for row estimates and matching ORDER BY operators. */
+	info->points = summary ? (double) summary->points : 0;
+	info->distance = pstrdup(summary ? summary->distance : "");
 	/* With only constants, the engine counts the matches exactly; otherwise Postgres's estimates. */
 	if (info->filter != NIL && gv_all_const(info->values))
 	{
-		GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-		Govector__Pb__CountRequest c = GOVECTOR__PB__COUNT_REQUEST__INIT;
 		StringInfoData f;
 
 		initStringInfo(&f);
 		gv_render_filter(&f, info->filter, info->values, NULL, NULL);
-		c.collection = info->table->collection;
-		c.filter_json = f.data;
-		req.op_case = GOVECTOR__PB__REQUEST__OP_COUNT;
-		req.count = &c;
-		rows = (double) gv_call(&req)->count;
+		rows = (double) gv_engine_count(info->table->collection, f.data);
 	}
 	else
 		rows = info->points * clauselist_selectivity(root, info->remote_conds, baserel->relid, JOIN_INNER, NULL);
@@ -801,7 +769,7 @@ gvBeginForeignScan(ForeignScanState *node, int eflags)
 static bool
 gv_fetch(GvScanState *st)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
+	GvRecordParts parts = {st->want_payload, st->want_vector, st->column_specs, (size_t) st->ncolumns};
 	MemoryContext old;
 
 	if (st->done)
@@ -810,7 +778,7 @@ gv_fetch(GvScanState *st)
 	old = MemoryContextSwitchTo(st->batch_cxt);
 	if (st->search)
 	{
-		Govector__Pb__SearchRequest s = GOVECTOR__PB__SEARCH_REQUEST__INIT;
+		GvSearchQuery q = {0};
 
 		if (st->fetched >= GV_MAX_SEARCH_OFFSET)
 			ereport(ERROR,
@@ -818,45 +786,22 @@ gv_fetch(GvScanState *st)
 					 errmsg("govector: an ordered scan of a foreign table returns at most %d rows",
 							GV_MAX_SEARCH_OFFSET),
 					 errhint("Add a LIMIT, or filter first.")));
-		s.collection = st->collection;
-		s.vector = st->query;
-		s.n_vector = st->query_dim;
-		s.k = (uint32) Min(st->batch_k, GV_MAX_SEARCH_K);
-		s.offset = (uint32) st->fetched;
-		s.filter_json = st->filter_json;
-		s.ef = (uint32) gv_ef_search;
-		s.with_payload = st->want_payload;
-		s.with_vector = st->want_vector;
-		s.columns = st->column_specs;
-		s.n_columns = (size_t) st->ncolumns;
-		req.op_case = GOVECTOR__PB__REQUEST__OP_SEARCH;
-		req.search = &s;
-		st->batch = gv_call(&req);
+		q.vector = st->query;
+		q.dim = st->query_dim;
+		q.k = (uint32) Min(st->batch_k, GV_MAX_SEARCH_K);
+		q.offset = (uint32) st->fetched;
+		q.filter_json = st->filter_json;
+		q.ef = (uint32) gv_ef_search;
+		st->batch = gv_engine_search(st->collection, &q, &parts);
 		st->fetched += (int) st->batch->n_records;
-		if (st->batch->n_records < s.k)
+		if (st->batch->n_records < q.k)
 			st->done = true;
 		/* Asked for more than the LIMIT promised (local conditions dropped rows): widen the next batch. */
 		st->batch_k = Min(st->batch_k * 4, GV_MAX_SEARCH_K);
 	}
 	else
 	{
-		Govector__Pb__ScrollRequest s = GOVECTOR__PB__SCROLL_REQUEST__INIT;
-
-		s.collection = st->collection;
-		s.filter_json = st->filter_json;
-		s.limit = GV_SCROLL_BATCH;
-		if (st->last_id)
-		{
-			s.after = st->last_id;
-			s.has_after = true;
-		}
-		s.with_payload = st->want_payload;
-		s.with_vector = st->want_vector;
-		s.columns = st->column_specs;
-		s.n_columns = (size_t) st->ncolumns;
-		req.op_case = GOVECTOR__PB__REQUEST__OP_SCROLL;
-		req.scroll = &s;
-		st->batch = gv_call(&req);
+		st->batch = gv_engine_scroll(st->collection, st->filter_json, GV_SCROLL_BATCH, st->last_id, &parts);
 		if (st->batch->n_records < GV_SCROLL_BATCH)
 			st->done = true;
 		else
@@ -1261,16 +1206,8 @@ gv_point_from_slot(GvModifyState *ms, TupleTableSlot *slot)
 static uint64
 gv_upsert_points(GvTable *t, Govector__Pb__PointInput **points, size_t n)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__UpsertRequest u = GOVECTOR__PB__UPSERT_REQUEST__INIT;
-	uint64		version;
+	uint64		version = gv_engine_upsert(t->collection, points, n);
 
-	u.collection = t->collection;
-	u.points = points;
-	u.n_points = n;
-	req.op_case = GOVECTOR__PB__REQUEST__OP_UPSERT;
-	req.upsert = &u;
-	version = gv_call(&req)->count;
 	gv_note_write();
 	return version;
 }
@@ -1374,31 +1311,20 @@ gv_row_id(GvModifyState *ms, TupleTableSlot *planSlot)
 static GvResponse *
 gv_get_point(GvTable *t, char *id)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__GetRequest g = GOVECTOR__PB__GET_REQUEST__INIT;
 	Govector__Pb__ColumnSpec **specs = palloc0(sizeof(void *) * (t->natts + 1));
-	size_t		n = 0;
+	GvRecordParts parts = {true, true, specs, 0};
 
 	for (int i = 0; i < t->natts; i++)
 	{
 		if (t->columns[i].kind != GV_COL_MAPPED)
 			continue;
-		specs[n] = palloc(sizeof(Govector__Pb__ColumnSpec));
-		govector__pb__column_spec__init(specs[n]);
-		specs[n]->key = t->columns[i].payload_key;
-		specs[n]->type = (char *) gv_map_type_name(t->columns[i].map_type);
-		n++;
+		specs[parts.ncolumns] = palloc(sizeof(Govector__Pb__ColumnSpec));
+		govector__pb__column_spec__init(specs[parts.ncolumns]);
+		specs[parts.ncolumns]->key = t->columns[i].payload_key;
+		specs[parts.ncolumns]->type = (char *) gv_map_type_name(t->columns[i].map_type);
+		parts.ncolumns++;
 	}
-	g.collection = t->collection;
-	g.ids = &id;
-	g.n_ids = 1;
-	g.with_payload = true;
-	g.with_vector = true;
-	g.columns = specs;
-	g.n_columns = n;
-	req.op_case = GOVECTOR__PB__REQUEST__OP_GET;
-	req.get = &g;
-	return gv_call(&req);
+	return gv_engine_get(t->collection, &id, 1, &parts);
 }
 
 /* Fills slot with the stored point (for RETURNING); false when it does not exist. */
@@ -1521,17 +1447,7 @@ gvExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, 
 	}
 	else if (payload_changed || mapped != NIL)
 	{
-		GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-		Govector__Pb__SetPayloadRequest s = GOVECTOR__PB__SET_PAYLOAD_REQUEST__INIT;
-
-		s.collection = t->collection;
-		s.ids = &id;
-		s.n_ids = 1;
-		s.payload_json = payload_changed ? payload : keys;
-		s.overwrite = payload_changed;
-		req.op_case = GOVECTOR__PB__REQUEST__OP_SET_PAYLOAD;
-		req.set_payload = &s;
-		(void) gv_call(&req);
+		(void) gv_engine_set_payload(t->collection, &id, 1, payload_changed ? payload : keys, payload_changed);
 		gv_note_write();
 	}
 	if (ms->has_returning)
@@ -1543,18 +1459,11 @@ static TupleTableSlot *
 gvExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	GvModifyState *ms = rinfo->ri_FdwState;
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DeleteRequest d = GOVECTOR__PB__DELETE_REQUEST__INIT;
 	char	   *id = gv_row_id(ms, planSlot);
 
 	if (ms->has_returning && !gv_slot_from_engine(ms->table, id, slot))
 		return NULL;
-	d.collection = ms->table->collection;
-	d.ids = &id;
-	d.n_ids = 1;
-	req.op_case = GOVECTOR__PB__REQUEST__OP_DELETE;
-	req.delete_ = &d;
-	if (gv_call(&req)->count == 0)
+	if (gv_engine_delete(ms->table->collection, &id, 1, NULL) == 0)
 		return NULL;			/* already gone */
 	gv_note_write();
 	return slot;
@@ -1639,8 +1548,6 @@ gvIterateDirectModify(ForeignScanState *node)
 
 	if (!ds->done)
 	{
-		GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-		Govector__Pb__DeleteRequest d = GOVECTOR__PB__DELETE_REQUEST__INIT;
 		ExprContext *econtext = node->ss.ps.ps_ExprContext;
 		StringInfoData f;
 		int			i = 0;
@@ -1653,12 +1560,7 @@ gvIterateDirectModify(ForeignScanState *node)
 		}
 		initStringInfo(&f);
 		gv_render_filter(&f, ds->scan.filter, ds->scan.value_exprs, ds->scan.values, ds->scan.nulls);
-		d.collection = ds->scan.collection;
-		d.filter_json = f.data[0] ? f.data : "{}";
-		d.has_filter = true;
-		req.op_case = GOVECTOR__PB__REQUEST__OP_DELETE;
-		req.delete_ = &d;
-		estate->es_processed += gv_call(&req)->count;
+		estate->es_processed += gv_engine_delete(ds->scan.collection, NULL, 0, f.data);
 		gv_note_write();
 		ds->done = true;
 	}
@@ -1688,8 +1590,6 @@ static List *
 gvImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__ListCollectionsRequest l = GOVECTOR__PB__LIST_COLLECTIONS_REQUEST__INIT;
 	GvResponse *resp;
 	List	   *commands = NIL;
 
@@ -1698,9 +1598,7 @@ gvImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("govector: there is no remote schema \"%s\"", stmt->remote_schema),
 				 errhint("Collections are imported from the remote schema \"govector\".")));
-	req.op_case = GOVECTOR__PB__REQUEST__OP_LIST_COLLECTIONS;
-	req.list_collections = &l;
-	resp = gv_call(&req);
+	resp = gv_engine_list_collections();
 	for (size_t i = 0; i < resp->n_collections; i++)
 	{
 		const char *name = resp->collections[i]->name;
