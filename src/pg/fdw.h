@@ -2,7 +2,9 @@
  * The govector foreign data wrapper: a collection seen as a table.
  *
  *   fdw.c            the FDW callbacks (planning, scans, writes, IMPORT FOREIGN SCHEMA, option validation)
- *   fdw_pushdown.c   which WHERE and ORDER BY clauses the engine can evaluate, and their engine filter
+ *   fdw_pushdown.c   recognises the WHERE clauses the engine can evaluate, as filter nodes
+ *   fdw_shippable.c  what the engine evaluates exactly as Postgres does; the distance operators
+ *   fdw_render.c     filter nodes as engine filter JSON
  *
  * A foreign table maps one collection. Columns named id (text), vector (real[]), payload (jsonb) and
  * version (bigint) show those parts of a point; any other column must carry OPTIONS (payload_key 'k') and
@@ -94,9 +96,30 @@ typedef enum GvDistanceOp
 	GV_OP_L1					/* <+>  manhattan */
 } GvDistanceOp;
 
-/* Translates one restriction clause; NULL when the engine cannot evaluate it exactly. */
+/* fdw_pushdown.c: translates one restriction clause; NULL when the engine cannot evaluate it exactly. */
 extern List *gv_pushdown_clause(PlannerInfo *root, RelOptInfo *rel, GvTable *table, Expr *clause,
 								List **values);
+/* expr without the RelabelType nodes (binary-compatible casts) above it. */
+extern Expr *gv_strip_relabel(Expr *e);
+
+/*
+ * fdw_shippable.c: whether the engine would answer as Postgres does. Of a clause's value only constants
+ * are checked when planning; values known when the scan starts are checked as they are rendered.
+ */
+/* True when expr can be evaluated once when the scan starts (no Vars, nothing volatile). */
+extern bool gv_is_scan_constant(Expr *expr);
+extern bool gv_is_number_type(Oid type);
+/* Whether the engine compares a number column of this SQL type as Postgres does. */
+extern bool gv_number_comparable(Oid column_type);
+/* False when value is a numeric constant (or array) the engine cannot compare exactly. */
+extern bool gv_number_constant_ok(Expr *value);
+/* The engine comparison ("eq", "lt", ...) a built-in number operator performs, or NULL. */
+extern const char *gv_number_op(Oid opno);
+/* True for no collation or a deterministic one (which compares as the engine does, byte by byte). */
+extern bool gv_collation_ok(Oid collid);
+/* Whether a text datum is an id spelt as the engine prints ids; whether all of value's constants are. */
+extern bool gv_id_datum_is_canonical(Datum d);
+extern bool gv_id_constant_ok(Expr *value);
 /* Which of the extension's distance operators opno is (GV_OP_NONE for any other operator). */
 extern GvDistanceOp gv_distance_operator(Oid opno);
 extern const char *gv_distance_op_name(GvDistanceOp op);
@@ -104,13 +127,11 @@ extern const char *gv_distance_op_name(GvDistanceOp op);
 extern const char *gv_distance_op_metric(GvDistanceOp op);
 /* What vector <op> query is for a point an engine search returned with this score. */
 extern double gv_distance_from_score(GvDistanceOp op, float score);
-/* True when expr can be evaluated once when the scan starts (no Vars, nothing volatile). */
-extern bool gv_is_scan_constant(Expr *expr);
 
 /*
- * Renders a filter (a list of top-level conditions, ANDed) as engine JSON. With values == NULL, values
- * are shown as $n (parameters) or their constant value (EXPLAIN); otherwise values[i]/nulls[i] hold the
- * evaluated values and types[i] their types.
+ * fdw_render.c: renders a filter (a list of top-level conditions, ANDed) as engine JSON. With values ==
+ * NULL, values are shown as $n (parameters) or their constant value (EXPLAIN); otherwise values[i]/nulls[i]
+ * hold the evaluated values.
  */
 extern void gv_render_filter(StringInfo out, List *conditions, List *value_exprs, Datum *values, bool *nulls);
 
