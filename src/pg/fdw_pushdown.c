@@ -167,6 +167,69 @@ gv_like_prefix(const char *pattern, bool *is_prefix)
 	return out.data;
 }
 
+/* "eq" or "ne" when funcid is the equality function eq_func or the inequality function ne_func, else NULL. */
+static const char *
+gv_equality_op(Oid funcid, Oid eq_func, Oid ne_func)
+{
+	if (funcid == eq_func)
+		return "eq";
+	if (funcid == ne_func)
+		return "ne";
+	return NULL;
+}
+
+/*
+ * text [NOT] LIKE 'literal prefix%' (or a plain literal): "prefix" or "eq" (negated for NOT LIKE), with
+ * *value replaced by the literal. NULL for any other pattern, or a pattern not known when planning.
+ */
+static const char *
+gv_like_op(Oid funcid, Expr **value)
+{
+	Const	   *c = (Const *) gv_strip_relabel(*value);
+	bool		is_prefix;
+	char	   *prefix;
+	const char *op;
+
+	if (!IsA(c, Const) || c->constisnull)
+		return NULL;
+	prefix = gv_like_prefix(TextDatumGetCString(c->constvalue), &is_prefix);
+	if (prefix == NULL)
+		return NULL;
+	op = is_prefix ? "prefix" : "eq";
+	*value = (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1, CStringGetTextDatum(prefix), false,
+								false);
+	return funcid == F_TEXTNLIKE ? gv_negate_op(op) : op;
+}
+
+/*
+ * The engine comparison ("eq", "lt", ...) that mapped column OP *value is, and in *type the column type
+ * it compares as; NULL when the engine cannot do it. May replace *value (LIKE).
+ */
+static const char *
+gv_column_op(GvRef ref, Oid opno, Expr **value, const char **type)
+{
+	Oid			funcid = get_opcode(opno);
+
+	*type = gv_map_type_name(ref.map_type);
+	switch (ref.map_type)
+	{
+		case GV_MAP_TEXT:
+			if (funcid == F_TEXTLIKE || funcid == F_TEXTNLIKE)
+				return gv_like_op(funcid, value);
+			return gv_equality_op(funcid, F_TEXTEQ, F_TEXTNE);
+		case GV_MAP_NUMBER:
+			if (gv_number_comparable(ref.type) && gv_is_number_type(exprType((Node *) *value)) &&
+				gv_number_constant_ok(*value))
+				return gv_number_op(opno);
+			return NULL;
+		case GV_MAP_BOOL:
+			return gv_equality_op(funcid, F_BOOLEQ, F_BOOLNE);
+		case GV_MAP_JSON:
+			break;
+	}
+	return NULL;
+}
+
 static List *gv_push(RelOptInfo *rel, GvTable *table, Expr *e, bool negate, List **values);
 
 /* column OP value, for a reference known to be on the left. */
@@ -175,8 +238,8 @@ gv_push_comparison(RelOptInfo *rel, GvTable *table, GvRef ref, Oid opno, Oid col
 				   List **values)
 {
 	Oid			funcid = get_opcode(opno);
-	const char *op = NULL;
-	const char *type = NULL;
+	const char *op;
+	const char *type;
 
 	if (!gv_is_scan_constant(value) || !gv_collation_ok(collid))
 		return NIL;
@@ -191,50 +254,7 @@ gv_push_comparison(RelOptInfo *rel, GvTable *table, GvRef ref, Oid opno, Oid col
 				return NIL;
 			return gv_leaf(GV_LEAF_CONTAINS, gv_value_index(values, value), negate, NULL, NULL, NULL);
 		case GV_COL_MAPPED:
-			switch (ref.map_type)
-			{
-				case GV_MAP_TEXT:
-					type = "text";
-					if (funcid == F_TEXTEQ)
-						op = "eq";
-					else if (funcid == F_TEXTNE)
-						op = "ne";
-					else if (funcid == F_TEXTLIKE || funcid == F_TEXTNLIKE)
-					{
-						Const	   *c = (Const *) gv_strip_relabel(value);
-						bool		is_prefix;
-						char	   *prefix;
-						Const	   *literal;
-
-						if (!IsA(c, Const) || c->constisnull)
-							return NIL;
-						prefix = gv_like_prefix(TextDatumGetCString(c->constvalue), &is_prefix);
-						if (prefix == NULL)
-							return NIL;
-						op = is_prefix ? "prefix" : "eq";
-						if (funcid == F_TEXTNLIKE)
-							op = gv_negate_op(op);
-						literal = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
-											CStringGetTextDatum(prefix), false, false);
-						value = (Expr *) literal;
-					}
-					break;
-				case GV_MAP_NUMBER:
-					type = "number";
-					if (gv_number_comparable(ref.type) && gv_is_number_type(exprType((Node *) value)) &&
-						gv_number_constant_ok(value))
-						op = gv_number_op(opno);
-					break;
-				case GV_MAP_BOOL:
-					type = "bool";
-					if (funcid == F_BOOLEQ)
-						op = "eq";
-					else if (funcid == F_BOOLNE)
-						op = "ne";
-					break;
-				case GV_MAP_JSON:
-					break;
-			}
+			op = gv_column_op(ref, opno, &value, &type);
 			if (op == NULL)
 				return NIL;
 			if (negate)

@@ -165,6 +165,70 @@ gv_json_elements(StringInfo out, Datum array_datum, bool *ok)
 #define GV_MATCH_NOTHING "{\"should\":[]}"
 #define GV_MATCH_ALL "{\"must\":[]}"
 
+/*
+ * Appends the value of a leaf to v: as JSON, or under EXPLAIN (values NULL) a value known only when the
+ * scan starts as its parameter ($n), or "?" for other expressions. Returns NULL, or the filter the whole
+ * leaf becomes whatever it compares. *complete is set false when an array value has NULL elements.
+ */
+static const char *
+gv_render_value(StringInfo v, int kind, bool negated, Expr *expr, int idx, Datum *values, bool *nulls,
+				bool *complete)
+{
+	Oid			vtype = exprType((Node *) expr);
+	bool		is_array = OidIsValid(get_element_type(vtype));
+	bool		ok = true;
+	Datum		d;
+	bool		isnull;
+
+	if (values == NULL)
+	{
+		Expr	   *s = gv_strip_relabel(expr);
+
+		if (!IsA(s, Const))
+		{
+			if (IsA(s, Param))
+				appendStringInfo(v, "$%d", ((Param *) s)->paramid);
+			else
+				appendStringInfoString(v, "?");
+			return NULL;
+		}
+		d = ((Const *) s)->constvalue;
+		isnull = ((Const *) s)->constisnull;
+	}
+	else
+	{
+		d = values[idx];
+		isnull = nulls[idx];
+	}
+	/* A comparison with NULL is never true, and neither is its negation. */
+	if (isnull)
+		return GV_MATCH_NOTHING;
+	if (kind == GV_LEAF_HAS_ID)
+		*complete = gv_json_ids(v, d, is_array);
+	else if (is_array)
+	{
+		appendStringInfoChar(v, '[');
+		*complete = gv_json_elements(v, d, &ok);
+		appendStringInfoChar(v, ']');
+	}
+	else if (kind == GV_LEAF_CONTAINS)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(d);
+
+		/* An object contains only objects (jsonb's rule): any other value matches nothing. */
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+			return negated ? GV_MATCH_ALL : GV_MATCH_NOTHING;
+		ok = gv_json_scalar(v, d, vtype);
+	}
+	else
+		ok = gv_json_scalar(v, d, vtype);
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("govector: cannot compare payload values with NaN or infinity")));
+	return NULL;
+}
+
 static void
 gv_render_leaf(StringInfo out, List *leaf, List *exprs, Datum *values, bool *nulls)
 {
@@ -175,74 +239,21 @@ gv_render_leaf(StringInfo out, List *leaf, List *exprs, Datum *values, bool *nul
 	const char *type = strVal(list_nth(leaf, 5));
 	const char *op = strVal(list_nth(leaf, 6));
 	Expr	   *expr = idx >= 0 ? list_nth(exprs, idx) : NULL;
-	Oid			vtype = expr ? exprType((Node *) expr) : InvalidOid;
-	bool		is_array = OidIsValid(vtype) && OidIsValid(get_element_type(vtype));
+	bool		is_array = expr != NULL && OidIsValid(get_element_type(exprType((Node *) expr)));
 	StringInfoData v;
-	bool		explain = values == NULL;
-	bool		ok = true;
 	bool		complete = true;	/* an array without NULL elements */
 
 	initStringInfo(&v);
 	if (expr != NULL)
 	{
-		Datum		d;
-		bool		isnull;
+		const char *whole = gv_render_value(&v, kind, negated, expr, idx, values, nulls, &complete);
 
-		if (explain)
+		if (whole != NULL)
 		{
-			Expr	   *s = gv_strip_relabel(expr);
-
-			if (!IsA(s, Const))
-			{
-				/* Not known before execution: shown as the parameter (or "?" for other expressions). */
-				if (IsA(s, Param))
-					appendStringInfo(&v, "$%d", ((Param *) s)->paramid);
-				else
-					appendStringInfoString(&v, "?");
-				goto emit;
-			}
-			d = ((Const *) s)->constvalue;
-			isnull = ((Const *) s)->constisnull;
-		}
-		else
-		{
-			d = values[idx];
-			isnull = nulls[idx];
-		}
-		/* A comparison with NULL is never true, and neither is its negation. */
-		if (isnull)
-		{
-			appendStringInfoString(out, GV_MATCH_NOTHING);
+			appendStringInfoString(out, whole);
 			return;
 		}
-		if (kind == GV_LEAF_HAS_ID)
-			complete = gv_json_ids(&v, d, is_array);
-		else if (is_array)
-		{
-			appendStringInfoChar(&v, '[');
-			complete = gv_json_elements(&v, d, &ok);
-			appendStringInfoChar(&v, ']');
-		}
-		else if (kind == GV_LEAF_CONTAINS)
-		{
-			Jsonb	   *jb = DatumGetJsonbP(d);
-
-			/* An object contains only objects (jsonb's rule): any other value matches nothing. */
-			if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-			{
-				appendStringInfoString(out, negated ? GV_MATCH_ALL : GV_MATCH_NOTHING);
-				return;
-			}
-			ok = gv_json_scalar(&v, d, vtype);
-		}
-		else
-			ok = gv_json_scalar(&v, d, vtype);
-		if (!ok)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("govector: cannot compare payload values with NaN or infinity")));
 	}
-emit:
 	switch (kind)
 	{
 		case GV_LEAF_HAS_ID:
