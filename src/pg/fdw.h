@@ -1,7 +1,8 @@
 /*
  * The govector foreign data wrapper: a collection seen as a table.
  *
- *   fdw.c            the FDW callbacks (planning, scans, writes, IMPORT FOREIGN SCHEMA, option validation)
+ *   fdw.c            the FDW callbacks (planning, scans, writes, IMPORT FOREIGN SCHEMA)
+ *   fdw_option.c     option validation; table definitions (gv_fdw_table)
  *   fdw_pushdown.c   recognises the WHERE clauses the engine can evaluate, as filter nodes
  *   fdw_shippable.c  what the engine evaluates exactly as Postgres does; the distance operators
  *   fdw_render.c     filter nodes as engine filter JSON
@@ -20,6 +21,8 @@
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+
+#define GV_DEFAULT_INSERT_BATCH 1000	/* batch_size when the table does not set it */
 
 typedef enum GvColumnKind
 {
@@ -63,7 +66,7 @@ typedef struct GvTable
 	AttrNumber	version_attnum;
 } GvTable;
 
-/* fdw.c */
+/* fdw_option.c */
 extern GvTable *gv_fdw_table(Oid relid);
 extern const char *gv_map_type_name(GvMapType t);
 
