@@ -33,8 +33,8 @@ EXTENSION  := govector
 MODULE_big := govector
 DATA       := $(wildcard sql/govector--*.sql)
 PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o src/pg/worker.o src/pg/functions.o \
-              src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_pushdown.o \
-              src/pg/fdw_shippable.o src/pg/fdw_render.o
+              src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
+              src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg
 SHLIB_LINK := -lprotobuf-c

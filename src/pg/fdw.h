@@ -1,8 +1,10 @@
 /*
  * The govector foreign data wrapper: a collection seen as a table.
  *
- *   fdw.c            the FDW callbacks (planning, scans, writes, IMPORT FOREIGN SCHEMA)
+ *   fdw.c            the handler, planning, IMPORT FOREIGN SCHEMA
  *   fdw_option.c     option validation; table definitions (gv_fdw_table)
+ *   fdw_scan.c       scans, and reading one whole point into a slot
+ *   fdw_modify.c     INSERT, COPY, UPDATE, DELETE, and DELETE pushed down whole
  *   fdw_pushdown.c   recognises the WHERE clauses the engine can evaluate, as filter nodes
  *   fdw_shippable.c  what the engine evaluates exactly as Postgres does; the distance operators
  *   fdw_render.c     filter nodes as engine filter JSON
@@ -18,11 +20,16 @@
 
 #include "postgres.h"
 
+#include "foreign/fdwapi.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 
+#include "govector.pb-c.h"
+
 #define GV_DEFAULT_INSERT_BATCH 1000	/* batch_size when the table does not set it */
+#define GV_MAX_SEARCH_K 10000			/* the most points one engine search returns */
+#define GV_MAX_SEARCH_OFFSET 100000		/* the most rows an ordered scan returns */
 
 typedef enum GvColumnKind
 {
@@ -66,9 +73,70 @@ typedef struct GvTable
 	AttrNumber	version_attnum;
 } GvTable;
 
+/* Indexes into ForeignScan.fdw_private. */
+enum
+{
+	GV_PRIV_COLLECTION,			/* String */
+	GV_PRIV_FILTER,				/* List of nodes */
+	GV_PRIV_ORDER_OP,			/* Integer GvDistanceOp, GV_OP_NONE when unordered */
+	GV_PRIV_ORDER_VALUE,		/* Integer index of the query vector in fdw_exprs */
+	GV_PRIV_LIMIT,				/* Integer: rows the query wants (-1: unknown) */
+	GV_PRIV_ATTRS				/* List of Integer attnums the scan must fill */
+};
+
 /* fdw_option.c */
 extern GvTable *gv_fdw_table(Oid relid);
 extern const char *gv_map_type_name(GvMapType t);
+
+/*
+ * fdw_scan.c. The values of a plan's pushed-down filter (its fdw_exprs), evaluated when the scan starts
+ * (PARAM_EXEC values, from initplans, are not known before).
+ */
+typedef struct GvFilterValues
+{
+	List	   *exprs;
+	List	   *states;			/* their ExprStates */
+	Datum	   *values;
+	bool	   *nulls;
+} GvFilterValues;
+
+extern void gv_filter_values_init(GvFilterValues *fv, ForeignScanState *node);
+/* Evaluates the values (in the current memory context) and renders filter with them ("": no filter). */
+extern char *gv_filter_values_render(GvFilterValues *fv, List *filter, ExprContext *econtext);
+/* The stored point id with every part and every mapped column; NULL when there is none. */
+extern Govector__Pb__Record *gv_get_point(GvTable *t, char *id);
+/* Fills slot with the stored point id as a row of the table; false when there is none. */
+extern bool gv_slot_from_engine(GvTable *t, char *id, TupleTableSlot *slot);
+extern void gvBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *gvIterateForeignScan(ForeignScanState *node);
+extern void gvReScanForeignScan(ForeignScanState *node);
+extern void gvEndForeignScan(ForeignScanState *node);
+extern void gvExplainForeignScan(ForeignScanState *node, struct ExplainState *es);
+
+/* fdw_modify.c */
+extern void gvAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
+									  Relation target_relation);
+extern List *gvPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+								 int subplan_index);
+extern void gvBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+								 int subplan_index, int eflags);
+extern TupleTableSlot *gvExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern TupleTableSlot **gvExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
+												 TupleTableSlot **planSlots, int *numSlots);
+extern int	gvGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *gvExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern TupleTableSlot *gvExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern void gvEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void gvBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void gvEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern bool gvPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index);
+extern void gvBeginDirectModify(ForeignScanState *node, int eflags);
+extern TupleTableSlot *gvIterateDirectModify(ForeignScanState *node);
+extern void gvEndDirectModify(ForeignScanState *node);
+extern void gvExplainDirectModify(ForeignScanState *node, struct ExplainState *es);
 
 /*
  * Pushdown. A pushed-down filter is a tree of nodes kept in the plan (copyObject-able Lists):
@@ -137,5 +205,7 @@ extern double gv_distance_from_score(GvDistanceOp op, float score);
  * hold the evaluated values.
  */
 extern void gv_render_filter(StringInfo out, List *conditions, List *value_exprs, Datum *values, bool *nulls);
+/* Shows a plan's filter in EXPLAIN as "Engine Filter" (nothing without one). */
+extern void gv_explain_filter(List *filter, List *exprs, struct ExplainState *es);
 
 #endif

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "commands/explain.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -328,4 +329,16 @@ gv_render_filter(StringInfo out, List *conditions, List *value_exprs, Datum *val
 		gv_render_node(out, lfirst(lc), value_exprs, values, nulls);
 	}
 	appendStringInfoString(out, "]}");
+}
+
+void
+gv_explain_filter(List *filter, List *exprs, ExplainState *es)
+{
+	StringInfoData f;
+
+	if (filter == NIL)
+		return;
+	initStringInfo(&f);
+	gv_render_filter(&f, filter, exprs, NULL, NULL);
+	ExplainPropertyText("Engine Filter", f.data, es);
 }
