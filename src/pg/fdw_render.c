@@ -289,46 +289,39 @@ gv_render_leaf(StringInfo out, List *leaf, List *exprs, Datum *values, bool *nul
 	pfree(v.data);
 }
 
+/* Appends {"clause":[...]} with the nodes of the list nodes from index first on. */
 static void
-gv_render_node(StringInfo out, List *node, List *exprs, Datum *values, bool *nulls)
+gv_render_clause(StringInfo out, const char *clause, List *nodes, int first, List *exprs, Datum *values,
+				 bool *nulls)
 {
-	int			tag = intVal(linitial(node));
 	ListCell   *lc;
-	bool		first = true;
 
-	if (tag == GV_NODE_LEAF)
+	appendStringInfo(out, "{\"%s\":[", clause);
+	for_each_from(lc, nodes, first)
 	{
-		gv_render_leaf(out, node, exprs, values, nulls);
-		return;
-	}
-	appendStringInfoString(out, tag == GV_NODE_AND ? "{\"must\":[" : "{\"should\":[");
-	for_each_from(lc, node, 1)
-	{
-		if (!first)
+		if (foreach_current_index(lc) > first)
 			appendStringInfoChar(out, ',');
-		first = false;
 		gv_render_node(out, lfirst(lc), exprs, values, nulls);
 	}
 	appendStringInfoString(out, "]}");
 }
 
+static void
+gv_render_node(StringInfo out, List *node, List *exprs, Datum *values, bool *nulls)
+{
+	int			tag = intVal(linitial(node));
+
+	if (tag == GV_NODE_LEAF)
+		gv_render_leaf(out, node, exprs, values, nulls);
+	else
+		gv_render_clause(out, tag == GV_NODE_AND ? "must" : "should", node, 1, exprs, values, nulls);
+}
+
 void
 gv_render_filter(StringInfo out, List *conditions, List *value_exprs, Datum *values, bool *nulls)
 {
-	ListCell   *lc;
-	bool		first = true;
-
-	if (conditions == NIL)
-		return;
-	appendStringInfoString(out, "{\"must\":[");
-	foreach(lc, conditions)
-	{
-		if (!first)
-			appendStringInfoChar(out, ',');
-		first = false;
-		gv_render_node(out, lfirst(lc), value_exprs, values, nulls);
-	}
-	appendStringInfoString(out, "]}");
+	if (conditions != NIL)
+		gv_render_clause(out, "must", conditions, 0, value_exprs, values, nulls);
 }
 
 void
