@@ -32,8 +32,9 @@ PG_CONFIG  ?= pg_config
 EXTENSION  := govector
 MODULE_big := govector
 DATA       := sql/govector--0.1.0.sql
-PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/worker.o src/pg/functions.o src/pg/convert.o \
-              src/pg/operators.o src/pg/fdw.o src/pg/fdw_pushdown.o \
+PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o src/pg/worker.o src/pg/functions.o \
+              src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
+              src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
               src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg

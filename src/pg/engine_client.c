@@ -471,9 +471,3 @@ gv_call(GvRequest *request)
 	request->txn = NULL;
 	return response;
 }
-
-/* Kept while the callers are being moved: every write is now noted by gv_call itself. */
-void
-gv_note_write(void)
-{
-}

@@ -1,5 +1,5 @@
 /*
- * The gv_* SQL functions: each converts its arguments into one engine request, sends it with gv_call, and
+ * The gv_* SQL functions: each converts its arguments into one engine request (engine_requests.c), and
  * converts the answer back (ids as text, vectors as real[], payloads as jsonb). Argument checks that need no
  * engine (NULLs, array shapes, negative numbers) happen here; everything else is the engine's to judge, so
  * SQL and HTTP reject the same inputs with the same messages.
@@ -88,6 +88,24 @@ gv_ids_arg(FunctionCallInfo fcinfo, int n, const char *what, size_t *count)
 }
 
 
+/* Arguments 0 and 1 of the functions on points named by id: the collection, and the ids (a text[]). */
+typedef struct GvPointsArg
+{
+	char	   *collection;
+	char	  **ids;
+	size_t		n;
+} GvPointsArg;
+
+static GvPointsArg
+gv_points_arg(FunctionCallInfo fcinfo)
+{
+	GvPointsArg a;
+
+	a.collection = gv_text_arg(fcinfo, 0, "collection");
+	a.ids = gv_ids_arg(fcinfo, 1, "ids", &a.n);
+	return a;
+}
+
 /*
  * A filter argument as engine filter JSON, or "" for none. A JSON object without must/should/must_not/
  * min_should is a shorthand for "the payload contains this object" (jsonb @> semantics).
@@ -117,9 +135,26 @@ gv_filter_arg(FunctionCallInfo fcinfo, int n)
 	return psprintf("{\"must\":[{\"payload_contains\":%s}]}", gv_jsonb_text(jb));
 }
 
+/* The most columns a set-returning function here returns. */
+#define GV_MAX_RESULT_COLUMNS 5
 
-#define GV_SET_OP(req, field, kind, value) \
-	do { (req).op_case = GOVECTOR__PB__REQUEST__OP_##kind; (req).field = (value); } while (0)
+/* Adds a row without NULLs to a set-returning function's result (set up by InitMaterializedSRF). */
+static void
+gv_put_row(FunctionCallInfo fcinfo, Datum *values)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		nulls[GV_MAX_RESULT_COLUMNS] = {false};
+
+	Assert(rsinfo->setDesc->natts <= GV_MAX_RESULT_COLUMNS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* The result of a write that returns a count (or a version): the transaction must make it durable. */
+static Datum
+gv_written(uint64 count)
+{
+	return Int64GetDatum((int64) count);
+}
 
 /* ---------------------------------------------------------------------------------------------------------
  * Collections
@@ -129,19 +164,15 @@ PG_FUNCTION_INFO_V1(gv_create_collection);
 Datum
 gv_create_collection(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__CreateCollectionRequest c = GOVECTOR__PB__CREATE_COLLECTION_REQUEST__INIT;
+	char	   *name = gv_text_arg(fcinfo, 0, "name");
+	uint32		dimension = (uint32) gv_int_arg(fcinfo, 1, "dimension", 1, 16000);
+	char	   *distance = gv_text_arg(fcinfo, 2, "distance");
+	char	   *index = gv_text_arg(fcinfo, 3, "index");
+	uint32		m = (uint32) gv_int_arg(fcinfo, 4, "m", 2, 512);
+	uint32		ef_construct = (uint32) gv_int_arg(fcinfo, 5, "ef_construct", 1, 10000);
+	char	   *quantization = gv_text_arg(fcinfo, 6, "quantization");
 
-	c.name = gv_text_arg(fcinfo, 0, "name");
-	c.dimension = (uint32) gv_int_arg(fcinfo, 1, "dimension", 1, 16000);
-	c.distance = gv_text_arg(fcinfo, 2, "distance");
-	c.index = gv_text_arg(fcinfo, 3, "index");
-	c.m = (uint32) gv_int_arg(fcinfo, 4, "m", 2, 512);
-	c.ef_construct = (uint32) gv_int_arg(fcinfo, 5, "ef_construct", 1, 10000);
-	c.quantization = gv_text_arg(fcinfo, 6, "quantization");
-	GV_SET_OP(req, create_collection, CREATE_COLLECTION, &c);
-	(void) gv_call(&req);
-	gv_note_write();
+	gv_engine_create_collection(name, dimension, distance, index, m, ef_construct, quantization);
 	PG_RETURN_VOID();
 }
 
@@ -149,41 +180,30 @@ PG_FUNCTION_INFO_V1(gv_drop_collection);
 Datum
 gv_drop_collection(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DropCollectionRequest d = GOVECTOR__PB__DROP_COLLECTION_REQUEST__INIT;
-	GvResponse *resp;
+	char	   *name = gv_text_arg(fcinfo, 0, "name");
 
-	d.name = gv_text_arg(fcinfo, 0, "name");
-	d.if_exists = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
-	GV_SET_OP(req, drop_collection, DROP_COLLECTION, &d);
-	resp = gv_call(&req);
-	PG_RETURN_BOOL(resp->count != 0);
+	PG_RETURN_BOOL(gv_engine_drop_collection(name, PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1)));
 }
 
 PG_FUNCTION_INFO_V1(gv_collections);
 Datum
 gv_collections(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__ListCollectionsRequest l = GOVECTOR__PB__LIST_COLLECTIONS_REQUEST__INIT;
 	GvResponse *resp;
 
 	InitMaterializedSRF(fcinfo, 0);
-	GV_SET_OP(req, list_collections, LIST_COLLECTIONS, &l);
-	resp = gv_call(&req);
+	resp = gv_engine_list_collections();
 	for (size_t i = 0; i < resp->n_collections; i++)
 	{
 		Govector__Pb__CollectionSummary *s = resp->collections[i];
 		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(s->name);
 		values[1] = Int32GetDatum((int32) s->dimension);
 		values[2] = CStringGetTextDatum(s->distance);
 		values[3] = CStringGetTextDatum(s->index);
 		values[4] = Int64GetDatum((int64) s->points);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		gv_put_row(fcinfo, values);
 	}
 	return (Datum) 0;
 }
@@ -192,26 +212,20 @@ PG_FUNCTION_INFO_V1(gv_collection_info);
 Datum
 gv_collection_info(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__CollectionInfoRequest r = GOVECTOR__PB__COLLECTION_INFO_REQUEST__INIT;
+	char	   *name = gv_text_arg(fcinfo, 0, "name");
 
-	r.name = gv_text_arg(fcinfo, 0, "name");
-	GV_SET_OP(req, collection_info, COLLECTION_INFO, &r);
-	PG_RETURN_DATUM(gv_jsonb_datum(gv_call(&req)->json));
+	PG_RETURN_DATUM(gv_jsonb_datum(gv_engine_collection_info(name)));
 }
 
 PG_FUNCTION_INFO_V1(gv_create_payload_index);
 Datum
 gv_create_payload_index(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__CreatePayloadIndexRequest r = GOVECTOR__PB__CREATE_PAYLOAD_INDEX_REQUEST__INIT;
+	char	   *collection = gv_text_arg(fcinfo, 0, "collection");
+	char	   *field = gv_text_arg(fcinfo, 1, "field");
+	char	   *type = gv_text_arg(fcinfo, 2, "type");
 
-	r.collection = gv_text_arg(fcinfo, 0, "collection");
-	r.field = gv_text_arg(fcinfo, 1, "field");
-	r.type = gv_text_arg(fcinfo, 2, "type");
-	GV_SET_OP(req, create_payload_index, CREATE_PAYLOAD_INDEX, &r);
-	(void) gv_call(&req);
+	gv_engine_create_payload_index(collection, field, type);
 	PG_RETURN_VOID();
 }
 
@@ -219,11 +233,7 @@ PG_FUNCTION_INFO_V1(gv_engine_status);
 Datum
 gv_engine_status(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__EngineStatusRequest r = GOVECTOR__PB__ENGINE_STATUS_REQUEST__INIT;
-
-	GV_SET_OP(req, engine_status, ENGINE_STATUS, &r);
-	PG_RETURN_DATUM(gv_jsonb_datum(gv_call(&req)->json));
+	PG_RETURN_DATUM(gv_jsonb_datum(gv_engine_status_json()));
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -234,30 +244,21 @@ PG_FUNCTION_INFO_V1(gv_upsert);
 Datum
 gv_upsert(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__UpsertRequest u = GOVECTOR__PB__UPSERT_REQUEST__INIT;
+	char	   *collection = gv_text_arg(fcinfo, 0, "collection");
 	Govector__Pb__PointInput p = GOVECTOR__PB__POINT_INPUT__INIT;
 	Govector__Pb__PointInput *points[1] = {&p};
-	GvResponse *resp;
 
-	u.collection = gv_text_arg(fcinfo, 0, "collection");
 	p.id = gv_text_arg(fcinfo, 1, "id");
 	p.vector = gv_vector_arg(fcinfo, 2, "vector", &p.n_vector);
 	p.payload_json = PG_ARGISNULL(3) ? "" : gv_jsonb_text(PG_GETARG_JSONB_P(3));
-	u.n_points = 1;
-	u.points = points;
-	GV_SET_OP(req, upsert, UPSERT, &u);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_upsert(collection, points, 1)));
 }
 
 PG_FUNCTION_INFO_V1(gv_upsert_batch);
 Datum
 gv_upsert_batch(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__UpsertRequest u = GOVECTOR__PB__UPSERT_REQUEST__INIT;
+	char	   *collection;
 	char	  **ids;
 	size_t		n;
 	ArrayType  *vectors;
@@ -267,9 +268,9 @@ gv_upsert_batch(PG_FUNCTION_ARGS)
 	Datum	   *payloads = NULL;
 	bool	   *payload_nulls = NULL;
 	int			npayloads = 0;
-	GvResponse *resp;
+	Govector__Pb__PointInput **points;
 
-	u.collection = gv_text_arg(fcinfo, 0, "collection");
+	collection = gv_text_arg(fcinfo, 0, "collection");
 	ids = gv_ids_arg(fcinfo, 1, "ids", &n);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("vectors must not be NULL")));
@@ -300,8 +301,7 @@ gv_upsert_batch(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("payloads has %d elements but there are %zu ids", npayloads, n)));
 	}
-	u.n_points = n;
-	u.points = palloc(sizeof(Govector__Pb__PointInput *) * n);
+	points = palloc(sizeof(Govector__Pb__PointInput *) * n);
 	for (size_t i = 0; i < n; i++)
 	{
 		Govector__Pb__PointInput *p = palloc(sizeof(Govector__Pb__PointInput));
@@ -312,31 +312,25 @@ gv_upsert_batch(PG_FUNCTION_ARGS)
 		p->n_vector = (size_t) dim;
 		if (payloads && !payload_nulls[i])
 			p->payload_json = gv_jsonb_text(DatumGetJsonbP(payloads[i]));
-		u.points[i] = p;
+		points[i] = p;
 	}
-	GV_SET_OP(req, upsert, UPSERT, &u);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_upsert(collection, points, n)));
 }
 
-/* Emits (id, vector, payload, version) rows. */
+/* Emits (id, vector, payload, version) rows, or for a search (id, score, payload, version) rows. */
 static void
-gv_emit_records(FunctionCallInfo fcinfo, GvResponse *resp)
+gv_emit_records(FunctionCallInfo fcinfo, GvResponse *resp, bool scores)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
 	for (size_t i = 0; i < resp->n_records; i++)
 	{
 		Govector__Pb__Record *r = resp->records[i];
 		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
 
 		values[0] = CStringGetTextDatum(r->id);
-		values[1] = gv_vector_datum(r->vector, r->n_vector);
+		values[1] = scores ? Float4GetDatum(r->score) : gv_vector_datum(r->vector, r->n_vector);
 		values[2] = gv_jsonb_datum(r->payload_json);
 		values[3] = Int64GetDatum((int64) r->version);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		gv_put_row(fcinfo, values);
 	}
 }
 
@@ -344,16 +338,12 @@ PG_FUNCTION_INFO_V1(gv_get);
 Datum
 gv_get(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__GetRequest g = GOVECTOR__PB__GET_REQUEST__INIT;
+	GvRecordParts parts = {.payload = true,.vector = true};
+	GvPointsArg a;
 
 	InitMaterializedSRF(fcinfo, 0);
-	g.collection = gv_text_arg(fcinfo, 0, "collection");
-	g.ids = gv_ids_arg(fcinfo, 1, "ids", &g.n_ids);
-	g.with_payload = true;
-	g.with_vector = true;
-	GV_SET_OP(req, get, GET, &g);
-	gv_emit_records(fcinfo, gv_call(&req));
+	a = gv_points_arg(fcinfo);
+	gv_emit_records(fcinfo, gv_engine_get(a.collection, a.ids, a.n, &parts), false);
 	return (Datum) 0;
 }
 
@@ -361,89 +351,53 @@ PG_FUNCTION_INFO_V1(gv_delete);
 Datum
 gv_delete(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DeleteRequest d = GOVECTOR__PB__DELETE_REQUEST__INIT;
-	GvResponse *resp;
+	GvPointsArg a = gv_points_arg(fcinfo);
 
-	d.collection = gv_text_arg(fcinfo, 0, "collection");
-	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
-	GV_SET_OP(req, delete_, DELETE, &d);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_delete(a.collection, a.ids, a.n, NULL)));
 }
 
 PG_FUNCTION_INFO_V1(gv_delete_where);
 Datum
 gv_delete_where(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DeleteRequest d = GOVECTOR__PB__DELETE_REQUEST__INIT;
-	GvResponse *resp;
+	char	   *collection = gv_text_arg(fcinfo, 0, "collection");
 
-	d.collection = gv_text_arg(fcinfo, 0, "collection");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("filter must not be NULL"),
 				 errhint("To delete every point, pass '{}' as the filter, or drop the collection.")));
-	d.filter_json = gv_filter_arg(fcinfo, 1);
-	if (d.filter_json[0] == '\0')
-		d.filter_json = "{}";
-	d.has_filter = true;
-	GV_SET_OP(req, delete_, DELETE, &d);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_delete(collection, NULL, 0, gv_filter_arg(fcinfo, 1))));
 }
 
 PG_FUNCTION_INFO_V1(gv_count);
 Datum
 gv_count(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__CountRequest c = GOVECTOR__PB__COUNT_REQUEST__INIT;
+	char	   *collection = gv_text_arg(fcinfo, 0, "collection");
 
-	c.collection = gv_text_arg(fcinfo, 0, "collection");
-	c.filter_json = gv_filter_arg(fcinfo, 1);
-	GV_SET_OP(req, count, COUNT, &c);
-	PG_RETURN_INT64((int64) gv_call(&req)->count);
+	PG_RETURN_INT64((int64) gv_engine_count(collection, gv_filter_arg(fcinfo, 1)));
 }
 
 /* gv_search and gv_search_by_id: the query is a vector (argument 1) or a stored point's id. */
 static Datum
 gv_search_common(FunctionCallInfo fcinfo, bool by_id)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__SearchRequest s = GOVECTOR__PB__SEARCH_REQUEST__INIT;
-	GvResponse *resp;
+	GvSearchQuery q = {0};
+	GvRecordParts parts = {.payload = true};
+	char	   *collection;
 
 	InitMaterializedSRF(fcinfo, 0);
-	s.collection = gv_text_arg(fcinfo, 0, "collection");
+	collection = gv_text_arg(fcinfo, 0, "collection");
 	if (by_id)
-		s.query_id = gv_text_arg(fcinfo, 1, "id");
+		q.id = gv_text_arg(fcinfo, 1, "id");
 	else
-		s.vector = gv_vector_arg(fcinfo, 1, "query", &s.n_vector);
-	s.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, 10000);
-	s.filter_json = gv_filter_arg(fcinfo, 3);
-	s.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, 100000);
-	s.exact = PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5);
-	s.with_payload = true;
-	GV_SET_OP(req, search, SEARCH, &s);
-	resp = gv_call(&req);
-	for (size_t i = 0; i < resp->n_records; i++)
-	{
-		Govector__Pb__Record *r = resp->records[i];
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = CStringGetTextDatum(r->id);
-		values[1] = Float4GetDatum(r->score);
-		values[2] = gv_jsonb_datum(r->payload_json);
-		values[3] = Int64GetDatum((int64) r->version);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+		q.vector = gv_vector_arg(fcinfo, 1, "query", &q.dim);
+	q.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, 10000);
+	q.filter_json = gv_filter_arg(fcinfo, 3);
+	q.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, 100000);
+	q.exact = PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5);
+	gv_emit_records(fcinfo, gv_engine_search(collection, &q, &parts), true);
 	return (Datum) 0;
 }
 
@@ -465,22 +419,18 @@ PG_FUNCTION_INFO_V1(gv_scroll);
 Datum
 gv_scroll(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__ScrollRequest s = GOVECTOR__PB__SCROLL_REQUEST__INIT;
+	GvRecordParts parts = {.payload = true,.vector = true};
+	char	   *collection;
+	char	   *filter;
+	uint32		limit;
 
 	InitMaterializedSRF(fcinfo, 0);
-	s.collection = gv_text_arg(fcinfo, 0, "collection");
-	s.filter_json = gv_filter_arg(fcinfo, 1);
-	s.limit = (uint32) gv_int_arg(fcinfo, 2, "lim", 1, 100000);
-	if (!PG_ARGISNULL(3))
-	{
-		s.after = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		s.has_after = true;
-	}
-	s.with_payload = true;
-	s.with_vector = true;
-	GV_SET_OP(req, scroll, SCROLL, &s);
-	gv_emit_records(fcinfo, gv_call(&req));
+	collection = gv_text_arg(fcinfo, 0, "collection");
+	filter = gv_filter_arg(fcinfo, 1);
+	limit = (uint32) gv_int_arg(fcinfo, 2, "lim", 1, 100000);
+	gv_emit_records(fcinfo, gv_engine_scroll(collection, filter, limit,
+											 PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)),
+											 &parts), false);
 	return (Datum) 0;
 }
 
@@ -488,52 +438,32 @@ PG_FUNCTION_INFO_V1(gv_set_payload);
 Datum
 gv_set_payload(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__SetPayloadRequest s = GOVECTOR__PB__SET_PAYLOAD_REQUEST__INIT;
-	GvResponse *resp;
+	GvPointsArg a = gv_points_arg(fcinfo);
+	char	   *payload;
 
-	s.collection = gv_text_arg(fcinfo, 0, "collection");
-	s.ids = gv_ids_arg(fcinfo, 1, "ids", &s.n_ids);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("payload must not be NULL")));
-	s.payload_json = gv_jsonb_text(PG_GETARG_JSONB_P(2));
-	s.overwrite = PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3);
-	GV_SET_OP(req, set_payload, SET_PAYLOAD, &s);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	payload = gv_jsonb_text(PG_GETARG_JSONB_P(2));
+	PG_RETURN_DATUM(gv_written(gv_engine_set_payload(a.collection, a.ids, a.n, payload,
+													 PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3))));
 }
 
 PG_FUNCTION_INFO_V1(gv_delete_payload);
 Datum
 gv_delete_payload(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DeletePayloadRequest d = GOVECTOR__PB__DELETE_PAYLOAD_REQUEST__INIT;
-	GvResponse *resp;
+	GvPointsArg a = gv_points_arg(fcinfo);
+	size_t		nkeys;
+	char	  **keys = gv_ids_arg(fcinfo, 2, "keys", &nkeys);
 
-	d.collection = gv_text_arg(fcinfo, 0, "collection");
-	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
-	d.keys = gv_ids_arg(fcinfo, 2, "keys", &d.n_keys);
-	GV_SET_OP(req, delete_payload, DELETE_PAYLOAD, &d);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_delete_payload(a.collection, a.ids, a.n, keys, nkeys)));
 }
 
 PG_FUNCTION_INFO_V1(gv_clear_payload);
 Datum
 gv_clear_payload(PG_FUNCTION_ARGS)
 {
-	GvRequest	req = GOVECTOR__PB__REQUEST__INIT;
-	Govector__Pb__DeletePayloadRequest d = GOVECTOR__PB__DELETE_PAYLOAD_REQUEST__INIT;
-	GvResponse *resp;
+	GvPointsArg a = gv_points_arg(fcinfo);
 
-	d.collection = gv_text_arg(fcinfo, 0, "collection");
-	d.ids = gv_ids_arg(fcinfo, 1, "ids", &d.n_ids);
-	d.clear = true;
-	GV_SET_OP(req, delete_payload, DELETE_PAYLOAD, &d);
-	resp = gv_call(&req);
-	gv_note_write();
-	PG_RETURN_INT64((int64) resp->count);
+	PG_RETURN_DATUM(gv_written(gv_engine_delete_payload(a.collection, a.ids, a.n, NULL, 0)));
 }

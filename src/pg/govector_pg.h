@@ -6,6 +6,7 @@
  *
  *   govector.c        module init, GUCs, transaction callback
  *   engine_client.c   the backend's connection to the engine: connect, cancellable send/receive, errors
+ *   engine_requests.c one typed function per engine request, each sent through gv_call
  *   worker.c          the background worker that starts, supervises and stops govectord
  *   functions.c       the gv_* SQL functions (conversion between SQL values and engine messages)
  *   wal.c             vector writes in WAL: the resource manager, tentative writes, commit wait
@@ -92,7 +93,6 @@ typedef struct GvSupervisorCalls
 	void		(*while_waiting) (void);
 } GvSupervisorCalls;
 extern void gv_set_supervisor_calls(const GvSupervisorCalls *calls);
-extern void gv_note_write(void);
 
 /* wal.c */
 extern void gv_wal_init(void);
@@ -152,6 +152,64 @@ extern void gv_pending_write_free(GvPendingWrite *w);
 /* apply.c */
 extern void gv_register_apply_worker(void);
 extern PGDLLEXPORT void govector_apply_main(Datum arg);
+
+/*
+ * engine_requests.c: each function sends one request with gv_call (so engine errors are raised) and returns
+ * the answer, or the part of it the request is for. Filters are engine filter JSON, "" for none.
+ */
+
+/* Which parts of each record a get, search or scroll answer carries. */
+typedef struct GvRecordParts
+{
+	bool		payload;
+	bool		vector;
+	Govector__Pb__ColumnSpec **columns; /* payload keys returned as typed column values */
+	size_t		ncolumns;
+} GvRecordParts;
+
+/* A nearest-neighbour search: for a query vector, or for the stored vector of point id. */
+typedef struct GvSearchQuery
+{
+	const float *vector;		/* with id NULL */
+	size_t		dim;
+	const char *id;				/* NULL: search for vector */
+	uint32		k;
+	uint32		offset;
+	const char *filter_json;
+	uint32		ef;				/* 0: the collection's default */
+	bool		exact;
+} GvSearchQuery;
+
+extern void gv_engine_create_collection(const char *name, uint32 dimension, const char *distance,
+										const char *index, uint32 m, uint32 ef_construct,
+										const char *quantization);
+/* True when a collection was dropped (false: it did not exist, and if_exists was set). */
+extern bool gv_engine_drop_collection(const char *name, bool if_exists);
+extern GvResponse *gv_engine_list_collections(void);
+/* The summary of this database's collection name, or NULL when there is none. */
+extern Govector__Pb__CollectionSummary *gv_engine_find_collection(const char *name);
+extern char *gv_engine_collection_info(const char *name);	/* JSON */
+extern void gv_engine_create_payload_index(const char *collection, const char *field, const char *type);
+extern char *gv_engine_status_json(void);
+/* Inserts or replaces points; returns the write's version. */
+extern uint64 gv_engine_upsert(const char *collection, Govector__Pb__PointInput **points, size_t n);
+extern GvResponse *gv_engine_get(const char *collection, char **ids, size_t n, const GvRecordParts *parts);
+/*
+ * Deletes the points ids names or, with ids NULL, every point filter_json matches ("": every point);
+ * returns how many it deleted.
+ */
+extern uint64 gv_engine_delete(const char *collection, char **ids, size_t n, const char *filter_json);
+extern uint64 gv_engine_count(const char *collection, const char *filter_json);
+extern GvResponse *gv_engine_search(const char *collection, const GvSearchQuery *query,
+									const GvRecordParts *parts);
+/* Up to limit points in id order, starting after the id after (NULL: from the first). */
+extern GvResponse *gv_engine_scroll(const char *collection, const char *filter_json, uint32 limit,
+									const char *after, const GvRecordParts *parts);
+/* Payload writes; each returns how many points it changed. keys NULL removes every key. */
+extern uint64 gv_engine_set_payload(const char *collection, char **ids, size_t n, const char *payload_json,
+									bool overwrite);
+extern uint64 gv_engine_delete_payload(const char *collection, char **ids, size_t n, char **keys,
+									   size_t nkeys);
 
 /* convert.c: SQL values <-> engine message fields */
 extern char *gv_jsonb_text(Jsonb *jb);
