@@ -233,7 +233,10 @@ PG_FUNCTION_INFO_V1(gv_engine_status);
 Datum
 gv_engine_status(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(gv_jsonb_datum(gv_engine_status_json()));
+	Datum		engine = gv_jsonb_datum(gv_engine_status_json());
+	Datum		wal = gv_jsonb_datum(psprintf("{\"wal\": %s}", gv_wal_status_json()));
+
+	PG_RETURN_DATUM(DirectFunctionCall2(jsonb_concat, engine, wal));
 }
 
 /* ---------------------------------------------------------------------------------------------------------
