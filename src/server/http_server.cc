@@ -1,5 +1,5 @@
 // The HTTP side of the Qdrant-compatible API: routes, API keys, envelopes, limits, metrics and logging, on
-// cpp-httplib. What each route does is QdrantApi's (http_api.cc).
+// cpp-httplib. What each route does is QdrantApi's (http_api.h).
 #include "server/http_server.h"
 
 #include <dirent.h>

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/column.h"
+#include "server/collection_json.h"
 
 namespace govector {
 
@@ -61,33 +62,6 @@ void FillRecord(pb::Record* out, const PointId& id, uint64_t version, const std:
 }
 
 }  // namespace
-
-Json CollectionInfoJson(const CollectionInfo& info) {
-  const auto& m = info.meta;
-  Json indexes = Json::array();
-  for (const auto& pi : info.payload_indexes)
-    indexes.push_back({{"field", pi.field}, {"type", PayloadIndexTypeName(pi.type)}, {"points", pi.points}});
-  return {
-      {"name", m.name()},
-      {"dimension", m.dimension()},
-      {"distance", DistanceName(static_cast<Distance>(m.distance()))},
-      {"index", IndexKindName(static_cast<IndexKind>(m.index()))},
-      {"m", m.m()},
-      {"ef_construct", m.ef_construct()},
-      {"ef", m.ef()},
-      {"quantization", QuantizationName(static_cast<Quantization>(m.quantization()))},
-      {"points", info.points},
-      {"indexed_vectors", info.indexed_vectors},
-      {"status", info.indexed_vectors == info.points ? "green" : "yellow"},
-      {"graph_elements", info.graph_elements},
-      {"graph_deleted", info.graph_deleted},
-      {"index_memory_bytes", info.index_memory_bytes},
-      {"vector_memory_bytes", info.vector_memory_bytes},
-      {"pending_memory_bytes", info.pending_memory_bytes},
-      {"snapshot_pending", info.snapshot_pending},
-      {"payload_indexes", indexes},
-  };
-}
 
 void RpcHandler::Handle(const pb::Request& request, pb::Response* response) {
   Status s;
