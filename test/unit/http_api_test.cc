@@ -13,23 +13,16 @@
 #include <utility>
 #include <vector>
 
-#include "test_util.h"
+#include "engine_fixture.h"
 
 namespace govector {
 namespace {
 
-using testing::TempDir;
-
-class HttpApiTest : public ::testing::Test {
+class HttpApiTest : public testing::OpenEngineTest {
  protected:
   void SetUp() override {
-    EngineOptions o;
-    o.data_dir = dir_.path();
-    o.map_size = size_t{1} << 30;
-    o.background_indexing = false;
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(e).value();
+    OpenEngineTest::SetUp();
+    if (HasFatalFailure()) return;
     api_ = std::make_unique<QdrantApi>(engine_.get(), 0);
   }
 
@@ -85,8 +78,6 @@ class HttpApiTest : public ::testing::Test {
     return ids;
   }
 
-  TempDir dir_;
-  std::unique_ptr<Engine> engine_;
   std::unique_ptr<QdrantApi> api_;
   std::string route_;
 };
@@ -386,7 +377,8 @@ TEST_F(HttpApiTest, QueryWithoutVector) {
 TEST_F(HttpApiTest, QueryWithMmr) {
   ASSERT_EQ(Ok("PUT", "/collections/m", R"({"vectors": {"size": 2, "distance": "Cosine"}})"), true);
   Ok("PUT", "/collections/m/points?wait=true",
-     R"({"points": [{"id": 1, "vector": [1, 0]}, {"id": 2, "vector": [0.99, 0.01]}, {"id": 3, "vector": [0.7, 0.7]}]})");
+     R"({"points": [{"id": 1, "vector": [1, 0]}, {"id": 2, "vector": [0.99, 0.01]},
+                    {"id": 3, "vector": [0.7, 0.7]}]})");
   auto query = [&](const std::string& body) { return Ok("POST", "/collections/m/points/query", body)["points"]; };
   EXPECT_EQ(Ids(query(R"({"query": [1, 0], "limit": 2})")), (std::vector<Json>{1, 2}));
   Json picked =

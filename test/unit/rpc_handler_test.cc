@@ -10,12 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "test_util.h"
+#include "engine_fixture.h"
 
 namespace govector {
 namespace {
-
-using testing::TempDir;
 
 constexpr uint32_t kNs = 7;
 constexpr int kOk = static_cast<int>(StatusCode::kOk);
@@ -24,16 +22,11 @@ constexpr int kNotFound = static_cast<int>(StatusCode::kNotFound);
 constexpr int kAlreadyExists = static_cast<int>(StatusCode::kAlreadyExists);
 constexpr int kInvalidFilter = static_cast<int>(StatusCode::kInvalidFilter);
 
-class RpcHandlerTest : public ::testing::Test {
+class RpcHandlerTest : public testing::OpenEngineTest {
  protected:
   void SetUp() override {
-    EngineOptions o;
-    o.data_dir = dir_.path();
-    o.map_size = size_t{1} << 30;
-    o.background_indexing = false;
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(e).value();
+    OpenEngineTest::SetUp();
+    if (HasFatalFailure()) return;
     handler_ = std::make_unique<RpcHandler>(engine_.get(), [this] { return status_json_(); });
   }
 
@@ -94,6 +87,19 @@ class RpcHandlerTest : public ::testing::Test {
     return Call(r);
   }
 
+  // The point with its payload and vector; an empty record (and a test failure) when it is not found.
+  pb::Record GetOne(const std::string& name, const std::string& id) {
+    pb::Request r = Req();
+    auto* g = r.mutable_get();
+    g->set_collection(name);
+    g->add_ids(id);
+    g->set_with_payload(true);
+    g->set_with_vector(true);
+    pb::Response resp = Call(r);
+    EXPECT_EQ(resp.records_size(), 1) << id << ": " << resp.message();
+    return resp.records_size() == 1 ? resp.records(0) : pb::Record();
+  }
+
   Json Info(const std::string& name) {
     pb::Request r = Req();
     r.mutable_collection_info()->set_name(name);
@@ -102,8 +108,6 @@ class RpcHandlerTest : public ::testing::Test {
     return Json::parse(resp.json());
   }
 
-  TempDir dir_;
-  std::unique_ptr<Engine> engine_;
   std::function<Json()> status_json_ = [] { return Json{{"pid", 1234}}; };
   std::unique_ptr<RpcHandler> handler_;
 };
@@ -246,19 +250,14 @@ TEST_F(RpcHandlerTest, UpsertKeepsPayloadAndRejectsBadInput) {
   point->add_vector(6);
   point->set_keep_payload(true);
   ASSERT_EQ(Call(r).code(), kOk);
-  pb::Request get = Req();
-  get.mutable_get()->set_collection("c");
-  get.mutable_get()->add_ids("1");
-  get.mutable_get()->set_with_payload(true);
-  get.mutable_get()->set_with_vector(true);
-  pb::Response resp = Call(get);
-  ASSERT_EQ(resp.records_size(), 1);
-  EXPECT_EQ(Json::parse(resp.records(0).payload_json())["title"], "t1");
-  EXPECT_EQ(resp.records(0).vector(0), 5);
+  pb::Record one = GetOne("c", "1");
+  EXPECT_EQ(Json::parse(one.payload_json(), nullptr, false).value("title", ""), "t1");
+  ASSERT_EQ(one.vector_size(), 2);
+  EXPECT_EQ(one.vector(0), 5);
 
   point->set_keep_payload(false);
   point->set_payload_json("[1]");
-  resp = Call(r);
+  pb::Response resp = Call(r);
   EXPECT_EQ(resp.code(), kInvalidArgument);
   EXPECT_EQ(resp.message(), "payload must be a JSON object, got array");
   point->set_payload_json("{not json");
@@ -374,15 +373,7 @@ TEST_F(RpcHandlerTest, ScrollAfterIsExclusive) {
 TEST_F(RpcHandlerTest, PayloadOperations) {
   ASSERT_EQ(Create("c", 2).code(), kOk);
   ASSERT_EQ(UpsertNumbered("c", 2).code(), kOk);
-  auto payload_of = [&](const std::string& id) {
-    pb::Request get = Req();
-    get.mutable_get()->set_collection("c");
-    get.mutable_get()->add_ids(id);
-    get.mutable_get()->set_with_payload(true);
-    pb::Response resp = Call(get);
-    EXPECT_EQ(resp.records_size(), 1);
-    return resp.records_size() == 1 ? Json::parse(resp.records(0).payload_json()) : Json();
-  };
+  auto payload_of = [&](const std::string& id) { return Json::parse(GetOne("c", id).payload_json(), nullptr, false); };
 
   pb::Request set = Req();
   auto* sp = set.mutable_set_payload();
