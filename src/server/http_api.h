@@ -35,7 +35,8 @@ class ApiResult {
   ApiError error_;
 };
 
-// The ApiError for an engine status (400 bad input, 404 unknown, 409 duplicate, 500 otherwise).
+// The ApiError for an engine status (400 bad input, 404 unknown, 409 duplicate, 507 a limit hit, 503 not
+// ready, 500 otherwise).
 ApiError ErrorFromStatus(const Status& s);
 // 422 for JSON that parses but does not have the expected shape.
 ApiError ValidationError(const std::string& what);
