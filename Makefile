@@ -94,8 +94,10 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(UNIT_BIN): $(UNIT_OBJS) $(ENGINE_LIB)
-	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(UNIT_OBJS) $(ENGINE_LIB) -lgtest -lgtest_main -lz $(GV_LIBS)
+# The unit tests link the server's objects too (all but its main), for the RPC and HTTP API tests.
+SERVER_LIB_OBJS := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJS))
+$(UNIT_BIN): $(UNIT_OBJS) $(SERVER_LIB_OBJS) $(ENGINE_LIB)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(UNIT_OBJS) $(SERVER_LIB_OBJS) $(ENGINE_LIB) -lgtest -lgtest_main -lz $(GV_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN) --gtest_brief=1

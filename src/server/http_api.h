@@ -1,10 +1,13 @@
 // QdrantApi: Qdrant's REST operations (shapes in shared/reference/qdrant-rest-api.md) on the engine, without
 // anything HTTP-specific: each operation takes the request's JSON body and path parameters and returns the
-// result JSON (what goes under "result") or an ApiError naming the HTTP status. http_server.cc routes to it.
+// result JSON (what goes under "result") or an ApiError naming the HTTP status. QdrantRoutes() says which
+// method and path reach which operation, and Serve() answers a request in Qdrant's envelope; http_server.cc
+// registers the routes with the HTTP server.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +35,8 @@ class ApiResult {
   ApiError error_;
 };
 
-// The ApiError for an engine status (400 bad input, 404 unknown, 409 duplicate, 500 otherwise).
+// The ApiError for an engine status (400 bad input, 404 unknown, 409 duplicate, 507 a limit hit, 503 not
+// ready, 500 otherwise).
 ApiError ErrorFromStatus(const Status& s);
 // 422 for JSON that parses but does not have the expected shape.
 ApiError ValidationError(const std::string& what);
@@ -70,5 +74,40 @@ class QdrantApi {
   Engine* engine_;
   uint32_t ns_;
 };
+
+// The parts of an HTTP request a route reads besides its body.
+struct ApiRequest {
+  std::string name;   // the path's {name}: the collection
+  std::string key;    // the path's second parameter ({id} or {field}), when it has one
+  bool wait = false;  // ?wait=true
+};
+
+struct ApiRoute {
+  const char* method;  // "GET", "POST", "PUT" or "DELETE"
+  // The path, with each parameter a whole segment in braces ("/collections/{name}/points/{id}"). It names
+  // the route in metrics and gives its pattern (RoutePattern).
+  const char* path;
+  ApiResult (*run)(QdrantApi& api, const ApiRequest& request, const nlohmann::json& body);
+};
+
+// Qdrant's routes, in the order they are to be tried: the first whose method and pattern match a request
+// serves it (so "/points/scroll" comes before "/points/{id}").
+const std::vector<ApiRoute>& QdrantRoutes();
+
+// The regular expression a request's whole path must match for the route: each {parameter} one path segment,
+// captured in order; a trailing slash is allowed.
+std::string RoutePattern(const ApiRoute& route);
+
+// An answer: the HTTP status and Qdrant's envelope, {"result": ..., "status": "ok"} or {"status": {"error":
+// message}}. The HTTP server adds the envelope's "time".
+struct ApiReply {
+  int status = 200;
+  nlohmann::json body;
+};
+
+ApiReply ErrorReply(const ApiError& error);
+
+// Runs a route: parses the body (empty is {}; text that is not JSON is a 400) and answers.
+ApiReply Serve(QdrantApi& api, const ApiRoute& route, const ApiRequest& request, const std::string& body);
 
 }  // namespace govector

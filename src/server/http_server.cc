@@ -1,5 +1,5 @@
-// The HTTP side of the Qdrant-compatible API: routes, API keys, envelopes, limits, metrics and logging, on
-// cpp-httplib. What each route does is QdrantApi's (http_api.cc).
+// The HTTP side of the Qdrant-compatible API, on cpp-httplib: API keys, limits, metrics, logging, and the
+// registration of Qdrant's routes (QdrantRoutes() in http_api.h, which also says what each route does).
 #include "server/http_server.h"
 
 #include <dirent.h>
@@ -221,87 +221,33 @@ struct HttpServer::Impl {
     res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
   }
 
-  static void Error(httplib::Response& res, const ApiError& e, double seconds) {
-    Reply(res, e.status, {{"status", {{"error", e.message}}}, {"time", seconds}});
+  // An API answer, with Qdrant's "time" (seconds) added to its envelope.
+  static void Send(httplib::Response& res, ApiReply reply, double seconds) {
+    reply.body["time"] = seconds;
+    Reply(res, reply.status, reply.body);
   }
 
-  using Handler = std::function<ApiResult(const httplib::Request&, const Json&)>;
-
-  // Registers a route. The pattern names the route in metrics; regex matches it (a trailing slash is fine).
-  void Route(const std::string& method, const std::string& name, const std::string& regex, Handler handler) {
-    auto wrapped = [this, method, name, handler](const httplib::Request& req, httplib::Response& res) {
+  // Registers a route; its path names it in metrics.
+  void Route(const ApiRoute& route) {
+    auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-      Json body = Json::object();
-      if (!req.body.empty()) {
-        try {
-          body = Json::parse(req.body);
-        } catch (const std::exception& e) {
-          Error(res, {400, std::string("Format error in JSON body: ") + e.what()}, elapsed());
-          Record(method, name, res.status, elapsed());
-          return;
-        }
-      }
-      ApiResult r = handler(req, body);
-      if (r.ok())
-        Reply(res, 200, {{"result", r.result()}, {"status", "ok"}, {"time", elapsed()}});
-      else
-        Error(res, r.error(), elapsed());
-      Record(method, name, res.status, elapsed());
+      ApiRequest call;
+      if (req.matches.size() > 1) call.name = req.matches[1].str();
+      if (req.matches.size() > 2) call.key = req.matches[2].str();
+      call.wait = req.has_param("wait") && req.get_param_value("wait") == "true";
+      Send(res, Serve(api, route, call, req.body), elapsed());
+      Record(route.method, route.path, res.status, elapsed());
     };
-    std::string pattern = regex + "/?";
-    if (method == "GET") server.Get(pattern, wrapped);
-    else if (method == "POST") server.Post(pattern, wrapped);
-    else if (method == "PUT") server.Put(pattern, wrapped);
-    else if (method == "DELETE") server.Delete(pattern, wrapped);
-    else if (method == "PATCH") server.Patch(pattern, wrapped);
+    const std::string method = route.method, pattern = RoutePattern(route);
+    if (method == "GET") server.Get(pattern, handler);
+    else if (method == "POST") server.Post(pattern, handler);
+    else if (method == "PUT") server.Put(pattern, handler);
+    else if (method == "DELETE") server.Delete(pattern, handler);
   }
 
   void Routes() {
-    const std::string c = "/collections/([^/]+)";
-    auto name = [](const httplib::Request& r) { return r.matches[1].str(); };
-    auto wait = [](const httplib::Request& r) { return r.has_param("wait") && r.get_param_value("wait") == "true"; };
-    Route("GET", "/collections", "/collections", [this](auto&, auto&) { return api.ListCollections(); });
-    Route("PUT", "/collections/{name}", c, [this, name](auto& r, auto& b) { return api.CreateCollection(name(r), b); });
-    Route("DELETE", "/collections/{name}", c, [this, name](auto& r, auto&) { return api.DeleteCollection(name(r)); });
-    Route("GET", "/collections/{name}", c, [this, name](auto& r, auto&) { return api.GetCollection(name(r)); });
-    Route("GET", "/collections/{name}/exists", c + "/exists",
-          [this, name](auto& r, auto&) { return api.CollectionExists(name(r)); });
-    Route("PUT", "/collections/{name}/index", c + "/index",
-          [this, name, wait](auto& r, auto& b) { return api.CreateFieldIndex(name(r), b, wait(r)); });
-    Route("DELETE", "/collections/{name}/index/{field}", c + "/index/([^/]+)", [](auto&, auto&) {
-      return ApiResult(ApiError{400, "Wrong input: payload indexes cannot be deleted yet"});
-    });
-    Route("PUT", "/collections/{name}/points", c + "/points",
-          [this, name, wait](auto& r, auto& b) { return api.Upsert(name(r), b, wait(r)); });
-    Route("POST", "/collections/{name}/points", c + "/points",
-          [this, name](auto& r, auto& b) { return api.Retrieve(name(r), b); });
-    Route("POST", "/collections/{name}/points/scroll", c + "/points/scroll",
-          [this, name](auto& r, auto& b) { return api.Scroll(name(r), b); });
-    Route("POST", "/collections/{name}/points/count", c + "/points/count",
-          [this, name](auto& r, auto& b) { return api.Count(name(r), b); });
-    Route("POST", "/collections/{name}/points/delete", c + "/points/delete",
-          [this, name, wait](auto& r, auto& b) { return api.DeletePoints(name(r), b, wait(r)); });
-    Route("POST", "/collections/{name}/points/payload", c + "/points/payload",
-          [this, name, wait](auto& r, auto& b) { return api.SetPayload(name(r), b, false, wait(r)); });
-    Route("PUT", "/collections/{name}/points/payload", c + "/points/payload",
-          [this, name, wait](auto& r, auto& b) { return api.SetPayload(name(r), b, true, wait(r)); });
-    Route("POST", "/collections/{name}/points/payload/delete", c + "/points/payload/delete",
-          [this, name, wait](auto& r, auto& b) { return api.DeletePayload(name(r), b, wait(r)); });
-    Route("POST", "/collections/{name}/points/payload/clear", c + "/points/payload/clear",
-          [this, name, wait](auto& r, auto& b) { return api.ClearPayload(name(r), b, wait(r)); });
-    Route("POST", "/collections/{name}/points/query", c + "/points/query",
-          [this, name](auto& r, auto& b) { return api.Query(name(r), b); });
-    Route("POST", "/collections/{name}/points/query/batch", c + "/points/query/batch",
-          [this, name](auto& r, auto& b) { return api.QueryBatch(name(r), b); });
-    Route("POST", "/collections/{name}/points/search", c + "/points/search",
-          [this, name](auto& r, auto& b) { return api.Search(name(r), b); });
-    Route("POST", "/collections/{name}/points/search/batch", c + "/points/search/batch",
-          [this, name](auto& r, auto& b) { return api.SearchBatch(name(r), b); });
-    // Registered after the fixed sub-paths above, so "scroll", "count" and the rest are not taken for ids.
-    Route("GET", "/collections/{name}/points/{id}", c + "/points/([^/]+)",
-          [this, name](auto& r, auto&) { return api.GetPoint(name(r), r.matches[2].str()); });
-
+    for (const ApiRoute& route : QdrantRoutes()) Route(route);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       Reply(res, 200, {{"title", "govector - Qdrant-compatible vector search in PostgreSQL"},
                        {"version", "1.19.0"},
@@ -356,7 +302,7 @@ Status HttpServer::Start() {
                           : res.status == 413 ? "Payload error: the request body exceeds the limit of " +
                                                     std::to_string(s.options.max_body_bytes) + " bytes"
                                               : "HTTP error " + std::to_string(res.status);
-    Impl::Error(res, {res.status, message}, 0);
+    Impl::Send(res, ErrorReply({res.status, message}), 0);
     if (res.status == 404) s.Record(req.method, "unmatched", 404, 0);
     return httplib::Server::HandlerResponse::Handled;
   }));
@@ -368,7 +314,7 @@ Status HttpServer::Start() {
       what = e.what();
     } catch (...) {
     }
-    Impl::Error(res, {500, "Service internal error: " + what}, 0);
+    Impl::Send(res, ErrorReply({500, "Service internal error: " + what}), 0);
   });
   s.server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     if (LogEnabled(LogLevel::kDebug))

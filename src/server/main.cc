@@ -114,6 +114,141 @@ int LockDataDir(const std::string& dir) {
   return -1;
 }
 
+// The engine and the servers in front of it, from opening the engine to a clean shutdown.
+class Daemon {
+ public:
+  explicit Daemon(const Args& args)
+      : args_(args), http_where_(args.http_listen + ":" + std::to_string(args.http_port)) {}
+
+  // Serves until a signal in `signals` arrives or the process that supervises it goes away; the exit code.
+  int Serve(const sigset_t& signals, pid_t parent);
+
+ private:
+  // The engine status document (gv_engine_status()), read by RPC threads.
+  nlohmann::json StatusJson();
+  bool StartRpc();
+  // Starts the HTTP server; false (logged once) when the port cannot be bound.
+  bool TryHttp();
+  // Waits for the reason to shut down, retrying the HTTP port meanwhile if it could not be bound.
+  const char* WaitForShutdown(const sigset_t& signals, pid_t parent);
+
+  const Args args_;
+  const std::string http_where_;
+  std::chrono::steady_clock::time_point started_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<RpcHandler> handler_;
+  std::unique_ptr<RpcServer> rpc_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> http_serving_{false};  // read by RPC threads (engine status)
+  bool http_failed_logged_ = false;
+};
+
+int Daemon::Serve(const sigset_t& signals, pid_t parent) {
+  started_ = std::chrono::steady_clock::now();
+  EngineOptions options;
+  options.data_dir = args_.data_dir;
+  options.map_size = args_.map_size;
+  options.index_threads = args_.index_threads;
+  auto opened = Engine::Open(options);
+  if (!opened.ok()) {
+    Log(LogLevel::kError, "cannot open the engine: " + opened.status().ToString());
+    return 1;
+  }
+  engine_ = std::move(opened).value();
+  handler_ = std::make_unique<RpcHandler>(engine_.get(), [this] { return StatusJson(); });
+  if (!args_.socket.empty() && !StartRpc()) return 1;
+  // The HTTP API. Standalone, a port that cannot be bound is fatal. Under Postgres (with a socket) the engine
+  // keeps serving SQL and retries the port every few seconds, so a port held by another program (or by a
+  // previous engine's lingering connections) does not take SQL down with it.
+  if (args_.http_port > 0 && !TryHttp() && !rpc_) return 1;
+  Log(LogLevel::kInfo, std::string("engine ") + kVersion + " ready (pid " + std::to_string(getpid()) + ", " +
+                           std::to_string(engine_->Stats().collections) + " collections" +
+                           (http_ ? ", HTTP on " + http_where_ : "") + ")");
+
+  const char* why = WaitForShutdown(signals, parent);
+  Log(LogLevel::kInfo, std::string("shutting down (") + why + ")");
+  if (http_) http_->Stop();
+  if (rpc_) rpc_->Stop();
+  engine_.reset();  // saves index snapshots and syncs storage
+  Log(LogLevel::kInfo, "shut down cleanly");
+  return 0;
+}
+
+nlohmann::json Daemon::StatusJson() {
+  EngineStats st = engine_->Stats();
+  double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  return nlohmann::json{
+      {"pid", getpid()},
+      {"version", kVersion},
+      {"uptime", uptime},  // seconds
+      {"data_directory", args_.data_dir},
+      {"collections", st.collections},
+      {"points", st.points},
+      {"connections", rpc_ ? rpc_->connections() : 0},
+      {"last_version", st.last_version},
+      {"memory",
+       {{"rss_bytes", RssBytes()},
+        {"index_bytes", st.index_memory_bytes},
+        {"pending_bytes", st.pending_memory_bytes}}},
+      {"storage_bytes", st.storage_bytes},
+      {"http", args_.http_port > 0 ? nlohmann::json{{"port", args_.http_port},
+                                                    {"listen_address", args_.http_listen},
+                                                    {"namespace", args_.http_namespace},
+                                                    {"api_key_required", !args_.api_key.empty()},
+                                                    {"serving", http_serving_.load()}}
+                                   : nlohmann::json(nullptr)},
+  };
+}
+
+bool Daemon::StartRpc() {
+  RpcOptions ro = args_.rpc;
+  ro.max_spinners = std::max(1u, std::thread::hardware_concurrency() / 2);
+  rpc_ = std::make_unique<RpcServer>(handler_.get(), args_.socket, ro);
+  Status s = rpc_->Start();
+  if (!s.ok()) {
+    Log(LogLevel::kError, "cannot listen on " + args_.socket + ": " + s.ToString());
+    return false;
+  }
+  return true;
+}
+
+bool Daemon::TryHttp() {
+  HttpOptions ho;
+  ho.listen_address = args_.http_listen;
+  ho.port = args_.http_port;
+  ho.api_key = args_.api_key;
+  ho.namespace_id = args_.http_namespace;
+  auto server = std::make_unique<HttpServer>(engine_.get(), ho);
+  Status s = server->Start();
+  if (!s.ok()) {
+    if (!http_failed_logged_)
+      Log(LogLevel::kError, "cannot serve HTTP on " + http_where_ + ": " + s.ToString() +
+                                (rpc_ ? "; serving SQL only, and retrying every 5 s" : ""));
+    http_failed_logged_ = true;
+    return false;
+  }
+  if (http_failed_logged_) Log(LogLevel::kInfo, "serving HTTP on " + http_where_);
+  http_ = std::move(server);
+  http_serving_ = true;
+  return true;
+}
+
+const char* Daemon::WaitForShutdown(const sigset_t& signals, pid_t parent) {
+  auto last_http_try = std::chrono::steady_clock::now();
+  for (;;) {
+    timespec timeout{0, 250 * 1000 * 1000};
+    int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGTERM) return "SIGTERM";
+    if (sig == SIGINT) return "SIGINT";
+    if (args_.postmaster_pid && kill(args_.postmaster_pid, 0) != 0 && errno == ESRCH) return "the postmaster exited";
+    if (args_.postmaster_pid && getppid() != parent) return "the supervising worker exited";
+    if (args_.http_port > 0 && !http_ && std::chrono::steady_clock::now() - last_http_try > std::chrono::seconds(5)) {
+      last_http_try = std::chrono::steady_clock::now();
+      TryHttp();
+    }
+  }
+}
+
 int Run(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
   SetLogLevel(args.log_level);
@@ -132,108 +267,9 @@ int Run(int argc, char** argv) {
     Log(LogLevel::kError, "data directory " + args.data_dir + " is locked by another govectord");
     return 1;
   }
-  auto started = std::chrono::steady_clock::now();
-  EngineOptions options;
-  options.data_dir = args.data_dir;
-  options.map_size = args.map_size;
-  options.index_threads = args.index_threads;
-  auto opened = Engine::Open(options);
-  if (!opened.ok()) {
-    Log(LogLevel::kError, "cannot open the engine: " + opened.status().ToString());
-    return 1;
-  }
-  std::unique_ptr<Engine> engine = std::move(opened).value();
-
-  std::unique_ptr<RpcServer> rpc;
-  std::atomic<bool> http_serving{false};  // read by RPC threads (engine status)
-  auto status_json = [&]() {
-    EngineStats st = engine->Stats();
-    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return nlohmann::json{
-        {"pid", getpid()},
-        {"version", kVersion},
-        {"uptime", uptime},  // seconds
-        {"data_directory", args.data_dir},
-        {"collections", st.collections},
-        {"points", st.points},
-        {"connections", rpc ? rpc->connections() : 0},
-        {"last_version", st.last_version},
-        {"memory",
-         {{"rss_bytes", RssBytes()},
-          {"index_bytes", st.index_memory_bytes},
-          {"pending_bytes", st.pending_memory_bytes}}},
-        {"storage_bytes", st.storage_bytes},
-        {"http", args.http_port > 0 ? nlohmann::json{{"port", args.http_port},
-                                                     {"listen_address", args.http_listen},
-                                                     {"namespace", args.http_namespace},
-                                                     {"api_key_required", !args.api_key.empty()},
-                                                     {"serving", http_serving.load()}}
-                                    : nlohmann::json(nullptr)},
-    };
-  };
-  RpcHandler handler(engine.get(), status_json);
-  if (!args.socket.empty()) {
-    RpcOptions ro = args.rpc;
-    ro.max_spinners = std::max(1u, std::thread::hardware_concurrency() / 2);
-    rpc = std::make_unique<RpcServer>(&handler, args.socket, ro);
-    Status s = rpc->Start();
-    if (!s.ok()) {
-      Log(LogLevel::kError, "cannot listen on " + args.socket + ": " + s.ToString());
-      return 1;
-    }
-  }
-  // The HTTP API. Standalone, a port that cannot be bound is fatal. Under Postgres (with a socket) the engine
-  // keeps serving SQL and retries the port every few seconds, so a port held by another program (or by a
-  // previous engine's lingering connections) does not take SQL down with it.
-  std::unique_ptr<HttpServer> http;
-  std::string http_where = args.http_listen + ":" + std::to_string(args.http_port);
-  bool http_failed_logged = false;
-  auto try_http = [&]() -> bool {
-    HttpOptions ho;
-    ho.listen_address = args.http_listen;
-    ho.port = args.http_port;
-    ho.api_key = args.api_key;
-    ho.namespace_id = args.http_namespace;
-    auto server = std::make_unique<HttpServer>(engine.get(), ho);
-    Status s = server->Start();
-    if (!s.ok()) {
-      if (!http_failed_logged)
-        Log(LogLevel::kError, "cannot serve HTTP on " + http_where + ": " + s.ToString() +
-                                  (rpc ? "; serving SQL only, and retrying every 5 s" : ""));
-      http_failed_logged = true;
-      return false;
-    }
-    if (http_failed_logged) Log(LogLevel::kInfo, "serving HTTP on " + http_where);
-    http = std::move(server);
-    http_serving = true;
-    return true;
-  };
-  if (args.http_port > 0 && !try_http() && !rpc) return 1;
-  Log(LogLevel::kInfo, std::string("engine ") + kVersion + " ready (pid " + std::to_string(getpid()) + ", " +
-                           std::to_string(engine->Stats().collections) + " collections" +
-                           (http ? ", HTTP on " + http_where : "") + ")");
-
-  const char* why = nullptr;
-  auto last_http_try = std::chrono::steady_clock::now();
-  while (!why) {
-    timespec timeout{0, 250 * 1000 * 1000};
-    int sig = sigtimedwait(&signals, nullptr, &timeout);
-    if (sig == SIGTERM) why = "SIGTERM";
-    else if (sig == SIGINT) why = "SIGINT";
-    else if (args.postmaster_pid && kill(args.postmaster_pid, 0) != 0 && errno == ESRCH) why = "the postmaster exited";
-    else if (args.postmaster_pid && getppid() != parent) why = "the supervising worker exited";
-    else if (args.http_port > 0 && !http && std::chrono::steady_clock::now() - last_http_try > std::chrono::seconds(5)) {
-      last_http_try = std::chrono::steady_clock::now();
-      try_http();
-    }
-  }
-  Log(LogLevel::kInfo, std::string("shutting down (") + why + ")");
-  if (http) http->Stop();
-  if (rpc) rpc->Stop();
-  engine.reset();  // saves index snapshots and syncs storage
-  Log(LogLevel::kInfo, "shut down cleanly");
+  int rc = Daemon(args).Serve(signals, parent);
   close(lock_fd);
-  return 0;
+  return rc;
 }
 
 }  // namespace

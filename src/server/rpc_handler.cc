@@ -1,8 +1,9 @@
+// RpcHandler: one function per operation of the RPC protocol (proto/govector.proto), and the switch that
+// picks it for a Request.
 #include "server/rpc_handler.h"
 
-#include <algorithm>
-
 #include "engine/column.h"
+#include "server/collection_json.h"
 
 namespace govector {
 
@@ -33,25 +34,34 @@ Result<Json> ParsePayload(const std::string& text) {
 
 using Columns = std::vector<std::pair<std::string, ColumnType>>;
 
-Result<Columns> ParseColumns(const google::protobuf::RepeatedPtrField<pb::ColumnSpec>& specs) {
-  Columns out;
+// What a read sends of each point: its payload when asked for, and the typed columns (foreign tables'
+// payload_key columns), which need the payload either way.
+struct RecordShape {
+  bool send_payload = false;
+  Columns columns;
+  bool read_payload() const { return send_payload || !columns.empty(); }
+};
+
+Result<RecordShape> ParseShape(bool with_payload, const google::protobuf::RepeatedPtrField<pb::ColumnSpec>& specs) {
+  RecordShape shape;
+  shape.send_payload = with_payload;
   for (const auto& spec : specs) {
     GV_ASSIGN_OR_RETURN(ColumnType type, ParseColumnType(spec.type()));
-    out.emplace_back(spec.key(), type);
+    shape.columns.emplace_back(spec.key(), type);
   }
-  return out;
+  return shape;
 }
 
-// Fills a record; the payload is sent when send_payload is set, and used for the columns either way.
-void FillRecord(pb::Record* out, const PointId& id, uint64_t version, const std::optional<Json>& payload,
-                const std::optional<std::vector<float>>& vector, bool send_payload, const Columns& columns) {
-  out->set_id(id.ToString());
-  out->set_version(version);
-  if (payload && send_payload) out->set_payload_json(payload->dump());
-  if (vector) out->mutable_vector()->Add(vector->begin(), vector->end());
+// Fills a record from an engine point (Record or ScoredPoint).
+template <typename Point>
+void FillRecord(pb::Record* out, const Point& p, const RecordShape& shape) {
+  out->set_id(p.id.ToString());
+  out->set_version(p.version);
+  if (p.payload && shape.send_payload) out->set_payload_json(p.payload->dump());
+  if (p.vector) out->mutable_vector()->Add(p.vector->begin(), p.vector->end());
   static const Json kEmpty = Json::object();
-  for (const auto& [key, type] : columns) {
-    auto text = ColumnText(payload ? *payload : kEmpty, key, type);
+  for (const auto& [key, type] : shape.columns) {
+    auto text = ColumnText(p.payload ? *p.payload : kEmpty, key, type);
     auto* c = out->add_columns();
     if (text)
       c->set_text(*text);
@@ -60,34 +70,191 @@ void FillRecord(pb::Record* out, const PointId& id, uint64_t version, const std:
   }
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------------------------
+// The operations, in the order of the Request's oneof.
 
-Json CollectionInfoJson(const CollectionInfo& info) {
-  const auto& m = info.meta;
-  Json indexes = Json::array();
-  for (const auto& pi : info.payload_indexes)
-    indexes.push_back({{"field", pi.field}, {"type", PayloadIndexTypeName(pi.type)}, {"points", pi.points}});
-  return {
-      {"name", m.name()},
-      {"dimension", m.dimension()},
-      {"distance", DistanceName(static_cast<Distance>(m.distance()))},
-      {"index", IndexKindName(static_cast<IndexKind>(m.index()))},
-      {"m", m.m()},
-      {"ef_construct", m.ef_construct()},
-      {"ef", m.ef()},
-      {"quantization", QuantizationName(static_cast<Quantization>(m.quantization()))},
-      {"points", info.points},
-      {"indexed_vectors", info.indexed_vectors},
-      {"status", info.indexed_vectors == info.points ? "green" : "yellow"},
-      {"graph_elements", info.graph_elements},
-      {"graph_deleted", info.graph_deleted},
-      {"index_memory_bytes", info.index_memory_bytes},
-      {"vector_memory_bytes", info.vector_memory_bytes},
-      {"pending_memory_bytes", info.pending_memory_bytes},
-      {"snapshot_pending", info.snapshot_pending},
-      {"payload_indexes", indexes},
-  };
+Status CreateCollection(Engine& engine, uint32_t ns, const pb::CreateCollectionRequest& r) {
+  CollectionConfig c;
+  c.name = r.name();
+  c.dimension = r.dimension();
+  // The SQL function always sends all three (its defaults are cosine, hnsw and none): an empty name is a
+  // user's empty string, and an error like any other unknown name.
+  GV_ASSIGN_OR_RETURN(c.distance, ParseDistance(r.distance()));
+  GV_ASSIGN_OR_RETURN(c.index, ParseIndexKind(r.index()));
+  GV_ASSIGN_OR_RETURN(c.quantization, ParseQuantization(r.quantization()));
+  if (r.m()) c.m = r.m();
+  if (r.ef_construct()) c.ef_construct = r.ef_construct();
+  if (r.ef()) c.ef = r.ef();
+  return engine.CreateCollection(ns, c);
 }
+
+Status DropCollection(Engine& engine, uint32_t ns, const pb::DropCollectionRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(bool dropped, engine.DropCollection(ns, r.name()));
+  if (!dropped && !r.if_exists()) return Status::NotFound("Collection `" + r.name() + "` doesn't exist!");
+  resp->set_count(dropped ? 1 : 0);
+  return engine.Sync();
+}
+
+Status ListCollections(Engine& engine, uint32_t ns, pb::Response* resp) {
+  for (const auto& info : engine.ListCollections(ns)) {
+    auto* s = resp->add_collections();
+    s->set_name(info.meta.name());
+    s->set_dimension(info.meta.dimension());
+    s->set_distance(DistanceName(static_cast<Distance>(info.meta.distance())));
+    s->set_index(IndexKindName(static_cast<IndexKind>(info.meta.index())));
+    s->set_points(info.points);
+  }
+  return Status::OK();
+}
+
+Status GetCollectionInfo(Engine& engine, uint32_t ns, const pb::CollectionInfoRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(auto info, engine.GetCollectionInfo(ns, r.name()));
+  resp->set_json(CollectionInfoJson(info).dump());
+  return Status::OK();
+}
+
+Status Upsert(Engine& engine, uint32_t ns, const pb::UpsertRequest& r, pb::Response* resp) {
+  std::vector<PointInput> points;
+  points.reserve(r.points_size());
+  for (const auto& p : r.points()) {
+    PointInput in;
+    GV_ASSIGN_OR_RETURN(in.id, PointId::FromText(p.id()));
+    in.vector.assign(p.vector().begin(), p.vector().end());
+    GV_ASSIGN_OR_RETURN(in.payload, ParsePayload(p.payload_json()));
+    in.keep_payload = p.keep_payload();
+    points.push_back(std::move(in));
+  }
+  GV_ASSIGN_OR_RETURN(auto w, engine.Upsert(ns, r.collection(), std::move(points), Durability::kApplied));
+  resp->set_count(w.version);
+  return Status::OK();
+}
+
+Status Get(Engine& engine, uint32_t ns, const pb::GetRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(auto ids, ParseIds(r.ids()));
+  GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
+  GV_ASSIGN_OR_RETURN(auto records, engine.Get(ns, r.collection(), ids, shape.read_payload(), r.with_vector()));
+  for (const auto& rec : records) FillRecord(resp->add_records(), rec, shape);
+  return Status::OK();
+}
+
+Status Delete(Engine& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Response* resp) {
+  PointSelector sel;
+  if (r.has_filter()) {
+    GV_ASSIGN_OR_RETURN(sel.filter, ParseFilter(r.filter_json()));
+  } else {
+    GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
+  }
+  GV_ASSIGN_OR_RETURN(auto w, engine.Delete(ns, r.collection(), sel, Durability::kApplied));
+  resp->set_count(w.count);
+  return Status::OK();
+}
+
+Status Count(Engine& engine, uint32_t ns, const pb::CountRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(auto filter, OptionalFilter(r.filter_json()));
+  GV_ASSIGN_OR_RETURN(uint64_t n, engine.Count(ns, r.collection(), filter.get()));
+  resp->set_count(n);
+  return Status::OK();
+}
+
+Status Search(Engine& engine, uint32_t ns, const pb::SearchRequest& r, pb::Response* resp) {
+  SearchParams sp;
+  sp.vector.assign(r.vector().begin(), r.vector().end());
+  if (!r.query_id().empty()) {
+    GV_ASSIGN_OR_RETURN(PointId id, PointId::FromText(r.query_id()));
+    sp.by_id = id;
+  }
+  GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
+  sp.k = r.k();
+  sp.ef = r.ef();
+  sp.exact = r.exact();
+  sp.offset = r.offset();
+  if (r.has_score_threshold()) sp.score_threshold = r.score_threshold();
+  GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
+  sp.with_payload = shape.read_payload();
+  sp.with_vector = r.with_vector();
+  GV_ASSIGN_OR_RETURN(auto hits, engine.Search(ns, r.collection(), sp));
+  for (const auto& h : hits) {
+    auto* rec = resp->add_records();
+    FillRecord(rec, h, shape);
+    rec->set_score(h.score);
+  }
+  return Status::OK();
+}
+
+// SQL's keyset pagination starts after a given id; the engine's scroll starts at one. The page is read one
+// point longer and the start point, when it is there, skipped.
+Status Scroll(Engine& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Response* resp) {
+  ScrollParams sp;
+  GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
+  if (r.limit() < 1 || r.limit() > kMaxScrollLimit)
+    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
+                                   std::to_string(r.limit()));
+  sp.limit = r.limit();
+  std::optional<PointId> after;
+  if (r.has_after()) {
+    GV_ASSIGN_OR_RETURN(PointId a, PointId::FromText(r.after()));
+    after = a;
+    sp.start = a;
+    sp.limit = r.limit() + 1;  // the start id is inclusive; "after" is not
+  }
+  GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
+  sp.with_payload = shape.read_payload();
+  sp.with_vector = r.with_vector();
+  GV_ASSIGN_OR_RETURN(auto page, engine.Scroll(ns, r.collection(), sp));
+  size_t emitted = 0;
+  for (const auto& rec : page.points) {
+    if (after && rec.id == *after) continue;
+    if (emitted++ == r.limit()) break;
+    FillRecord(resp->add_records(), rec, shape);
+  }
+  return Status::OK();
+}
+
+Status SetPayload(Engine& engine, uint32_t ns, const pb::SetPayloadRequest& r, pb::Response* resp) {
+  PointSelector sel;
+  GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
+  GV_ASSIGN_OR_RETURN(Json payload, ParsePayload(r.payload_json()));
+  GV_ASSIGN_OR_RETURN(auto w, engine.SetPayload(ns, r.collection(), sel, payload, r.overwrite(), Durability::kApplied));
+  resp->set_count(w.count);
+  return Status::OK();
+}
+
+// Removes the listed keys, or every key when `clear` is set.
+Status DeletePayload(Engine& engine, uint32_t ns, const pb::DeletePayloadRequest& r, pb::Response* resp) {
+  PointSelector sel;
+  GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
+  std::vector<std::string> keys(r.keys().begin(), r.keys().end());
+  Result<WriteResult> w = r.clear() ? engine.ClearPayload(ns, r.collection(), sel, Durability::kApplied)
+                                    : engine.DeletePayloadKeys(ns, r.collection(), sel, keys, Durability::kApplied);
+  if (!w.ok()) return w.status();
+  resp->set_count(w->count);
+  return Status::OK();
+}
+
+Status CreatePayloadIndex(Engine& engine, uint32_t ns, const pb::CreatePayloadIndexRequest& r) {
+  GV_ASSIGN_OR_RETURN(auto type, ParsePayloadIndexType(r.type()));
+  return engine.CreatePayloadIndex(ns, r.collection(), r.field(), type);
+}
+
+Status EngineStatus(const std::function<Json()>& status_json, pb::Response* resp) {
+  resp->set_json(status_json().dump());
+  return Status::OK();
+}
+
+Status ListNamespaces(Engine& engine, pb::Response* resp) {
+  for (uint32_t n : engine.Namespaces()) resp->add_namespaces(n);
+  return Status::OK();
+}
+
+// Namespace 0 is the standalone server's: no Postgres database owns it, so none can be found missing.
+Status DropNamespace(Engine& engine, const pb::DropNamespaceRequest& r, pb::Response* resp) {
+  if (r.namespace_id() == 0) return Status::InvalidArgument("namespace 0 (the standalone server's) cannot be dropped");
+  GV_ASSIGN_OR_RETURN(size_t dropped, engine.DropNamespace(r.namespace_id()));
+  resp->set_count(dropped);
+  return Status::OK();
+}
+
+}  // namespace
 
 void RpcHandler::Handle(const pb::Request& request, pb::Response* response) {
   Status s;
@@ -106,186 +273,26 @@ void RpcHandler::Handle(const pb::Request& request, pb::Response* response) {
 }
 
 Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
+  Engine& e = *engine_;
   const uint32_t ns = req.namespace_id();
   switch (req.op_case()) {
-    case pb::Request::kCreateCollection: {
-      const auto& r = req.create_collection();
-      CollectionConfig c;
-      c.name = r.name();
-      c.dimension = r.dimension();
-      // The SQL function always sends all three (its defaults are cosine, hnsw and none): an empty name is a
-      // user's empty string, and an error like any other unknown name.
-      GV_ASSIGN_OR_RETURN(c.distance, ParseDistance(r.distance()));
-      GV_ASSIGN_OR_RETURN(c.index, ParseIndexKind(r.index()));
-      GV_ASSIGN_OR_RETURN(c.quantization, ParseQuantization(r.quantization()));
-      if (r.m()) c.m = r.m();
-      if (r.ef_construct()) c.ef_construct = r.ef_construct();
-      if (r.ef()) c.ef = r.ef();
-      return engine_->CreateCollection(ns, c);
-    }
-    case pb::Request::kDropCollection: {
-      GV_ASSIGN_OR_RETURN(bool dropped, engine_->DropCollection(ns, req.drop_collection().name()));
-      if (!dropped && !req.drop_collection().if_exists())
-        return Status::NotFound("Collection `" + req.drop_collection().name() + "` doesn't exist!");
-      resp->set_count(dropped ? 1 : 0);
-      return engine_->Sync();
-    }
-    case pb::Request::kListCollections: {
-      for (const auto& info : engine_->ListCollections(ns)) {
-        auto* s = resp->add_collections();
-        s->set_name(info.meta.name());
-        s->set_dimension(info.meta.dimension());
-        s->set_distance(DistanceName(static_cast<Distance>(info.meta.distance())));
-        s->set_index(IndexKindName(static_cast<IndexKind>(info.meta.index())));
-        s->set_points(info.points);
-      }
-      return Status::OK();
-    }
-    case pb::Request::kCollectionInfo: {
-      GV_ASSIGN_OR_RETURN(auto info, engine_->GetCollectionInfo(ns, req.collection_info().name()));
-      resp->set_json(CollectionInfoJson(info).dump());
-      return Status::OK();
-    }
-    case pb::Request::kUpsert: {
-      const auto& r = req.upsert();
-      std::vector<PointInput> points;
-      points.reserve(r.points_size());
-      for (const auto& p : r.points()) {
-        PointInput in;
-        GV_ASSIGN_OR_RETURN(in.id, PointId::FromText(p.id()));
-        in.vector.assign(p.vector().begin(), p.vector().end());
-        GV_ASSIGN_OR_RETURN(in.payload, ParsePayload(p.payload_json()));
-        in.keep_payload = p.keep_payload();
-        points.push_back(std::move(in));
-      }
-      GV_ASSIGN_OR_RETURN(auto w, engine_->Upsert(ns, r.collection(), std::move(points), Durability::kApplied));
-      resp->set_count(w.version);
-      return Status::OK();
-    }
-    case pb::Request::kGet: {
-      const auto& r = req.get();
-      GV_ASSIGN_OR_RETURN(auto ids, ParseIds(r.ids()));
-      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
-      GV_ASSIGN_OR_RETURN(auto records, engine_->Get(ns, r.collection(), ids, r.with_payload() || !columns.empty(),
-                                                     r.with_vector()));
-      for (const auto& rec : records)
-        FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector, r.with_payload(), columns);
-      return Status::OK();
-    }
-    case pb::Request::kDelete: {
-      const auto& r = req.delete_();
-      PointSelector sel;
-      if (r.has_filter()) {
-        GV_ASSIGN_OR_RETURN(sel.filter, ParseFilter(r.filter_json()));
-      } else {
-        GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
-      }
-      GV_ASSIGN_OR_RETURN(auto w, engine_->Delete(ns, r.collection(), sel, Durability::kApplied));
-      resp->set_count(w.count);
-      return Status::OK();
-    }
-    case pb::Request::kCount: {
-      GV_ASSIGN_OR_RETURN(auto filter, OptionalFilter(req.count().filter_json()));
-      GV_ASSIGN_OR_RETURN(uint64_t n, engine_->Count(ns, req.count().collection(), filter.get()));
-      resp->set_count(n);
-      return Status::OK();
-    }
-    case pb::Request::kSearch: {
-      const auto& r = req.search();
-      SearchParams sp;
-      sp.vector.assign(r.vector().begin(), r.vector().end());
-      if (!r.query_id().empty()) {
-        GV_ASSIGN_OR_RETURN(PointId id, PointId::FromText(r.query_id()));
-        sp.by_id = id;
-      }
-      GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
-      sp.k = r.k();
-      sp.ef = r.ef();
-      sp.exact = r.exact();
-      sp.offset = r.offset();
-      if (r.has_score_threshold()) sp.score_threshold = r.score_threshold();
-      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
-      sp.with_payload = r.with_payload() || !columns.empty();
-      sp.with_vector = r.with_vector();
-      GV_ASSIGN_OR_RETURN(auto hits, engine_->Search(ns, r.collection(), sp));
-      for (const auto& h : hits) {
-        auto* rec = resp->add_records();
-        FillRecord(rec, h.id, h.version, h.payload, h.vector, r.with_payload(), columns);
-        rec->set_score(h.score);
-      }
-      return Status::OK();
-    }
-    case pb::Request::kScroll: {
-      const auto& r = req.scroll();
-      ScrollParams sp;
-      GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
-      if (r.limit() < 1 || r.limit() > kMaxScrollLimit)
-        return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
-                                       std::to_string(r.limit()));
-      sp.limit = r.limit();
-      std::optional<PointId> after;
-      if (r.has_after()) {
-        GV_ASSIGN_OR_RETURN(PointId a, PointId::FromText(r.after()));
-        after = a;
-        sp.start = a;
-        sp.limit = r.limit() + 1;  // the start id is inclusive; "after" is not
-      }
-      GV_ASSIGN_OR_RETURN(Columns columns, ParseColumns(r.columns()));
-      sp.with_payload = r.with_payload() || !columns.empty();
-      sp.with_vector = r.with_vector();
-      GV_ASSIGN_OR_RETURN(auto page, engine_->Scroll(ns, r.collection(), sp));
-      size_t emitted = 0;
-      for (const auto& rec : page.points) {
-        if (after && rec.id == *after) continue;
-        if (emitted++ == r.limit()) break;
-        FillRecord(resp->add_records(), rec.id, rec.version, rec.payload, rec.vector, r.with_payload(), columns);
-      }
-      return Status::OK();
-    }
-    case pb::Request::kSetPayload: {
-      const auto& r = req.set_payload();
-      PointSelector sel;
-      GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
-      GV_ASSIGN_OR_RETURN(Json payload, ParsePayload(r.payload_json()));
-      GV_ASSIGN_OR_RETURN(auto w, engine_->SetPayload(ns, r.collection(), sel, payload, r.overwrite(), Durability::kApplied));
-      resp->set_count(w.count);
-      return Status::OK();
-    }
-    case pb::Request::kDeletePayload: {
-      const auto& r = req.delete_payload();
-      PointSelector sel;
-      GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
-      Result<WriteResult> w = r.clear()
-                                  ? engine_->ClearPayload(ns, r.collection(), sel, Durability::kApplied)
-                                  : engine_->DeletePayloadKeys(ns, r.collection(), sel,
-                                                               std::vector<std::string>(r.keys().begin(), r.keys().end()),
-                                                               Durability::kApplied);
-      if (!w.ok()) return w.status();
-      resp->set_count(w->count);
-      return Status::OK();
-    }
-    case pb::Request::kCreatePayloadIndex: {
-      const auto& r = req.create_payload_index();
-      GV_ASSIGN_OR_RETURN(auto type, ParsePayloadIndexType(r.type()));
-      return engine_->CreatePayloadIndex(ns, r.collection(), r.field(), type);
-    }
-    case pb::Request::kSync: return engine_->Sync();
-    case pb::Request::kEngineStatus: {
-      resp->set_json(status_json_().dump());
-      return Status::OK();
-    }
-    case pb::Request::kListNamespaces: {
-      for (uint32_t n : engine_->Namespaces()) resp->add_namespaces(n);
-      return Status::OK();
-    }
-    case pb::Request::kDropNamespace: {
-      // Namespace 0 is the standalone server's: no Postgres database owns it, so none can be found missing.
-      const uint32_t target = req.drop_namespace().namespace_id();
-      if (target == 0) return Status::InvalidArgument("namespace 0 (the standalone server's) cannot be dropped");
-      GV_ASSIGN_OR_RETURN(size_t dropped, engine_->DropNamespace(target));
-      resp->set_count(dropped);
-      return Status::OK();
-    }
+    case pb::Request::kCreateCollection: return CreateCollection(e, ns, req.create_collection());
+    case pb::Request::kDropCollection: return DropCollection(e, ns, req.drop_collection(), resp);
+    case pb::Request::kListCollections: return ListCollections(e, ns, resp);
+    case pb::Request::kCollectionInfo: return GetCollectionInfo(e, ns, req.collection_info(), resp);
+    case pb::Request::kUpsert: return Upsert(e, ns, req.upsert(), resp);
+    case pb::Request::kGet: return Get(e, ns, req.get(), resp);
+    case pb::Request::kDelete: return Delete(e, ns, req.delete_(), resp);
+    case pb::Request::kCount: return Count(e, ns, req.count(), resp);
+    case pb::Request::kSearch: return Search(e, ns, req.search(), resp);
+    case pb::Request::kScroll: return Scroll(e, ns, req.scroll(), resp);
+    case pb::Request::kSetPayload: return SetPayload(e, ns, req.set_payload(), resp);
+    case pb::Request::kDeletePayload: return DeletePayload(e, ns, req.delete_payload(), resp);
+    case pb::Request::kCreatePayloadIndex: return CreatePayloadIndex(e, ns, req.create_payload_index());
+    case pb::Request::kSync: return e.Sync();
+    case pb::Request::kEngineStatus: return EngineStatus(status_json_, resp);
+    case pb::Request::kListNamespaces: return ListNamespaces(e, resp);
+    case pb::Request::kDropNamespace: return DropNamespace(e, req.drop_namespace(), resp);
     case pb::Request::OP_NOT_SET: break;
   }
   return Status::InvalidArgument("request has no operation (client and engine versions differ?)");

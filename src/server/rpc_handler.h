@@ -25,7 +25,4 @@ class RpcHandler {
   std::function<nlohmann::json()> status_json_;
 };
 
-// The JSON document gv_collection_info() and the HTTP layer build from a CollectionInfo.
-nlohmann::json CollectionInfoJson(const CollectionInfo& info);
-
 }  // namespace govector

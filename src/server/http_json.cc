@@ -1,0 +1,176 @@
+// The JSON input and output helpers of the Qdrant routes (see http_json.h).
+#include "server/http_json.h"
+
+#include <algorithm>
+
+namespace govector::http {
+
+void Fail(ApiError e) { throw Failure{std::move(e)}; }
+
+void Invalid(const std::string& what) { Fail(ValidationError(what)); }
+
+void Check(const Status& s) {
+  if (!s.ok()) Fail(ErrorFromStatus(s));
+}
+
+ApiResult Guard(const std::function<Json()>& fn) {
+  try {
+    return fn();
+  } catch (const Failure& f) {
+    return f.error;
+  } catch (const std::bad_alloc&) {
+    return ApiError{500, "Service internal error: out of memory"};
+  } catch (const std::exception& e) {
+    return ApiError{500, std::string("Service internal error: ") + e.what()};
+  }
+}
+
+const Json* Field(const Json& body, const char* key) {
+  if (!body.is_object()) return nullptr;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+uint32_t UInt(const Json& body, const char* key, uint32_t fallback, uint32_t min, uint32_t max) {
+  const Json* v = Field(body, key);
+  if (!v) return fallback;
+  if (!v->is_number_integer() && !v->is_number_unsigned())
+    Invalid(std::string(key) + ": expected a non-negative integer, got " + v->dump());
+  if (v->is_number_integer() && v->get<int64_t>() < 0)
+    Invalid(std::string(key) + ": expected a non-negative integer, got " + v->dump());
+  uint64_t n = v->get<uint64_t>();
+  if (n < min || n > max)
+    Invalid(std::string(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
+            ", got " + std::to_string(n));
+  return static_cast<uint32_t>(n);
+}
+
+bool Flag(const Json& body, const char* key, bool fallback) {
+  const Json* v = Field(body, key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) Invalid(std::string(key) + ": expected true or false, got " + v->dump());
+  return v->get<bool>();
+}
+
+// Qdrant's point ids: an unsigned integer or a UUID. govector's string ids are accepted too, except strings
+// of digits, which Qdrant rejects (they look like numbers but are not). Anything else (negative or fractional
+// numbers, null, which is what JSON.stringify makes of NaN, objects) is a 422 validation error, like every
+// other body of the wrong shape.
+PointId IdFromJson(const Json& j) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      Invalid("value " + s + " is not a valid point ID, valid values are either an unsigned integer or a UUID");
+  }
+  auto id = PointId::FromJson(j, true);
+  if (!id.ok()) Invalid(id.status().message());
+  return std::move(id).value();
+}
+
+std::vector<PointId> IdList(const Json& j, const char* what) {
+  if (!j.is_array()) Invalid(std::string(what) + ": expected an array of point ids");
+  std::vector<PointId> ids;
+  for (const Json& e : j) ids.push_back(IdFromJson(e));
+  return ids;
+}
+
+std::vector<float> VectorFromJson(const Json& j, const char* what) {
+  if (j.is_object()) {
+    // Named vectors: one unnamed ("") entry is the collection's only vector.
+    if (j.size() == 1 && j.begin().key().empty()) return VectorFromJson(j.begin().value(), what);
+    Fail({400, "Wrong input: named vectors are not supported; send the vector as an array of numbers"});
+  }
+  if (!j.is_array()) Invalid(std::string(what) + ": expected an array of numbers");
+  std::vector<float> v;
+  v.reserve(j.size());
+  for (const Json& x : j) {
+    if (!x.is_number()) Invalid(std::string(what) + ": expected numbers, got " + x.dump());
+    v.push_back(x.get<float>());
+  }
+  return v;
+}
+
+std::shared_ptr<const Filter> FilterFromJson(const Json& body) {
+  const Json* f = Field(body, "filter");
+  if (!f) return nullptr;
+  return Take(ParseFilterJson(*f));
+}
+
+PointSelector SelectorFromJson(const Json& body) {
+  PointSelector sel;
+  if (const Json* f = Field(body, "filter")) {
+    sel.filter = Take(ParseFilterJson(*f));
+  } else if (const Json* pts = Field(body, "points")) {
+    sel.ids = IdList(*pts, "points");
+  } else {
+    Invalid("expected \"points\" (a list of ids) or \"filter\"");
+  }
+  return sel;
+}
+
+Durability ToDurability(bool wait) { return wait ? Durability::kDurable : Durability::kApplied; }
+
+Json UpdateResult(uint64_t version, bool wait) {
+  return {{"operation_id", version}, {"status", wait ? "completed" : "acknowledged"}};
+}
+
+PayloadSelector PayloadSelector::From(const Json& body, bool fallback) {
+  PayloadSelector s;
+  const Json* v = Field(body, "with_payload");
+  if (!v) {
+    s.enabled = fallback;
+    return s;
+  }
+  auto keys = [](const Json& a, std::vector<std::string>* out) {
+    if (!a.is_array()) Invalid("with_payload: expected a list of keys");
+    for (const Json& k : a) {
+      if (!k.is_string()) Invalid("with_payload: keys must be strings");
+      out->push_back(k.get<std::string>());
+    }
+  };
+  if (v->is_boolean()) {
+    s.enabled = v->get<bool>();
+  } else if (v->is_array()) {
+    s.enabled = true;
+    keys(*v, &s.include);
+  } else if (v->is_object() && v->contains("include")) {
+    s.enabled = true;
+    keys((*v)["include"], &s.include);
+  } else if (v->is_object() && v->contains("exclude")) {
+    s.enabled = true;
+    keys((*v)["exclude"], &s.exclude);
+  } else {
+    Invalid("with_payload: expected a boolean, a list of keys, {\"include\": [...]} or {\"exclude\": [...]}");
+  }
+  return s;
+}
+
+Json PayloadSelector::Apply(const Json& payload) const {
+  if (include.empty() && exclude.empty()) return payload;
+  Json out = Json::object();
+  for (auto it = payload.begin(); it != payload.end(); ++it) {
+    bool in = include.empty() || std::find(include.begin(), include.end(), it.key()) != include.end();
+    bool out_ = std::find(exclude.begin(), exclude.end(), it.key()) != exclude.end();
+    if (in && !out_) out[it.key()] = it.value();
+  }
+  return out;
+}
+
+bool WithVector(const Json& body, bool fallback) {
+  const Json* v = Field(body, "with_vector");
+  if (!v) return fallback;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_array()) return !v->empty();
+  Invalid("with_vector: expected a boolean or a list of vector names");
+}
+
+Json PointJson(const PointId& id, const std::optional<Json>& payload, const std::optional<std::vector<float>>& vector,
+               const PayloadSelector& sel) {
+  Json r = {{"id", id.ToJson()}};
+  if (sel.enabled && payload) r["payload"] = sel.Apply(*payload);
+  if (vector) r["vector"] = *vector;
+  return r;
+}
+
+}  // namespace govector::http
