@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/datetime.h"
 #include "engine/json_path.h"
 
 namespace govector {

@@ -1,5 +1,6 @@
 // The filter module on its own: every condition type, the missing-field rules, paths, and parse errors.
 #include "engine/filter.h"
+#include "engine/datetime.h"
 
 #include <gtest/gtest.h>
 
