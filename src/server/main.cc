@@ -137,6 +137,13 @@ int Run(int argc, char** argv) {
   options.data_dir = args.data_dir;
   options.map_size = args.map_size;
   options.index_threads = args.index_threads;
+  // The engine's reports on its background work go to this log, at the matching level.
+  options.info_log = [](InfoLogLevel level, const std::string& message) {
+    Log(level == InfoLogLevel::kError     ? LogLevel::kError
+        : level == InfoLogLevel::kWarning ? LogLevel::kWarning
+                                          : LogLevel::kInfo,
+        message);
+  };
   auto opened = Engine::Open(options);
   if (!opened.ok()) {
     Log(LogLevel::kError, "cannot open the engine: " + opened.status().ToString());
