@@ -45,6 +45,15 @@ inline std::shared_ptr<const Filter> ParsedFilter(const std::string& json) {
   return f.ok() ? *f : nullptr;
 }
 
+// The value of a Result the test expects to be OK. A failed Result fails the test with its status and gives
+// T{}, where dereferencing it would throw an exception that says nothing. For a value the test goes on to
+// index or dereference, assert ok() instead: ASSERT_TRUE(r.ok()) << r.status().ToString().
+template <typename T>
+T ValueOf(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(r).value() : T{};
+}
+
 // A directory under build/tmp that is removed when the object goes away.
 class TempDir {
  public:
