@@ -13,106 +13,46 @@
 namespace govector {
 namespace {
 
-TEST(Concurrency, SearchesWritesAndIndexingTogether) {
-  testing::TempDir dir;
-  EngineOptions o;
-  o.data_dir = dir.path();
-  o.map_size = size_t{2} << 30;
-  o.index_threads = 2;
-  o.snapshot_interval_seconds = 1;
-  o.sync_interval_ms = 50;
-  auto opened = Engine::Open(o);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Engine> e = std::move(opened).value();
-  CollectionConfig c;
-  c.name = "c";
-  c.dimension = 16;
-  c.distance = Distance::kEuclid;
-  ASSERT_TRUE(e->CreateCollection(1, c).ok());
-  ASSERT_TRUE(e->CreatePayloadIndex(1, "c", "g", pb::INTEGER).ok());
-  testing::Dataset d = testing::ClusteredSynthetic(4000, 0, 16, 8, 3);
-  // Ids below 1000 are never deleted, so every search has at least 1,000 live candidates.
-  std::vector<PointInput> base;
-  for (uint64_t i = 0; i < 1000; ++i) {
-    PointInput p;
-    p.id = PointId::Num(i);
-    p.vector = d.train[i];
-    p.payload = {{"g", i % 4}};
-    base.push_back(std::move(p));
-  }
-  ASSERT_TRUE(e->Upsert(1, "c", base, Durability::kApplied).ok());
-  std::shared_ptr<const Filter> g1 = testing::ParsedFilter(R"({"must":[{"key":"g","match":{"value":1}}]})");
-  ASSERT_TRUE(g1);
+// One random search (with or without the filter g = 1, with or without payloads) and a count; false when
+// either fails or the results are wrong: fewer than k, a hit without its payload, or a hit the filter rejects.
+bool SearchOnce(Engine* e, const testing::Dataset& d, const std::shared_ptr<const Filter>& g1, std::mt19937& rng) {
+  SearchParams sp;
+  sp.vector = d.train[rng() % d.train.size()];
+  sp.k = 10;
+  if (rng() % 2) sp.filter = g1;
+  sp.with_payload = rng() % 2;
+  auto r = e->Search(1, "c", sp);
+  if (!r.ok() || r->size() != 10) return false;
+  if (sp.with_payload)
+    for (const auto& h : *r)
+      if (!h.payload || (sp.filter && h.payload->value("g", -1) != 1)) return false;
+  return e->Count(1, "c", sp.filter.get()).ok();
+}
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> errors{0};
-  std::atomic<long> searches{0}, writes{0};
-  auto searcher = [&](int seed) {
-    std::mt19937 rng(seed);
-    while (!stop) {
-      SearchParams sp;
-      sp.vector = d.train[rng() % d.train.size()];
-      sp.k = 10;
-      if (rng() % 2) sp.filter = g1;
-      sp.with_payload = rng() % 2;
-      auto r = e->Search(1, "c", sp);
-      if (!r.ok() || r->size() != 10) {
-        ++errors;
-      } else if (sp.with_payload) {
-        // Every hit has its payload, and a filtered search returns only matching points.
-        for (const auto& h : *r)
-          if (!h.payload || (sp.filter && h.payload->value("g", -1) != 1)) ++errors;
-      }
-      auto n = e->Count(1, "c", sp.filter.get());
-      if (!n.ok()) ++errors;
-      ++searches;
-    }
-  };
-  auto writer = [&](int seed) {
-    std::mt19937 rng(seed);
-    while (!stop) {
-      uint64_t id = 1000 + rng() % 3000;
+// One random write to a point with an id from 1000 on: an upsert (half the time), a delete or a payload update.
+bool WriteOnce(Engine* e, const testing::Dataset& d, std::mt19937& rng) {
+  uint64_t id = 1000 + rng() % 3000;
+  PointSelector sel;
+  sel.ids = {PointId::Num(id)};
+  switch (rng() % 4) {
+    case 2: return e->Delete(1, "c", sel, Durability::kApplied).ok();
+    case 3: return e->SetPayload(1, "c", sel, {{"touched", true}}, false, Durability::kApplied).ok();
+    default: {
       PointInput p;
       p.id = PointId::Num(id);
       p.vector = d.train[id];
       p.payload = {{"g", id % 4}};
-      switch (rng() % 4) {
-        case 0:
-        case 1:
-          if (!e->Upsert(1, "c", {p}, Durability::kApplied).ok()) ++errors;
-          break;
-        case 2: {
-          PointSelector sel;
-          sel.ids = {p.id};
-          if (!e->Delete(1, "c", sel, Durability::kApplied).ok()) ++errors;
-          break;
-        }
-        case 3: {
-          PointSelector sel;
-          sel.ids = {p.id};
-          if (!e->SetPayload(1, "c", sel, {{"touched", true}}, false, Durability::kApplied).ok()) ++errors;
-          break;
-        }
-      }
-      ++writes;
+      return e->Upsert(1, "c", {p}, Durability::kApplied).ok();
     }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 3; ++i) threads.emplace_back(searcher, i);
-  for (int i = 0; i < 2; ++i) threads.emplace_back(writer, 100 + i);
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  stop = true;
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_GT(searches.load(), 10);
-  EXPECT_GT(writes.load(), 10);
-  std::printf("  %ld searches and %ld writes ran concurrently\n", searches.load(), writes.load());
+  }
+}
 
-  // Afterwards the index agrees with storage. Each live point's own vector is searched by a walk of the graph
-  // alone (no filter and nothing pending, so no exact scan): the walk returns k live points, nearest first,
-  // and finds the point itself. hnswlib 0.6.2 can leave a node without incoming links when a vector is
-  // replaced in place (an update, or a reused slot), which makes it unreachable; after this churn a few in a
-  // thousand are (the number is printed), so the bound is 99%, which a broken graph or indexer misses.
+// After the churn, the index agrees with storage. Each live point's own vector is searched by a walk of the graph
+// alone (no filter and nothing pending, so no exact scan): the walk returns k live points, nearest first,
+// and finds the point itself. hnswlib 0.6.2 can leave a node without incoming links when a vector is
+// replaced in place (an update, or a reused slot), which makes it unreachable; after this churn a few in a
+// thousand are (the number is printed), so the bound is 99%, which a broken graph or indexer misses.
+void CheckGraphAgreesWithStorage(Engine* e) {
   auto indexed = e->WaitIndexed(1, "c", 60000);
   ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
   ASSERT_TRUE(*indexed);
@@ -153,6 +93,64 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   }
   std::printf("  the graph walk found %zu of %zu points by their own vectors\n", found, page->points.size());
   EXPECT_GE(found, page->points.size() * 99 / 100);
+}
+
+TEST(Concurrency, SearchesWritesAndIndexingTogether) {
+  testing::TempDir dir;
+  EngineOptions o;
+  o.data_dir = dir.path();
+  o.map_size = size_t{2} << 30;
+  o.index_threads = 2;
+  o.snapshot_interval_seconds = 1;
+  o.sync_interval_ms = 50;
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  CollectionConfig c;
+  c.name = "c";
+  c.dimension = 16;
+  c.distance = Distance::kEuclid;
+  ASSERT_TRUE(e->CreateCollection(1, c).ok());
+  ASSERT_TRUE(e->CreatePayloadIndex(1, "c", "g", pb::INTEGER).ok());
+  testing::Dataset d = testing::ClusteredSynthetic(4000, 0, 16, 8, 3);
+  // Ids below 1000 are never deleted, so every search has at least 1,000 live candidates.
+  std::vector<PointInput> base;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    PointInput p;
+    p.id = PointId::Num(i);
+    p.vector = d.train[i];
+    p.payload = {{"g", i % 4}};
+    base.push_back(std::move(p));
+  }
+  ASSERT_TRUE(e->Upsert(1, "c", base, Durability::kApplied).ok());
+  std::shared_ptr<const Filter> g1 = testing::ParsedFilter(R"({"must":[{"key":"g","match":{"value":1}}]})");
+  ASSERT_TRUE(g1);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::atomic<long> searches{0}, writes{0};
+  auto searcher = [&](int seed) {
+    std::mt19937 rng(seed);
+    for (; !stop; ++searches)
+      if (!SearchOnce(e.get(), d, g1, rng)) ++errors;
+  };
+  auto writer = [&](int seed) {
+    std::mt19937 rng(seed);
+    for (; !stop; ++writes)
+      if (!WriteOnce(e.get(), d, rng)) ++errors;
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back(searcher, i);
+  for (int i = 0; i < 2; ++i) threads.emplace_back(writer, 100 + i);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(searches.load(), 10);
+  EXPECT_GT(writes.load(), 10);
+  std::printf("  %ld searches and %ld writes ran concurrently\n", searches.load(), writes.load());
+
+  CheckGraphAgreesWithStorage(e.get());
 }
 
 }  // namespace
