@@ -91,6 +91,15 @@ class BackgroundTest : public ::testing::Test {
     in >> gen;
     return gen;
   }
+  // Opens the engine, makes the collection with points 0 .. points-1 and saves its first snapshot.
+  void SnapshotFirstGeneration(uint64_t points) {
+    Open();
+    ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 4, Distance::kEuclid)).ok());
+    Upsert(0, points);
+    ASSERT_TRUE(engine_->SaveSnapshots().ok());
+    ASSERT_EQ(Current(), "1");
+    ASSERT_EQ(Files(), (std::vector<std::string>{"CURRENT", "graph.1", "labels.1"}));
+  }
   void ExpectAllIndexed(uint64_t points) {
     auto info = engine_->GetCollectionInfo(1, "c");
     ASSERT_TRUE(info.ok()) << info.status().ToString();
@@ -104,12 +113,7 @@ class BackgroundTest : public ::testing::Test {
 };
 
 TEST_F(BackgroundTest, FailedSnapshotKeepsThePreviousOneAndLeavesNoPartialFile) {
-  Open();
-  ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 4, Distance::kEuclid)).ok());
-  Upsert(0, 50);
-  ASSERT_TRUE(engine_->SaveSnapshots().ok());
-  EXPECT_EQ(Current(), "1");
-  EXPECT_EQ(Files(), (std::vector<std::string>{"CURRENT", "graph.1", "labels.1"}));
+  ASSERT_NO_FATAL_FAILURE(SnapshotFirstGeneration(50));
 
   // A directory where the next labels file is written makes the next snapshot fail after its graph file.
   Upsert(50, 60);
@@ -137,11 +141,7 @@ TEST_F(BackgroundTest, FailedSnapshotKeepsThePreviousOneAndLeavesNoPartialFile) 
 }
 
 TEST_F(BackgroundTest, UnusableSnapshotIsReportedAndNeverRewrittenInPlace) {
-  Open();
-  ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 4, Distance::kEuclid)).ok());
-  Upsert(0, 40);
-  ASSERT_TRUE(engine_->SaveSnapshots().ok());
-  ASSERT_EQ(Current(), "1");
+  ASSERT_NO_FATAL_FAILURE(SnapshotFirstGeneration(40));
   engine_.reset();
 
   // Damage the labels file CURRENT names: its checksum no longer matches.
