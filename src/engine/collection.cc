@@ -30,6 +30,9 @@ constexpr size_t kParallelInsertMinNodes = 10000;
 constexpr size_t kProbeSize = 16;
 // How long one indexing round may hold the graph lock (searches wait meanwhile).
 constexpr auto kIndexRoundTime = std::chrono::milliseconds(20);
+// A vector whose graph insertion failed this many times is not tried again until it changes or the engine
+// restarts; it stays in the pending set, where searches score it exactly.
+constexpr uint8_t kMaxInsertAttempts = 3;
 
 constexpr char kSnapshotMagic[8] = {'G', 'V', 'I', 'D', 'X', '0', '0', '1'};
 
@@ -55,35 +58,46 @@ bool GetPod(std::string_view* in, T* v) {
   return true;
 }
 
+// Writes data to path + ".tmp", flushes it and renames it to path: path holds either its old contents or
+// all of data. On failure the temporary file is removed and path is untouched.
 Status WriteFileDurably(const std::string& path, const std::string& data) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + strerror(errno));
+  auto fail = [&](const char* what) {
+    Status s = Status::IOError(std::string("cannot ") + what + " " + tmp + ": " + strerror(errno));
+    close(fd);
+    unlink(tmp.c_str());
+    return s;
+  };
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      close(fd);
-      return Status::IOError("cannot write " + tmp + ": " + strerror(errno));
+      return fail("write");
     }
     off += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) {
-    close(fd);
-    return Status::IOError("cannot sync " + tmp + ": " + strerror(errno));
-  }
+  if (fsync(fd) != 0) return fail("sync");
   close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError("cannot rename " + tmp + ": " + strerror(errno));
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    Status s = Status::IOError("cannot rename " + tmp + ": " + strerror(errno));
+    unlink(tmp.c_str());
+    return s;
+  }
   return Status::OK();
 }
 
-void SyncDirectory(const std::string& dir) {
+// Flushes a directory's entries (files created, renamed or removed in it) to disk.
+Status SyncDirectory(const std::string& dir) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
+  if (fd < 0) return Status::IOError("cannot open " + dir + ": " + strerror(errno));
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return Status::IOError("cannot sync " + dir + ": " + strerror(err));
+  return Status::OK();
 }
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -116,6 +130,48 @@ class TopK {
   size_t limit_;
   std::priority_queue<std::pair<float, uint32_t>> heap_;
 };
+
+// One insertion round of Collection::IndexSome, with the graph locked exclusively: inserts work[i] (slot,
+// version) with vectors[i] and sets (*results)[i] to the outcome. A round stops taking new points after
+// kIndexRoundTime, since searches wait meanwhile: the points it did not reach keep no result.
+void InsertRound(HnswIndex* hnsw, const std::vector<std::pair<uint32_t, uint64_t>>& work,
+                 const std::vector<std::vector<float>>& vectors, unsigned threads,
+                 std::vector<std::optional<Status>>* results) {
+  size_t max_label = 0;
+  for (const auto& w : work) max_label = std::max<size_t>(max_label, w.first);
+  Status reserved = hnsw->Reserve(std::max(hnsw->size() + work.size(), max_label + 1));
+  if (!reserved.ok()) {
+    for (auto& r : *results) r = reserved;
+    return;
+  }
+  // New nodes go in from several threads; replacing the vector of an existing node (an update, or a reused
+  // slot) races with concurrent insertions in hnswlib 0.6.2, so those go in first, one by one.
+  auto deadline = std::chrono::steady_clock::now() + kIndexRoundTime;
+  std::vector<size_t> fresh;
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (!hnsw->HasNode(work[i].first))
+      fresh.push_back(i);
+    else if (std::chrono::steady_clock::now() < deadline)
+      (*results)[i] = hnsw->Add(work[i].first, vectors[i].data());
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&]() {
+    for (size_t j; std::chrono::steady_clock::now() < deadline && (j = next.fetch_add(1)) < fresh.size();) {
+      size_t i = fresh[j];
+      (*results)[i] = hnsw->Add(work[i].first, vectors[i].data());
+    }
+  };
+  // Concurrent insertions into a small graph interfere (two new neighbours can prune each other away; on
+  // degenerate data such as collinear points this leaves nodes unreachable), and parallelism buys little
+  // there: insert on one thread until the graph is large.
+  unsigned n = hnsw->size() < kParallelInsertMinNodes
+                   ? 1u
+                   : std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(fresh.size() / 32)));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
 
 std::string DimensionError(size_t expected, size_t got) {
   return "Vector dimension error: expected dim: " + std::to_string(expected) + ", got " + std::to_string(got);
@@ -174,6 +230,9 @@ Status Collection::Load() {
     Status s = LoadSnapshot(&slot_of_key);
     if (!s.ok()) {
       // A missing or unusable snapshot only costs a rebuild: LMDB has every point.
+      if (s.code() != StatusCode::kNotFound)
+        InfoLog(options_, InfoLogLevel::kWarning,
+                "collection `" + name() + "`: index snapshot unusable, rebuilding the graph: " + s.ToString());
       slots_.clear();
       slot_of_key.clear();
       hnsw_ = std::make_unique<HnswIndex>(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone,
@@ -237,6 +296,9 @@ Status Collection::LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_
   std::string current;
   if (!ReadFile(index_dir_ + "/CURRENT", &current)) return Status::NotFound("no snapshot");
   uint64_t gen = std::strtoull(current.c_str(), nullptr, 10);
+  // The next snapshot gets a later generation even when this one turns out unusable, so SaveSnapshot never
+  // rewrites the files CURRENT names.
+  snapshot_generation_ = gen;
   std::string labels;
   if (!ReadFile(index_dir_ + "/labels." + std::to_string(gen), &labels) || labels.size() < 48)
     return Status::IOError("snapshot labels missing");
@@ -280,7 +342,6 @@ Status Collection::LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_
       s.in_graph = false;
     }
   }
-  snapshot_generation_ = gen;
   return Status::OK();
 }
 
@@ -347,6 +408,7 @@ void Collection::ApplyVector(uint32_t slot, const float* vec) {
   if (IsHnsw()) {
     pending_vectors_[slot].assign(vec, vec + dimension());
     pending_queue_.push_back(slot);
+    slots_[slot].insert_failures = 0;  // a new vector gets its own attempts
     return;
   }
   size_t elem = ElementBytes();
@@ -1026,47 +1088,14 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
   }
   if (work.empty() && unindex.empty()) return 0;
 
-  std::vector<Status> results(work.size(), Status::Unavailable("not inserted in this round"));
+  std::vector<std::optional<Status>> results(work.size());
   {
     UniqueLock index_lock(index_mu_);
     for (uint32_t slot : unindex) hnsw_->MarkDeleted(slot);
-    size_t max_label = 0;
-    for (const auto& w : work) max_label = std::max<size_t>(max_label, w.first);
-    Status reserved = hnsw_->Reserve(std::max(hnsw_->size() + work.size(), max_label + 1));
-    if (!reserved.ok()) {
-      for (auto& r : results) r = reserved;
-    } else {
-      // New nodes go in from several threads; replacing the vector of an existing node (an update, or a
-      // reused slot) races with concurrent insertions in hnswlib 0.6.2, so those go in first, one by one.
-      // Searches wait while the graph is locked, so a round stops taking new points after kIndexRoundTime;
-      // the rest stay pending for the next round.
-      auto deadline = std::chrono::steady_clock::now() + kIndexRoundTime;
-      std::vector<size_t> fresh;
-      for (size_t i = 0; i < work.size(); ++i) {
-        if (!hnsw_->HasNode(work[i].first))
-          fresh.push_back(i);
-        else if (std::chrono::steady_clock::now() < deadline)
-          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
-      }
-      std::atomic<size_t> next{0};
-      auto worker = [&]() {
-        for (size_t j; std::chrono::steady_clock::now() < deadline && (j = next.fetch_add(1)) < fresh.size();) {
-          size_t i = fresh[j];
-          results[i] = hnsw_->Add(work[i].first, vectors[i].data());
-        }
-      };
-      // Concurrent insertions into a small graph interfere (two new neighbours can prune each other away;
-      // on degenerate data such as collinear points this leaves nodes unreachable), and parallelism buys
-      // little there: insert on one thread until the graph is large.
-      unsigned n = hnsw_->size() < kParallelInsertMinNodes
-                       ? 1u
-                       : std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(fresh.size() / 32)));
-      std::vector<std::thread> pool;
-      for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-      worker();
-      for (auto& t : pool) t.join();
-    }
+    InsertRound(hnsw_.get(), work, vectors, threads, &results);
   }
+  size_t inserted = 0, failed = 0, given_up = 0;
+  Status first_error;
   {
     UniqueLock state_lock(state_mu_);
     for (uint32_t slot : unindex) {
@@ -1078,24 +1107,39 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
       auto [slot, version] = work[i];
       Slot& s = slots_[slot];
       s.in_flight = false;
-      if (results[i].ok()) {
+      bool ok = results[i] && results[i]->ok();
+      bool error = results[i] && !ok;  // (no result: the round ended before its turn)
+      if (ok) {
+        ++inserted;
         s.in_graph = true;
         s.graph_version = version;
+      } else if (error) {
+        if (failed++ == 0) first_error = *results[i];
       }
       if (!s.live) {
         if (s.in_graph)
           QueueUnindex(slot);  // deleted while it was being inserted
         else
           FreeIfUnused(slot);
-      } else if (results[i].ok() && s.vector_version == version) {
+      } else if (ok && s.vector_version == version) {
         pending_vectors_.erase(slot);
+      } else if (error && s.vector_version == version && ++s.insert_failures >= kMaxInsertAttempts) {
+        ++given_up;  // stays pending, so searches score it exactly, but is not queued again
       } else {
-        pending_queue_.push_back(slot);  // updated meanwhile, or the insertion failed: try again
+        pending_queue_.push_back(slot);  // updated meanwhile, not reached, or failed: try again
       }
     }
   }
-  size_t inserted = 0;
-  for (const auto& r : results) inserted += r.ok();
+  if (given_up > 0)
+    catalog_->RecordBackgroundError(Status(
+        first_error.code(), "collection `" + name() + "`: " + std::to_string(given_up) +
+                                " points left out of the HNSW graph after " + std::to_string(kMaxInsertAttempts) +
+                                " failed insertions each (searches still find them by exact scan; rewriting a "
+                                "point or restarting the engine tries again): " + first_error.message()));
+  else if (failed > 0)
+    InfoLog(options_, InfoLogLevel::kWarning,
+            "collection `" + name() + "`: " + std::to_string(failed) +
+                " graph insertions failed and will be tried again: " + first_error.ToString());
   changes_since_snapshot_ += inserted + unindex.size();
   return inserted + unindex.size();
 }
@@ -1123,8 +1167,18 @@ Status Collection::SaveSnapshot() {
   SharedLock state_lock(state_mu_);
   if (mkdir(index_dir_.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::IOError("cannot create " + index_dir_ + ": " + strerror(errno));
-  uint64_t gen = snapshot_generation_ + 1;
-  GV_RETURN_IF_ERROR(hnsw_->Save(index_dir_ + "/graph." + std::to_string(gen)));
+  // CURRENT names snapshot_generation_ (or an earlier one), never gen (see LoadSnapshot): until CURRENT is
+  // replaced, a failure removes what this attempt wrote, so no partial file is left behind.
+  const uint64_t previous = snapshot_generation_, gen = previous + 1;
+  const std::string graph_path = index_dir_ + "/graph." + std::to_string(gen);
+  const std::string labels_path = index_dir_ + "/labels." + std::to_string(gen);
+  auto fail = [&](const Status& s) {
+    unlink(graph_path.c_str());
+    unlink(labels_path.c_str());
+    return s;
+  };
+  Status s = hnsw_->Save(graph_path);
+  if (!s.ok()) return fail(s);
 
   std::string labels(kSnapshotMagic, 8);
   PutPod(&labels, gen);
@@ -1134,22 +1188,25 @@ Status Collection::SaveSnapshot() {
   PutPod(&labels, static_cast<uint8_t>(meta_.quantization()));
   PutPod(&labels, static_cast<uint16_t>(0));
   PutPod(&labels, static_cast<uint64_t>(slots_.size()));
-  for (const Slot& s : slots_) {
-    bool keep = s.live && s.in_graph && !s.in_flight;
-    std::string key = keep ? s.id.Key() : std::string();
-    PutPod(&labels, keep ? s.graph_version : uint64_t{0});
+  for (const Slot& slot : slots_) {
+    bool keep = slot.live && slot.in_graph && !slot.in_flight;
+    std::string key = keep ? slot.id.Key() : std::string();
+    PutPod(&labels, keep ? slot.graph_version : uint64_t{0});
     PutPod(&labels, static_cast<uint32_t>(key.size()));
     labels += key;
   }
   PutPod(&labels, Fnv1a(labels));
-  GV_RETURN_IF_ERROR(WriteFileDurably(index_dir_ + "/labels." + std::to_string(gen), labels));
-  GV_RETURN_IF_ERROR(WriteFileDurably(index_dir_ + "/CURRENT", std::to_string(gen)));
-  SyncDirectory(index_dir_);
-  if (gen > 1) {
-    unlink((index_dir_ + "/graph." + std::to_string(gen - 1)).c_str());
-    unlink((index_dir_ + "/labels." + std::to_string(gen - 1)).c_str());
-  }
+  s = WriteFileDurably(labels_path, labels);
+  // The new files' names reach the disk before CURRENT names them.
+  if (s.ok()) s = SyncDirectory(index_dir_);
+  if (s.ok()) s = WriteFileDurably(index_dir_ + "/CURRENT", std::to_string(gen));
+  if (!s.ok()) return fail(s);
   snapshot_generation_ = gen;
+  // The previous generation's files go only once the new CURRENT is on disk: until then a crash may leave
+  // the old CURRENT, which names them. (Unlinking a file that is not there is harmless.)
+  GV_RETURN_IF_ERROR(SyncDirectory(index_dir_));
+  unlink((index_dir_ + "/graph." + std::to_string(previous)).c_str());
+  unlink((index_dir_ + "/labels." + std::to_string(previous)).c_str());
   changes_since_snapshot_ = 0;
   return Status::OK();
 }

@@ -126,6 +126,8 @@ class CatalogWriter {
   virtual Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) = 0;
   // Wakes the background indexer.
   virtual void NotifyIndexWork() = 0;
+  // Keeps error as the engine's background error (Engine::BackgroundError) unless one is kept already.
+  virtual void RecordBackgroundError(const Status& error) = 0;
 };
 
 class Collection {
@@ -179,6 +181,7 @@ class Collection {
     bool in_graph = false;        // the graph has a node with this label (maybe marked deleted)
     bool in_flight = false;       // the indexer is inserting this slot right now
     bool unindex_queued = false;  // in unindex_queue_ (its graph node must be marked deleted)
+    uint8_t insert_failures = 0;  // failed graph insertions of the current vector (see IndexSome)
     bool free = false;            // in free_slots_
   };
 

@@ -82,4 +82,8 @@ Status ValidateCollectionConfig(const CollectionConfig& c) {
   return Status::OK();
 }
 
+void InfoLog(const EngineOptions& options, InfoLogLevel level, const std::string& message) {
+  if (options.info_log) options.info_log(level, message);
+}
+
 }  // namespace govector

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,13 @@ Status ValidateCollectionName(std::string_view name);
 // Checks every field of a configuration against the limits above.
 Status ValidateCollectionConfig(const CollectionConfig& config);
 
+// How serious a message the engine logs is (see EngineOptions::info_log).
+enum class InfoLogLevel { kInfo, kWarning, kError };
+// Receives the engine's messages about work no caller waits for: background syncs, index snapshots, graph
+// insertions (LevelDB's Options::info_log). Called from the engine's threads, possibly several at once: it
+// must be thread-safe and quick, and must not call into the engine.
+using InfoLogger = std::function<void(InfoLogLevel level, const std::string& message)>;
+
 struct EngineOptions {
   std::string data_dir;                       // created if missing; holds LMDB files and index snapshots
   size_t map_size = size_t{1} << 38;          // LMDB map size (address space reserved, not disk): 256 GiB
@@ -68,6 +76,10 @@ struct EngineOptions {
   // Filtered search: when the vectors of the estimated matching points take at most this many bytes (as
   // floats), score them all exactly instead of walking the graph (Qdrant's full_scan_threshold).
   size_t full_scan_threshold_bytes = size_t{10} << 20;
+  InfoLogger info_log;                        // none by default: the messages are dropped
 };
+
+// Passes a message to options.info_log, when one is set.
+void InfoLog(const EngineOptions& options, InfoLogLevel level, const std::string& message);
 
 }  // namespace govector

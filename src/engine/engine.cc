@@ -94,8 +94,14 @@ Engine::~Engine() {
   bg_cv_.notify_all();
   if (indexer_.joinable()) indexer_.join();
   if (maintenance_.joinable()) maintenance_.join();
-  SaveSnapshots();
-  if (storage_) storage_->Sync();
+  // A destructor has no caller to tell: SaveSnapshots logs each failed snapshot itself (the next open loads the
+  // previous snapshot and indexes what it lacks), and a failed final sync is logged here.
+  (void)SaveSnapshots();
+  if (storage_) {
+    Status synced = storage_->Sync();
+    if (!synced.ok())
+      InfoLog(options_, InfoLogLevel::kError, "the final sync at shutdown failed: " + synced.ToString());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -121,6 +127,17 @@ void Engine::NotifyIndexWork() {
     index_work_ = true;
   }
   bg_cv_.notify_all();
+}
+
+void Engine::RecordBackgroundError(const Status& error) {
+  InfoLog(options_, InfoLogLevel::kError, error.ToString());
+  std::lock_guard<std::mutex> l(bg_mu_);
+  if (bg_error_.ok()) bg_error_ = error;
+}
+
+Status Engine::BackgroundError() {
+  std::lock_guard<std::mutex> l(bg_mu_);
+  return bg_error_;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -158,6 +175,7 @@ void Engine::IndexerLoop() {
 
 void Engine::MaintenanceLoop() {
   auto last_snapshot = std::chrono::steady_clock::now();
+  bool sync_failing = false;
   while (true) {
     {
       std::unique_lock<std::mutex> l(bg_mu_);
@@ -165,31 +183,48 @@ void Engine::MaintenanceLoop() {
                       [&] { return stopping_; });
       if (stopping_) return;
     }
-    if (dirty_.exchange(false)) storage_->Sync();
+    if (dirty_) {
+      // A failed sync leaves dirty_ set (see Sync), so the next round tries again. The first failure of a run
+      // is recorded and logged, and the log says when a sync works again.
+      Status synced = Sync();
+      if (!synced.ok() && !sync_failing)
+        RecordBackgroundError(Status(synced.code(), "background sync failed (tried again every " +
+                                                        std::to_string(options_.sync_interval_ms) +
+                                                        " ms): " + synced.message()));
+      if (synced.ok() && sync_failing) InfoLog(options_, InfoLogLevel::kInfo, "background sync works again");
+      sync_failing = !synced.ok();
+    }
     if (std::chrono::steady_clock::now() - last_snapshot >= std::chrono::seconds(options_.snapshot_interval_seconds)) {
-      SaveSnapshots();
+      // SaveSnapshots logs each failure; a collection whose snapshot failed is tried again next interval.
+      (void)SaveSnapshots();
       last_snapshot = std::chrono::steady_clock::now();
     }
   }
 }
 
 Status Engine::SaveSnapshots() {
-  std::vector<std::shared_ptr<Collection>> all;
+  std::vector<std::pair<CollectionMap::key_type, std::shared_ptr<Collection>>> all;
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (auto& [k, c] : collections_) all.push_back(c);
+    for (auto& [k, c] : collections_) all.emplace_back(k, c);
   }
   Status first;
-  for (auto& c : all) {
+  for (auto& [key, c] : all) {
     Status s = c->SaveSnapshot();
-    if (!s.ok() && first.ok()) first = s;
+    if (s.ok()) continue;
+    InfoLog(options_, InfoLogLevel::kWarning,
+            "index snapshot of collection `" + key.second + "` (namespace " + std::to_string(key.first) +
+                ") failed; the previous snapshot stays current: " + s.ToString());
+    if (first.ok()) first = s;
   }
   return first;
 }
 
 Status Engine::Sync() {
   dirty_ = false;
-  return storage_->Sync();
+  Status s = storage_->Sync();
+  if (!s.ok()) dirty_ = true;  // not durable yet: the background sync tries again
+  return s;
 }
 
 Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
@@ -384,6 +419,7 @@ EngineStats Engine::Stats() {
   }
   st.storage_bytes = storage_->UsedBytes();
   st.last_version = last_version_.load();
+  st.background_error = BackgroundError();
   return st;
 }
 

@@ -7,6 +7,9 @@
 // Writes take a Durability: kApplied returns once the write is committed to LMDB and visible to every reader
 // (it survives a kill of the process; a background sync makes it durable within sync_interval_ms), kDurable
 // returns only after it is flushed to disk. Sync() makes every earlier write durable.
+//
+// Background work (syncs, index snapshots, graph insertions) reports through EngineOptions::info_log; a failure
+// it cannot retry away is also kept as the background error (BackgroundError()).
 #pragma once
 
 #include <atomic>
@@ -37,6 +40,7 @@ struct EngineStats {
   uint64_t pending_memory_bytes = 0;
   uint64_t storage_bytes = 0;
   uint64_t last_version = 0;
+  Status background_error;  // BackgroundError() when the stats were taken
 };
 
 class Engine : private CatalogWriter {
@@ -81,6 +85,10 @@ class Engine : private CatalogWriter {
   // Saves the index snapshots of every changed collection now.
   Status SaveSnapshots();
   EngineStats Stats();
+  // The first failure of background work since Open (as LevelDB's bg_error_): a periodic sync that failed, or
+  // points the indexer gave up inserting into the graph. OK when there was none. It stays set when a later
+  // retry succeeds, so a passing failure is not missed; the message says what failed.
+  Status BackgroundError();
   const EngineOptions& options() const { return options_; }
 
   Result<std::shared_ptr<Collection>> Find(uint32_t ns, std::string_view name);
@@ -102,6 +110,7 @@ class Engine : private CatalogWriter {
   Result<uint64_t> NextVersion(WriteTxn* txn) override;
   Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) override;
   void NotifyIndexWork() override;
+  void RecordBackgroundError(const Status& error) override;
 
   EngineOptions options_;
   std::unique_ptr<Storage> storage_;
@@ -112,10 +121,11 @@ class Engine : private CatalogWriter {
   std::atomic<uint64_t> last_version_{0};
   std::atomic<bool> dirty_{false};
 
-  std::mutex bg_mu_;
+  std::mutex bg_mu_;  // guards stopping_, index_work_ and bg_error_
   std::condition_variable bg_cv_;
   bool stopping_ = false;
   bool index_work_ = false;
+  Status bg_error_;
   std::thread indexer_;
   std::thread maintenance_;
 };

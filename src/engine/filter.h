@@ -6,7 +6,7 @@
 // A condition C is one of
 //   {"key": path, "match": M}            M: {"value": s|i|b} {"any": [...]} {"except": [...]} {"text": s}
 //                                           {"prefix": s} {"contains": s} {"regex": re2}
-//   {"key": path, "range": {gt,gte,lt,lte}}   numbers, or datetime strings (RFC 3339; no zone means UTC)
+//   {"key": path, "range": {gt,gte,lt,lte}}   numbers, or datetime strings (datetime.h; no zone means UTC)
 //   {"key": path, "values_count": {gt,gte,lt,lte}}
 //   {"key": path, "is_empty": bool} / {"key": path, "is_null": bool}
 //   {"is_empty": {"key": path}}   {"is_null": {"key": path}}   {"has_id": [id, ...]}
@@ -18,7 +18,7 @@
 //                                     prefix not_prefix; a NULL column matches only is_null
 //   a nested Filter
 // Paths: "a.b.c"; "a[]" flattens the array at a; "a[2]" takes one element. A path may yield several values;
-// a condition on a path holds when any value satisfies it (see filter.cc for each condition's exact rule).
+// a condition on a path holds when any value satisfies it (see filter_eval.cc for each condition's exact rule).
 //
 // A Filter is immutable after parsing and may be evaluated from many threads at once.
 #pragma once
@@ -135,9 +135,5 @@ Result<std::shared_ptr<const Filter>> ParseFilterJson(const Json& j);
 
 // True when the point with this id and payload (a JSON object; null is treated as {}) satisfies the filter.
 bool FilterMatches(const Filter& filter, const PointId& id, const Json& payload);
-
-// Parses a datetime string as Qdrant accepts it: RFC 3339 ("2024-01-02T03:04:05.123Z", "+02:00" offsets) or
-// "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DDTHH:MM:SS[.frac]" without zone (UTC). Microseconds since epoch.
-std::optional<int64_t> ParseDatetimeMicros(std::string_view text);
 
 }  // namespace govector

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/datetime.h"
+#include "engine/json_number.h"
 #include "engine/json_path.h"
 
 namespace govector {
@@ -71,7 +73,7 @@ struct PayloadIndexSet::FieldIndex {
           if (v.is_string()) fn(v);
           break;
         case pb::INTEGER:
-          if (v.is_number_integer() || v.is_number_unsigned()) fn(v);
+          if (JsonInt64(v)) fn(v);  // what integer match conditions can equal (not unsigned > INT64_MAX)
           break;
         case pb::FLOAT:
           if (v.is_number()) fn(v);
@@ -88,13 +90,6 @@ struct PayloadIndexSet::FieldIndex {
     });
   }
 
-  static int64_t IntOf(const Json& v) {
-    if (v.is_number_unsigned()) {
-      uint64_t u = v.get<uint64_t>();
-      return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
-    }
-    return v.get<int64_t>();
-  }
   double NumberOf(const Json& v) const {
     if (type == pb::DATETIME) return static_cast<double>(*ParseDatetimeMicros(v.get_ref<const std::string&>()));
     return v.get<double>();
@@ -107,7 +102,7 @@ struct PayloadIndexSet::FieldIndex {
       switch (type) {
         case pb::KEYWORD: PostingAdd(&by_string[v.get<std::string>()], slot); break;
         case pb::BOOL: PostingAdd(&by_string[v.get<bool>() ? "true" : "false"], slot); break;
-        case pb::INTEGER: PostingAdd(&by_int[IntOf(v)], slot); break;
+        case pb::INTEGER: PostingAdd(&by_int[*JsonInt64(v)], slot); break;
         default: by_number.emplace(NumberOf(v), slot); break;
       }
     });
@@ -127,7 +122,7 @@ struct PayloadIndexSet::FieldIndex {
           break;
         }
         case pb::INTEGER: {
-          auto it = by_int.find(IntOf(v));
+          auto it = by_int.find(*JsonInt64(v));
           if (it != by_int.end()) {
             PostingRemove(&it->second, slot);
             if (it->second.empty()) by_int.erase(it);
@@ -166,8 +161,8 @@ struct PayloadIndexSet::FieldIndex {
         } else if (type == pb::BOOL && m.value.is_boolean()) {
           auto it = by_string.find(m.value.get<bool>() ? "true" : "false");
           if (it != by_string.end()) add_set(it->second);
-        } else if (type == pb::INTEGER && (m.value.is_number_integer() || m.value.is_number_unsigned())) {
-          auto it = by_int.find(IntOf(m.value));
+        } else if (type == pb::INTEGER && IsJsonInteger(m.value)) {
+          auto it = by_int.find(m.value.get<int64_t>());  // the parser keeps match values as int64
           if (it != by_int.end()) add_set(it->second);
         } else {
           return std::nullopt;

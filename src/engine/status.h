@@ -1,7 +1,8 @@
 // Status and Result<T>: the error values every engine call returns.
 //
 // Nothing in the engine throws across its public API. A fallible call returns a Status (or a Result<T>
-// holding either a value or a non-OK Status). Codes are coarse on purpose: they map one-to-one onto SQLSTATE
+// holding either a value or a non-OK Status). Both are [[nodiscard]]: a caller handles the error, or casts
+// the call to (void) with a comment saying why ignoring it is right. Codes are coarse on purpose: they map one-to-one onto SQLSTATE
 // classes in the Postgres extension and onto HTTP statuses in the REST server, so choose the code by what the
 // caller should do about it, and put the specifics in the message.
 #pragma once
@@ -27,7 +28,7 @@ enum class StatusCode : int {
 
 const char* StatusCodeName(StatusCode code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -56,7 +57,7 @@ class Status {
 
 // Either a T or a non-OK Status. Access value() only after checking ok().
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit on purpose
   Result(Status status) : v_(std::move(status)) {}    // NOLINT: must not be OK

@@ -15,14 +15,23 @@ Status LmdbStatus(int rc, const char* what) {
   return Status::IOError(msg);
 }
 
-ReadTxn::~ReadTxn() { mdb_txn_abort(txn_); }
+namespace {
 
-Result<std::optional<std::string_view>> ReadTxn::Get(MDB_dbi dbi, std::string_view key) {
+// Get for either kind of transaction.
+Result<std::optional<std::string_view>> GetIn(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-  int rc = mdb_get(txn_, dbi, &k, &v);
+  int rc = mdb_get(txn, dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "get");
   return std::optional<std::string_view>(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+}
+
+}  // namespace
+
+ReadTxn::~ReadTxn() { mdb_txn_abort(txn_); }
+
+Result<std::optional<std::string_view>> ReadTxn::Get(MDB_dbi dbi, std::string_view key) {
+  return GetIn(txn_, dbi, key);
 }
 
 WriteTxn::~WriteTxn() {
@@ -30,11 +39,7 @@ WriteTxn::~WriteTxn() {
 }
 
 Result<std::optional<std::string_view>> WriteTxn::Get(MDB_dbi dbi, std::string_view key) {
-  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-  int rc = mdb_get(txn_, dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
-  if (rc != MDB_SUCCESS) return LmdbStatus(rc, "get");
-  return std::optional<std::string_view>(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  return GetIn(txn_, dbi, key);
 }
 
 Status WriteTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {

@@ -149,6 +149,13 @@ int Daemon::Serve(const sigset_t& signals, pid_t parent) {
   options.data_dir = args_.data_dir;
   options.map_size = args_.map_size;
   options.index_threads = args_.index_threads;
+  // The engine's reports on its background work go to this log, at the matching level.
+  options.info_log = [](InfoLogLevel level, const std::string& message) {
+    Log(level == InfoLogLevel::kError     ? LogLevel::kError
+        : level == InfoLogLevel::kWarning ? LogLevel::kWarning
+                                          : LogLevel::kInfo,
+        message);
+  };
   auto opened = Engine::Open(options);
   if (!opened.ok()) {
     Log(LogLevel::kError, "cannot open the engine: " + opened.status().ToString());

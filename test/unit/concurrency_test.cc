@@ -5,12 +5,95 @@
 #include <atomic>
 #include <random>
 #include <thread>
+#include <unordered_set>
 
 #include "engine/engine.h"
 #include "test_util.h"
 
 namespace govector {
 namespace {
+
+// One random search (with or without the filter g = 1, with or without payloads) and a count; false when
+// either fails or the results are wrong: fewer than k, a hit without its payload, or a hit the filter rejects.
+bool SearchOnce(Engine* e, const testing::Dataset& d, const std::shared_ptr<const Filter>& g1, std::mt19937& rng) {
+  SearchParams sp;
+  sp.vector = d.train[rng() % d.train.size()];
+  sp.k = 10;
+  if (rng() % 2) sp.filter = g1;
+  sp.with_payload = rng() % 2;
+  auto r = e->Search(1, "c", sp);
+  if (!r.ok() || r->size() != 10) return false;
+  if (sp.with_payload)
+    for (const auto& h : *r)
+      if (!h.payload || (sp.filter && h.payload->value("g", -1) != 1)) return false;
+  return e->Count(1, "c", sp.filter.get()).ok();
+}
+
+// One random write to a point with an id from 1000 on: an upsert (half the time), a delete or a payload update.
+bool WriteOnce(Engine* e, const testing::Dataset& d, std::mt19937& rng) {
+  uint64_t id = 1000 + rng() % 3000;
+  PointSelector sel;
+  sel.ids = {PointId::Num(id)};
+  switch (rng() % 4) {
+    case 2: return e->Delete(1, "c", sel, Durability::kApplied).ok();
+    case 3: return e->SetPayload(1, "c", sel, {{"touched", true}}, false, Durability::kApplied).ok();
+    default: {
+      PointInput p;
+      p.id = PointId::Num(id);
+      p.vector = d.train[id];
+      p.payload = {{"g", id % 4}};
+      return e->Upsert(1, "c", {p}, Durability::kApplied).ok();
+    }
+  }
+}
+
+// After the churn, the index agrees with storage. Each live point's own vector is searched by a walk of the graph
+// alone (no filter and nothing pending, so no exact scan): the walk returns k live points, nearest first,
+// and finds the point itself. hnswlib 0.6.2 can leave a node without incoming links when a vector is
+// replaced in place (an update, or a reused slot), which makes it unreachable; after this churn a few in a
+// thousand are (the number is printed), so the bound is 99%, which a broken graph or indexer misses.
+void CheckGraphAgreesWithStorage(Engine* e) {
+  auto indexed = e->WaitIndexed(1, "c", 60000);
+  ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  ASSERT_TRUE(*indexed);
+  auto info = e->GetCollectionInfo(1, "c");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->indexed_vectors, info->points);
+  ScrollParams sp;
+  sp.limit = 10000;
+  sp.with_vector = true;
+  auto page = e->Scroll(1, "c", sp);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->points.size(), info->points);
+  std::unordered_set<PointId, PointIdHash> live;
+  for (const auto& r : page->points) live.insert(r.id);
+  size_t found = 0;
+  for (const auto& r : page->points) {
+    SearchParams q;
+    q.vector = *r.vector;
+    q.k = 10;
+    q.ef = 128;
+    SearchPlan plan;
+    auto hits = e->Search(1, "c", q, &plan);
+    ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+    ASSERT_EQ(plan.kind, SearchPlan::Kind::kGraph) << "point " << r.id.ToString();
+    ASSERT_EQ(plan.pending_scanned, 0u);
+    ASSERT_EQ(hits->size(), 10u);
+    for (size_t i = 0; i < hits->size(); ++i) {
+      const ScoredPoint& h = (*hits)[i];
+      ASSERT_TRUE(live.count(h.id)) << "the graph returned " << h.id.ToString() << ", which is not stored";
+      if (i > 0) {
+        ASSERT_LE((*hits)[i - 1].score, h.score);  // Euclid: nearest first
+      }
+      if (h.id == r.id) {
+        ++found;
+        EXPECT_EQ(h.score, 0.0f);
+      }
+    }
+  }
+  std::printf("  the graph walk found %zu of %zu points by their own vectors\n", found, page->points.size());
+  EXPECT_GE(found, page->points.size() * 99 / 100);
+}
 
 TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   testing::TempDir dir;
@@ -21,7 +104,7 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   o.snapshot_interval_seconds = 1;
   o.sync_interval_ms = 50;
   auto opened = Engine::Open(o);
-  ASSERT_TRUE(opened.ok());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   std::unique_ptr<Engine> e = std::move(opened).value();
   CollectionConfig c;
   c.name = "c";
@@ -40,56 +123,21 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
     base.push_back(std::move(p));
   }
   ASSERT_TRUE(e->Upsert(1, "c", base, Durability::kApplied).ok());
+  std::shared_ptr<const Filter> g1 = testing::ParsedFilter(R"({"must":[{"key":"g","match":{"value":1}}]})");
+  ASSERT_TRUE(g1);
 
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0};
   std::atomic<long> searches{0}, writes{0};
   auto searcher = [&](int seed) {
     std::mt19937 rng(seed);
-    while (!stop) {
-      SearchParams sp;
-      sp.vector = d.train[rng() % d.train.size()];
-      sp.k = 10;
-      if (rng() % 2) sp.filter = *ParseFilter(R"({"must":[{"key":"g","match":{"value":1}}]})");
-      sp.with_payload = rng() % 2;
-      auto r = e->Search(1, "c", sp);
-      if (!r.ok() || r->size() != 10) ++errors;
-      if (sp.filter)
-        for (const auto& h : *r)
-          if (!h.payload && sp.with_payload) ++errors;
-      auto n = e->Count(1, "c", sp.filter.get());
-      if (!n.ok()) ++errors;
-      ++searches;
-    }
+    for (; !stop; ++searches)
+      if (!SearchOnce(e.get(), d, g1, rng)) ++errors;
   };
   auto writer = [&](int seed) {
     std::mt19937 rng(seed);
-    while (!stop) {
-      uint64_t id = 1000 + rng() % 3000;
-      PointInput p;
-      p.id = PointId::Num(id);
-      p.vector = d.train[id];
-      p.payload = {{"g", id % 4}};
-      switch (rng() % 4) {
-        case 0:
-        case 1:
-          if (!e->Upsert(1, "c", {p}, Durability::kApplied).ok()) ++errors;
-          break;
-        case 2: {
-          PointSelector sel;
-          sel.ids = {p.id};
-          if (!e->Delete(1, "c", sel, Durability::kApplied).ok()) ++errors;
-          break;
-        }
-        case 3: {
-          PointSelector sel;
-          sel.ids = {p.id};
-          if (!e->SetPayload(1, "c", sel, {{"touched", true}}, false, Durability::kApplied).ok()) ++errors;
-          break;
-        }
-      }
-      ++writes;
-    }
+    for (; !stop; ++writes)
+      if (!WriteOnce(e.get(), d, rng)) ++errors;
   };
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i) threads.emplace_back(searcher, i);
@@ -102,25 +150,7 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   EXPECT_GT(writes.load(), 10);
   std::printf("  %ld searches and %ld writes ran concurrently\n", searches.load(), writes.load());
 
-  // Afterwards the index agrees with storage: every live point is found by its own vector.
-  ASSERT_TRUE(*e->WaitIndexed(1, "c", 60000));
-  ScrollParams sp;
-  sp.limit = 10000;
-  sp.with_vector = true;
-  auto page = e->Scroll(1, "c", sp);
-  ASSERT_TRUE(page.ok());
-  size_t missing = 0;
-  for (const auto& r : page->points) {
-    SearchParams q;
-    q.vector = *r.vector;
-    q.k = 1;
-    q.filter = *ParseFilter(R"({"must":[{"has_id":[)" + r.id.ToString() + "]}]}");
-    auto hits = e->Search(1, "c", q);
-    if (hits->empty() || (*hits)[0].id != r.id) ++missing;
-  }
-  EXPECT_EQ(missing, 0u);
-  auto info = e->GetCollectionInfo(1, "c");
-  EXPECT_EQ(info->indexed_vectors, info->points);
+  CheckGraphAgreesWithStorage(e.get());
 }
 
 }  // namespace

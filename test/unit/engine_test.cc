@@ -15,7 +15,11 @@
 namespace govector {
 namespace {
 
+using testing::Config;
+using testing::ParsedFilter;
+using testing::Point;
 using testing::TempDir;
+using testing::ValueOf;
 
 EngineOptions Options(const std::string& dir) {
   EngineOptions o;
@@ -23,30 +27,6 @@ EngineOptions Options(const std::string& dir) {
   o.map_size = size_t{1} << 30;
   o.background_indexing = false;
   return o;
-}
-
-CollectionConfig Config(const std::string& name, uint32_t dim, Distance d = Distance::kCosine,
-                        IndexKind index = IndexKind::kHnsw) {
-  CollectionConfig c;
-  c.name = name;
-  c.dimension = dim;
-  c.distance = d;
-  c.index = index;
-  return c;
-}
-
-PointInput P(uint64_t id, std::vector<float> v, Json payload = Json::object()) {
-  PointInput p;
-  p.id = PointId::Num(id);
-  p.vector = std::move(v);
-  p.payload = std::move(payload);
-  return p;
-}
-
-std::shared_ptr<const Filter> F(const std::string& json) {
-  auto f = ParseFilter(json);
-  EXPECT_TRUE(f.ok()) << f.status().ToString();
-  return f.ok() ? *f : nullptr;
 }
 
 class EngineTest : public ::testing::Test {
@@ -57,6 +37,19 @@ class EngineTest : public ::testing::Test {
     auto e = Engine::Open(Options(dir_.path()));
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(e).value();
+  }
+  // The stored payload of one point as JSON text. A failed Get, or no such point, fails the test (and gives "").
+  std::string PayloadText(uint32_t ns, std::string_view name, uint64_t id) {
+    auto got = engine_->Get(ns, name, {PointId::Num(id)}, true, false);
+    if (!got.ok()) {
+      ADD_FAILURE() << got.status().ToString();
+      return "";
+    }
+    if (got->size() != 1 || !(*got)[0].payload) {
+      ADD_FAILURE() << "point " << id << " not found with its payload";
+      return "";
+    }
+    return (*got)[0].payload->dump();
   }
   TempDir dir_;
   std::unique_ptr<Engine> engine_;
@@ -143,8 +136,8 @@ TEST_F(EngineTest, RejectsBadCollectionConfigs) {
   c.ef_construct = 0;
   EXPECT_EQ(engine_->CreateCollection(1, c).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseDistance("cosinus").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(*ParseDistance("Euclid"), Distance::kEuclid);
-  EXPECT_EQ(*ParseDistance("DOT"), Distance::kDot);
+  EXPECT_EQ(ValueOf(ParseDistance("Euclid")), Distance::kEuclid);
+  EXPECT_EQ(ValueOf(ParseDistance("DOT")), Distance::kDot);
   EXPECT_EQ(ParseIndexKind("ivf").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseQuantization("pq").status().code(), StatusCode::kInvalidArgument);
   // An empty name is not a default: the callers supply their own defaults.
@@ -156,13 +149,13 @@ TEST_F(EngineTest, RejectsBadCollectionConfigs) {
 TEST_F(EngineTest, NamespacesAreSeparate) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("items", 2)).ok());
   ASSERT_TRUE(engine_->CreateCollection(2, Config("items", 3)).ok());
-  ASSERT_TRUE(engine_->Upsert(1, "items", {P(1, {1, 0})}, Durability::kApplied).ok());
-  EXPECT_EQ(*engine_->Count(1, "items", nullptr), 1u);
-  EXPECT_EQ(*engine_->Count(2, "items", nullptr), 0u);
+  ASSERT_TRUE(engine_->Upsert(1, "items", {Point(1, {1, 0})}, Durability::kApplied).ok());
+  EXPECT_EQ(ValueOf(engine_->Count(1, "items", nullptr)), 1u);
+  EXPECT_EQ(ValueOf(engine_->Count(2, "items", nullptr)), 0u);
   EXPECT_EQ(engine_->ListCollections(3).size(), 0u);
   EXPECT_EQ(engine_->Count(3, "items", nullptr).status().code(), StatusCode::kNotFound);
-  ASSERT_TRUE(*engine_->DropCollection(2, "items"));
-  EXPECT_EQ(*engine_->Count(1, "items", nullptr), 1u);
+  ASSERT_TRUE(ValueOf(engine_->DropCollection(2, "items")));
+  EXPECT_EQ(ValueOf(engine_->Count(1, "items", nullptr)), 1u);
 }
 
 size_t IndexDirs(const std::string& data_dir) {
@@ -173,7 +166,7 @@ size_t IndexDirs(const std::string& data_dir) {
 
 TEST_F(EngineTest, NamespacesAndDropNamespace) {
   EXPECT_TRUE(engine_->Namespaces().empty());
-  EXPECT_EQ(*engine_->DropNamespace(3), 0u);
+  EXPECT_EQ(ValueOf(engine_->DropNamespace(3)), 0u);
   ASSERT_TRUE(engine_->CreateCollection(9, Config("z", 2)).ok());
   ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 2)).ok());
   ASSERT_TRUE(engine_->CreateCollection(3, Config("a", 2, Distance::kEuclid, IndexKind::kFlat)).ok());
@@ -183,8 +176,8 @@ TEST_F(EngineTest, NamespacesAndDropNamespace) {
   ASSERT_TRUE(engine_->CreateCollection(4, Config("a", 2)).ok());
   EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{0, 2, 3, 4, 9}));
   for (auto [ns, name] : {std::pair<uint32_t, const char*>{2, "b"}, {3, "b"}, {4, "a"}})
-    ASSERT_TRUE(engine_->Upsert(ns, name, {P(1, {1, 0}), P(2, {0, 1})}, Durability::kApplied).ok());
-  ASSERT_TRUE(engine_->Upsert(3, "a", {P(1, {1, 0})}, Durability::kApplied).ok());
+    ASSERT_TRUE(engine_->Upsert(ns, name, {Point(1, {1, 0}), Point(2, {0, 1})}, Durability::kApplied).ok());
+  ASSERT_TRUE(engine_->Upsert(3, "a", {Point(1, {1, 0})}, Durability::kApplied).ok());
   ASSERT_TRUE(engine_->SaveSnapshots().ok());
   const size_t dirs = IndexDirs(dir_.path());
   EXPECT_EQ(dirs, 3u);  // the HNSW collections that have points: 2/b, 3/b, 4/a
@@ -196,22 +189,22 @@ TEST_F(EngineTest, NamespacesAndDropNamespace) {
   EXPECT_TRUE(engine_->ListCollections(3).empty());
   EXPECT_EQ(engine_->Count(3, "b", nullptr).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(IndexDirs(dir_.path()), dirs - 1);  // 3/b's snapshot is gone
-  EXPECT_EQ(*engine_->Count(2, "b", nullptr), 2u);
-  EXPECT_EQ(*engine_->Count(4, "a", nullptr), 2u);
+  EXPECT_EQ(ValueOf(engine_->Count(2, "b", nullptr)), 2u);
+  EXPECT_EQ(ValueOf(engine_->Count(4, "a", nullptr)), 2u);
   EXPECT_EQ(engine_->Stats().collections, 4u);
-  EXPECT_EQ(*engine_->DropNamespace(3), 0u);
+  EXPECT_EQ(ValueOf(engine_->DropNamespace(3)), 0u);
 
   // A new namespace with the same number starts empty, also after a restart.
   Reopen();
   EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{0, 2, 4, 9}));
   EXPECT_TRUE(engine_->ListCollections(3).empty());
   ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 5)).ok());
-  EXPECT_EQ(*engine_->Count(3, "b", nullptr), 0u);
-  EXPECT_EQ(engine_->GetCollectionInfo(3, "b")->meta.dimension(), 5u);
-  EXPECT_EQ(*engine_->Count(2, "b", nullptr), 2u);
-  EXPECT_EQ(*engine_->Count(4, "a", nullptr), 2u);
+  EXPECT_EQ(ValueOf(engine_->Count(3, "b", nullptr)), 0u);
+  EXPECT_EQ(ValueOf(engine_->GetCollectionInfo(3, "b")).meta.dimension(), 5u);
+  EXPECT_EQ(ValueOf(engine_->Count(2, "b", nullptr)), 2u);
+  EXPECT_EQ(ValueOf(engine_->Count(4, "a", nullptr)), 2u);
   // The standalone namespace is a namespace like any other to the engine (the callers keep it).
-  EXPECT_EQ(*engine_->DropNamespace(0), 1u);
+  EXPECT_EQ(ValueOf(engine_->DropNamespace(0)), 1u);
   EXPECT_EQ(engine_->Namespaces(), (std::vector<uint32_t>{2, 3, 4, 9}));
 }
 
@@ -220,7 +213,7 @@ TEST_F(EngineTest, DropNamespaceSurvivesAKill) {
   ASSERT_TRUE(engine_->CreateCollection(5, Config("x", 2)).ok());
   ASSERT_TRUE(engine_->CreateCollection(5, Config("y", 2)).ok());
   ASSERT_TRUE(engine_->CreateCollection(6, Config("x", 2)).ok());
-  ASSERT_TRUE(engine_->Upsert(5, "x", {P(1, {1, 0})}, Durability::kApplied).ok());
+  ASSERT_TRUE(engine_->Upsert(5, "x", {Point(1, {1, 0})}, Durability::kApplied).ok());
   engine_.reset();
 
   pid_t child = fork();
@@ -246,13 +239,13 @@ TEST_F(EngineTest, DropNamespaceSurvivesAKill) {
 TEST_F(EngineTest, UpsertGetVersionsAndIdKinds) {
   ASSERT_TRUE(engine_->CreateCollection(7, Config("c", 3, Distance::kEuclid)).ok());
   std::vector<PointInput> batch;
-  batch.push_back(P(5, {1, 2, 3}, {{"a", 1}}));
+  batch.push_back(Point(5, {1, 2, 3}, {{"a", 1}}));
   PointInput u;
-  u.id = *PointId::FromText("550E8400-E29B-41D4-A716-446655440000");
+  u.id = ValueOf(PointId::FromText("550E8400-E29B-41D4-A716-446655440000"));
   u.vector = {0, 0, 1};
   batch.push_back(u);
   PointInput s;
-  s.id = *PointId::FromText("doc-42");
+  s.id = ValueOf(PointId::FromText("doc-42"));
   s.vector = {4, 5, 6};
   s.payload = {{"nested", {{"x", {1, 2.5, "y", nullptr, true}}}}};
   batch.push_back(s);
@@ -261,7 +254,7 @@ TEST_F(EngineTest, UpsertGetVersionsAndIdKinds) {
   EXPECT_EQ(w1->count, 3u);
 
   auto got = engine_->Get(7, "c", {PointId::Num(5), s.id, u.id, PointId::Num(99)}, true, true);
-  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_EQ(got->size(), 3u);
   EXPECT_EQ((*got)[0].id, PointId::Num(5));
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{1, 2, 3}));
@@ -272,10 +265,12 @@ TEST_F(EngineTest, UpsertGetVersionsAndIdKinds) {
   EXPECT_EQ((*got)[2].id.ToString(), "550e8400-e29b-41d4-a716-446655440000");
   // One version for the whole batch, strictly increasing across writes.
   for (const auto& r : *got) EXPECT_EQ(r.version, w1->version);
-  auto w2 = engine_->Upsert(7, "c", {P(5, {3, 2, 1})}, Durability::kApplied);
-  ASSERT_TRUE(w2.ok());
+  auto w2 = engine_->Upsert(7, "c", {Point(5, {3, 2, 1})}, Durability::kApplied);
+  ASSERT_TRUE(w2.ok()) << w2.status().ToString();
   EXPECT_GT(w2->version, w1->version);
   got = engine_->Get(7, "c", {PointId::Num(5)}, true, true);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].version, w2->version);
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{3, 2, 1}));
   EXPECT_EQ((*got)[0].payload->dump(), "{}");  // upsert replaces the payload
@@ -293,35 +288,35 @@ TEST_F(EngineTest, BadBatchWritesNothing) {
       {{1, nan, 3}, "NaN"},               {{1, 2, inf}, "infinite"},               {{0, 0, 0}, "zeros"},
   };
   for (const auto& c : cases) {
-    auto r = engine_->Upsert(1, "c", {P(1, {1, 1, 1}), P(2, c.v)}, Durability::kApplied);
+    auto r = engine_->Upsert(1, "c", {Point(1, {1, 1, 1}), Point(2, c.v)}, Durability::kApplied);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(c.needle), std::string::npos) << r.status().message();
-    EXPECT_EQ(*engine_->Count(1, "c", nullptr), 0u);
+    EXPECT_EQ(ValueOf(engine_->Count(1, "c", nullptr)), 0u);
   }
-  PointInput bad_payload = P(3, {1, 1, 1});
+  PointInput bad_payload = Point(3, {1, 1, 1});
   bad_payload.payload = Json::array({1, 2});
-  EXPECT_EQ(engine_->Upsert(1, "c", {P(1, {1, 1, 1}), bad_payload}, Durability::kApplied).status().code(),
+  EXPECT_EQ(engine_->Upsert(1, "c", {Point(1, {1, 1, 1}), bad_payload}, Durability::kApplied).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(*engine_->Count(1, "c", nullptr), 0u);
+  EXPECT_EQ(ValueOf(engine_->Count(1, "c", nullptr)), 0u);
   // Payload nesting is bounded (the stored form must stay parseable); the limit itself round-trips.
   Json deep = 1;
   for (size_t i = 0; i < kMaxPayloadDepth + 1; ++i) deep = Json::array({deep});
-  PointInput too_deep = P(4, {1, 1, 1}, {{"a", deep}});
+  PointInput too_deep = Point(4, {1, 1, 1}, {{"a", deep}});
   auto r = engine_->Upsert(1, "c", {too_deep}, Durability::kApplied);
   EXPECT_NE(r.status().message().find("nests more than 64 levels"), std::string::npos) << r.status().ToString();
-  EXPECT_EQ(*engine_->Count(1, "c", nullptr), 0u);
-  EXPECT_EQ(engine_->Upsert(1, "nope", {P(1, {1, 1, 1})}, Durability::kApplied).status().code(),
+  EXPECT_EQ(ValueOf(engine_->Count(1, "c", nullptr)), 0u);
+  EXPECT_EQ(engine_->Upsert(1, "nope", {Point(1, {1, 1, 1})}, Durability::kApplied).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(engine_->Upsert(1, "c", {}, Durability::kApplied).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(EngineTest, PointIdText) {
-  EXPECT_EQ(PointId::FromText("0")->kind(), PointId::Kind::kNum);
-  EXPECT_EQ(PointId::FromText("18446744073709551615")->num(), UINT64_MAX);
-  EXPECT_EQ(PointId::FromText("18446744073709551616")->kind(), PointId::Kind::kString);
-  EXPECT_EQ(PointId::FromText("007")->kind(), PointId::Kind::kString);
-  EXPECT_EQ(PointId::FromText("-1")->kind(), PointId::Kind::kString);
+  EXPECT_EQ(ValueOf(PointId::FromText("0")).kind(), PointId::Kind::kNum);
+  EXPECT_EQ(ValueOf(PointId::FromText("18446744073709551615")).num(), UINT64_MAX);
+  EXPECT_EQ(ValueOf(PointId::FromText("18446744073709551616")).kind(), PointId::Kind::kString);
+  EXPECT_EQ(ValueOf(PointId::FromText("007")).kind(), PointId::Kind::kString);
+  EXPECT_EQ(ValueOf(PointId::FromText("-1")).kind(), PointId::Kind::kString);
   EXPECT_EQ(PointId::FromText("").status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(PointId::FromText(std::string(256, 'x')).ok());
   EXPECT_EQ(PointId::FromText(std::string(257, 'x')).status().code(), StatusCode::kInvalidArgument);
@@ -329,23 +324,24 @@ TEST_F(EngineTest, PointIdText) {
   EXPECT_EQ(PointId::FromJson(Json(1.5)).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(PointId::FromJson(Json("abc"), false).status().code(), StatusCode::kInvalidArgument);
   // Key order: numbers by value, then UUIDs, then strings.
-  std::vector<PointId> ids = {*PointId::FromText("b"), *PointId::FromText("10"), *PointId::FromText("9"),
-                              *PointId::FromText("00000000-0000-0000-0000-000000000001"), *PointId::FromText("a")};
+  std::vector<PointId> ids;
+  for (const char* text : {"b", "10", "9", "00000000-0000-0000-0000-000000000001", "a"})
+    ids.push_back(ValueOf(PointId::FromText(text)));
   std::sort(ids.begin(), ids.end(), [](const PointId& x, const PointId& y) { return x.Key() < y.Key(); });
   std::vector<std::string> text;
   for (auto& i : ids) text.push_back(i.ToString());
   EXPECT_EQ(text, (std::vector<std::string>{"9", "10", "00000000-0000-0000-0000-000000000001", "a", "b"}));
-  for (auto& i : ids) EXPECT_EQ(*PointId::FromKey(i.Key()), i);
+  for (auto& i : ids) EXPECT_EQ(ValueOf(PointId::FromKey(i.Key())), i);
 }
 
 TEST_F(EngineTest, DeleteCountScroll) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 2, Distance::kDot)).ok());
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < 25; ++i) pts.push_back(P(i, {1.0f + i, 1}, {{"even", i % 2 == 0}, {"i", i}}));
+  for (uint64_t i = 0; i < 25; ++i) pts.push_back(Point(i, {1.0f + i, 1}, {{"even", i % 2 == 0}, {"i", i}}));
   ASSERT_TRUE(engine_->Upsert(1, "c", pts, Durability::kApplied).ok());
-  EXPECT_EQ(*engine_->Count(1, "c", nullptr), 25u);
-  auto even = F(R"({"must":[{"key":"even","match":{"value":true}}]})");
-  EXPECT_EQ(*engine_->Count(1, "c", even.get()), 13u);
+  EXPECT_EQ(ValueOf(engine_->Count(1, "c", nullptr)), 25u);
+  auto even = ParsedFilter(R"({"must":[{"key":"even","match":{"value":true}}]})");
+  EXPECT_EQ(ValueOf(engine_->Count(1, "c", even.get())), 13u);
 
   // Scroll: ordered by id, pages chained through next.
   ScrollParams sp;
@@ -365,6 +361,7 @@ TEST_F(EngineTest, DeleteCountScroll) {
   sp.limit = 100;
   sp.with_vector = true;
   auto page = engine_->Scroll(1, "c", sp);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->points.size(), 13u);
   EXPECT_FALSE(page->next);
   EXPECT_EQ(page->points[1].id.num(), 2u);
@@ -375,55 +372,61 @@ TEST_F(EngineTest, DeleteCountScroll) {
   PointSelector by_ids;
   by_ids.ids = {PointId::Num(0), PointId::Num(1), PointId::Num(1), PointId::Num(1000)};
   auto del = engine_->Delete(1, "c", by_ids, Durability::kApplied);
-  ASSERT_TRUE(del.ok());
+  ASSERT_TRUE(del.ok()) << del.status().ToString();
   EXPECT_EQ(del->count, 2u);
   PointSelector by_filter;
-  by_filter.filter = F(R"({"must":[{"key":"i","range":{"gte":20}}]})");
+  by_filter.filter = ParsedFilter(R"({"must":[{"key":"i","range":{"gte":20}}]})");
   del = engine_->Delete(1, "c", by_filter, Durability::kDurable);
+  ASSERT_TRUE(del.ok()) << del.status().ToString();
   EXPECT_EQ(del->count, 5u);
-  EXPECT_EQ(*engine_->Count(1, "c", nullptr), 18u);
-  EXPECT_TRUE(engine_->Get(1, "c", {PointId::Num(0), PointId::Num(22)}, true, false)->empty());
+  EXPECT_EQ(ValueOf(engine_->Count(1, "c", nullptr)), 18u);
+  EXPECT_TRUE(ValueOf(engine_->Get(1, "c", {PointId::Num(0), PointId::Num(22)}, true, false)).empty());
 }
 
 TEST_F(EngineTest, HasIdFiltersEnumerateTheirIds) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("h", 2, Distance::kEuclid)).ok());
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < 5000; ++i) pts.push_back(P(i, {float(i), 0}, {{"odd", i % 2 == 1}}));
+  for (uint64_t i = 0; i < 5000; ++i) pts.push_back(Point(i, {float(i), 0}, {{"odd", i % 2 == 1}}));
   ASSERT_TRUE(engine_->Upsert(1, "h", pts, Durability::kApplied).ok());
   ScrollParams sp;
-  sp.filter = F(R"({"must":[{"has_id":[4001,7,99999,12]},{"key":"odd","match":{"value":true}}]})");
+  sp.filter = ParsedFilter(R"({"must":[{"has_id":[4001,7,99999,12]},{"key":"odd","match":{"value":true}}]})");
   sp.limit = 1;
   auto page = engine_->Scroll(1, "h", sp);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->points.size(), 1u);
   EXPECT_EQ(page->points[0].id.num(), 7u);  // id order, filter applied
   ASSERT_TRUE(page->next);
   sp.start = page->next;
   page = engine_->Scroll(1, "h", sp);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->points.size(), 1u);
   EXPECT_EQ(page->points[0].id.num(), 4001u);
   EXPECT_FALSE(page->next);
-  EXPECT_EQ(*engine_->Count(1, "h", sp.filter.get()), 2u);
+  EXPECT_EQ(ValueOf(engine_->Count(1, "h", sp.filter.get())), 2u);
   SearchParams q;
   q.vector = {0, 0};
   q.filter = sp.filter;
   SearchPlan plan;
   auto hits = engine_->Search(1, "h", q, &plan);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 2u);
   EXPECT_EQ((*hits)[0].id.num(), 7u);
   EXPECT_TRUE(plan.from_payload_index);  // candidates came from the ids, not a scan
 }
 
 TEST_F(EngineTest, VectorOnlyUpsertKeepsPayload) {
-  ASSERT_TRUE(engine_->Upsert(1, "nope", {P(1, {1, 0})}, Durability::kApplied).status().code() ==
+  ASSERT_TRUE(engine_->Upsert(1, "nope", {Point(1, {1, 0})}, Durability::kApplied).status().code() ==
               StatusCode::kNotFound);
   ASSERT_TRUE(engine_->CreateCollection(1, Config("v", 2, Distance::kEuclid)).ok());
-  ASSERT_TRUE(engine_->Upsert(1, "v", {P(1, {1, 0}, {{"keep", "me"}})}, Durability::kApplied).ok());
-  PointInput moved = P(1, {5, 5});
+  ASSERT_TRUE(engine_->Upsert(1, "v", {Point(1, {1, 0}, {{"keep", "me"}})}, Durability::kApplied).ok());
+  PointInput moved = Point(1, {5, 5});
   moved.keep_payload = true;
-  PointInput fresh = P(2, {9, 9}, {{"ignored", true}});
+  PointInput fresh = Point(2, {9, 9}, {{"ignored", true}});
   fresh.keep_payload = true;
   ASSERT_TRUE(engine_->Upsert(1, "v", {moved, fresh}, Durability::kApplied).ok());
   auto got = engine_->Get(1, "v", {PointId::Num(1), PointId::Num(2)}, true, true);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 2u);
   EXPECT_EQ((*got)[0].payload->dump(), R"({"keep":"me"})");
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{5, 5}));
   EXPECT_EQ((*got)[1].payload->dump(), "{}");
@@ -431,29 +434,32 @@ TEST_F(EngineTest, VectorOnlyUpsertKeepsPayload) {
 
 TEST_F(EngineTest, PayloadOperations) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("c", 2)).ok());
-  ASSERT_TRUE(engine_->Upsert(1, "c", {P(1, {1, 0}, {{"a", 1}, {"b", 2}}), P(2, {0, 1}, {{"a", 5}})},
+  ASSERT_TRUE(engine_->Upsert(1, "c", {Point(1, {1, 0}, {{"a", 1}, {"b", 2}}), Point(2, {0, 1}, {{"a", 5}})},
                               Durability::kApplied)
                   .ok());
   PointSelector one;
   one.ids = {PointId::Num(1)};
   auto r = engine_->SetPayload(1, "c", one, {{"b", 3}, {"c", "x"}}, false, Durability::kApplied);
-  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->count, 1u);
   auto got = engine_->Get(1, "c", {PointId::Num(1)}, true, true);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].payload->dump(), R"({"a":1,"b":3,"c":"x"})");
   EXPECT_EQ((*got)[0].version, r->version);
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{1, 0}));  // the vector is kept
 
   ASSERT_TRUE(engine_->SetPayload(1, "c", one, {{"z", true}}, true, Durability::kApplied).ok());
-  EXPECT_EQ((*engine_->Get(1, "c", {PointId::Num(1)}, true, false))[0].payload->dump(), R"({"z":true})");
+  EXPECT_EQ(PayloadText(1, "c", 1), R"({"z":true})");
 
   PointSelector by_filter;
-  by_filter.filter = F(R"({"must":[{"key":"a","match":{"value":5}}]})");
+  by_filter.filter = ParsedFilter(R"({"must":[{"key":"a","match":{"value":5}}]})");
   r = engine_->DeletePayloadKeys(1, "c", by_filter, {"a", "missing"}, Durability::kApplied);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->count, 1u);
-  EXPECT_EQ((*engine_->Get(1, "c", {PointId::Num(2)}, true, false))[0].payload->dump(), "{}");
+  EXPECT_EQ(PayloadText(1, "c", 2), "{}");
   ASSERT_TRUE(engine_->ClearPayload(1, "c", one, Durability::kApplied).ok());
-  EXPECT_EQ((*engine_->Get(1, "c", {PointId::Num(1)}, true, false))[0].payload->dump(), "{}");
+  EXPECT_EQ(PayloadText(1, "c", 1), "{}");
   EXPECT_EQ(engine_->SetPayload(1, "c", one, Json::array(), false, Durability::kApplied).status().code(),
             StatusCode::kInvalidArgument);
   // Payload-only changes do not move the point in the index.
@@ -461,6 +467,7 @@ TEST_F(EngineTest, PayloadOperations) {
   sp.vector = {1, 0};
   sp.k = 1;
   auto hits = engine_->Search(1, "c", sp);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ((*hits)[0].id, PointId::Num(1));
 }
@@ -469,9 +476,10 @@ TEST_F(EngineTest, DeepestAllowedPayloadSurvivesReopen) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("deep", 2)).ok());
   Json deep = "bottom";
   for (size_t i = 0; i < kMaxPayloadDepth - 1; ++i) deep = (i % 2) ? Json::array({deep}) : Json{{"k", deep}};
-  ASSERT_TRUE(engine_->Upsert(1, "deep", {P(1, {1, 0}, deep.is_object() ? deep : Json{{"k", deep}})},
+  ASSERT_TRUE(engine_->Upsert(1, "deep", {Point(1, {1, 0}, deep.is_object() ? deep : Json{{"k", deep}})},
                               Durability::kApplied).ok());
-  std::string before = (*engine_->Get(1, "deep", {PointId::Num(1)}, true, false))[0].payload->dump();
+  std::string before = PayloadText(1, "deep", 1);
+  ASSERT_FALSE(before.empty());
   Reopen();
   auto got = engine_->Get(1, "deep", {PointId::Num(1)}, true, false);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -483,29 +491,34 @@ TEST_F(EngineTest, EverythingSurvivesReopen) {
   ASSERT_TRUE(engine_->CreateCollection(4, Config("keep", 3, Distance::kManhattan)).ok());
   ASSERT_TRUE(engine_->CreateCollection(4, Config("gone", 3)).ok());
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < 300; ++i) pts.push_back(P(i, {float(i), 1, 2}, {{"i", i}}));
+  for (uint64_t i = 0; i < 300; ++i) pts.push_back(Point(i, {float(i), 1, 2}, {{"i", i}}));
   auto w = engine_->Upsert(4, "keep", pts, Durability::kApplied);
-  ASSERT_TRUE(w.ok());
-  ASSERT_TRUE(*engine_->DropCollection(4, "gone"));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE(ValueOf(engine_->DropCollection(4, "gone")));
   PointSelector sel;
   sel.ids = {PointId::Num(7)};
   ASSERT_TRUE(engine_->Delete(4, "keep", sel, Durability::kApplied).ok());
   Reopen();
   EXPECT_EQ(engine_->ListCollections(4).size(), 1u);
-  EXPECT_EQ(*engine_->Count(4, "keep", nullptr), 299u);
+  EXPECT_EQ(ValueOf(engine_->Count(4, "keep", nullptr)), 299u);
   auto info = engine_->GetCollectionInfo(4, "keep");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->indexed_vectors, 299u);
   EXPECT_EQ(info->meta.distance(), pb::MANHATTAN);
   auto got = engine_->Get(4, "keep", {PointId::Num(8)}, true, true);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].payload->at("i"), 8);
   EXPECT_EQ((*got)[0].version, w->version);
   // New writes get newer versions than anything before the restart.
-  auto w2 = engine_->Upsert(4, "keep", {P(1000, {1, 1, 1})}, Durability::kApplied);
+  auto w2 = engine_->Upsert(4, "keep", {Point(1000, {1, 1, 1})}, Durability::kApplied);
+  ASSERT_TRUE(w2.ok()) << w2.status().ToString();
   EXPECT_GT(w2->version, w->version + 1);
   SearchParams sp;
   sp.vector = {7, 1, 2};
   sp.k = 1;
   auto hits = engine_->Search(4, "keep", sp);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_NE((*hits)[0].id, PointId::Num(7));
   EXPECT_FLOAT_EQ((*hits)[0].score, 1.0f);  // Manhattan distance to 6 or 8
@@ -516,7 +529,7 @@ TEST_F(EngineTest, EverythingSurvivesReopen) {
 TEST_F(EngineTest, KilledProcessLosesNothingApplied) {
   ASSERT_TRUE(engine_->CreateCollection(1, Config("k", 4, Distance::kEuclid)).ok());
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < 500; ++i) pts.push_back(P(i, {float(i), 0, 0, 0}));
+  for (uint64_t i = 0; i < 500; ++i) pts.push_back(Point(i, {float(i), 0, 0, 0}));
   ASSERT_TRUE(engine_->Upsert(1, "k", pts, Durability::kApplied).ok());
   ASSERT_TRUE(engine_->SaveSnapshots().ok());  // the snapshot knows points 0..499
   engine_.reset();
@@ -530,8 +543,8 @@ TEST_F(EngineTest, KilledProcessLosesNothingApplied) {
     if (!e.ok()) _exit(2);
     // After the snapshot: move some points, delete others, add new ones; then die without cleanup.
     std::vector<PointInput> moved;
-    for (uint64_t i = 0; i < 50; ++i) moved.push_back(P(i, {float(10000 + i), 0, 0, 0}));
-    for (uint64_t i = 1000; i < 1100; ++i) moved.push_back(P(i, {float(i), 0, 0, 0}));
+    for (uint64_t i = 0; i < 50; ++i) moved.push_back(Point(i, {float(10000 + i), 0, 0, 0}));
+    for (uint64_t i = 1000; i < 1100; ++i) moved.push_back(Point(i, {float(i), 0, 0, 0}));
     if (!(*e)->Upsert(1, "k", moved, Durability::kApplied).ok()) _exit(3);
     PointSelector sel;
     for (uint64_t i = 100; i < 200; ++i) sel.ids.push_back(PointId::Num(i));
@@ -544,15 +557,17 @@ TEST_F(EngineTest, KilledProcessLosesNothingApplied) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
 
   Reopen();
-  ASSERT_TRUE(*engine_->WaitIndexed(1, "k", 10000));
-  EXPECT_EQ(*engine_->Count(1, "k", nullptr), 500u - 100u + 100u);
+  ASSERT_TRUE(ValueOf(engine_->WaitIndexed(1, "k", 10000)));
+  EXPECT_EQ(ValueOf(engine_->Count(1, "k", nullptr)), 500u - 100u + 100u);
   auto info = engine_->GetCollectionInfo(1, "k");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->indexed_vectors, info->points);
   for (uint64_t q : {5u, 150u, 300u, 1050u}) {
     SearchParams sp;
     sp.vector = {float(q), 0, 0, 0};
     sp.k = 1;
     auto hits = engine_->Search(1, "k", sp);
+    ASSERT_TRUE(hits.ok()) << hits.status().ToString();
     ASSERT_EQ(hits->size(), 1u);
     if (q == 5) {
       EXPECT_NE((*hits)[0].id, PointId::Num(5));  // moved away to 10005
@@ -565,9 +580,13 @@ TEST_F(EngineTest, KilledProcessLosesNothingApplied) {
   SearchParams sp;
   sp.vector = {10005, 0, 0, 0};
   sp.k = 1;
-  EXPECT_EQ((*engine_->Search(1, "k", sp))[0].id.ToString(), "5");
-  sp.exact = true;
-  EXPECT_EQ((*engine_->Search(1, "k", sp))[0].id.ToString(), "5");
+  for (bool exact : {false, true}) {
+    sp.exact = exact;
+    auto hits = engine_->Search(1, "k", sp);
+    ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ((*hits)[0].id.ToString(), "5") << (exact ? "exact" : "graph");
+  }
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // The filter module on its own: every condition type, the missing-field rules, paths, and parse errors.
 #include "engine/filter.h"
+#include "engine/datetime.h"
 
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 
 namespace govector {
 namespace {
@@ -81,12 +84,12 @@ TEST(Filter, Ranges) {
 }
 
 TEST(Filter, Datetimes) {
-  EXPECT_EQ(*ParseDatetimeMicros("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(*ParseDatetimeMicros("1970-01-01"), 0);
-  EXPECT_EQ(*ParseDatetimeMicros("1970-01-01T00:00:01.5Z"), 1500000);
-  EXPECT_EQ(*ParseDatetimeMicros("1970-01-01T01:00:00+01:00"), 0);
-  EXPECT_EQ(*ParseDatetimeMicros("1969-12-31 23:00-01:00"), 0);
-  EXPECT_EQ(*ParseDatetimeMicros("2000-02-29T00:00:00Z"), 951782400LL * 1000000);
+  EXPECT_EQ(ParseDatetimeMicros("1970-01-01T00:00:00Z"), std::optional<int64_t>(0));
+  EXPECT_EQ(ParseDatetimeMicros("1970-01-01"), std::optional<int64_t>(0));
+  EXPECT_EQ(ParseDatetimeMicros("1970-01-01T00:00:01.5Z"), std::optional<int64_t>(1500000));
+  EXPECT_EQ(ParseDatetimeMicros("1970-01-01T01:00:00+01:00"), std::optional<int64_t>(0));
+  EXPECT_EQ(ParseDatetimeMicros("1969-12-31 23:00-01:00"), std::optional<int64_t>(0));
+  EXPECT_EQ(ParseDatetimeMicros("2000-02-29T00:00:00Z"), std::optional<int64_t>(951782400LL * 1000000));
   EXPECT_FALSE(ParseDatetimeMicros("2001-02-29"));
   EXPECT_FALSE(ParseDatetimeMicros("2024-13-01"));
   EXPECT_FALSE(ParseDatetimeMicros("2024-01-01T25:00"));
@@ -148,9 +151,9 @@ TEST(Filter, ClausesAndIds) {
   EXPECT_TRUE(Match(R"({"must":[{"has_id":[1,7]}]})"));
   EXPECT_FALSE(Match(R"({"must":[{"has_id":[1,7]}]})", kDoc, 8));
   auto uuid = ParseFilter(R"({"must":[{"has_id":["550E8400-E29B-41D4-A716-446655440000","doc-1"]}]})");
-  ASSERT_TRUE(uuid.ok());
-  EXPECT_TRUE(FilterMatches(**uuid, *PointId::FromText("550e8400-e29b-41d4-a716-446655440000"), kDoc));
-  EXPECT_TRUE(FilterMatches(**uuid, *PointId::FromText("doc-1"), kDoc));
+  ASSERT_TRUE(uuid.ok()) << uuid.status().ToString();
+  EXPECT_TRUE(FilterMatches(**uuid, testing::ValueOf(PointId::FromText("550e8400-e29b-41d4-a716-446655440000")), kDoc));
+  EXPECT_TRUE(FilterMatches(**uuid, testing::ValueOf(PointId::FromText("doc-1")), kDoc));
   EXPECT_FALSE(FilterMatches(**uuid, PointId::Num(1), kDoc));
   // A nested filter as a condition.
   EXPECT_TRUE(Match(R"({"must":[{"should":[{"has_id":[1]},{"has_id":[7]}]}],"must_not":[{"must":[{"has_id":[8]}]}]})"));

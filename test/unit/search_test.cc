@@ -13,9 +13,14 @@ namespace {
 
 using testing::Bucket;
 using testing::BruteForce;
+using testing::Config;
 using testing::Dataset;
+using testing::ParsedFilter;
+using testing::Point;
 using testing::TempDir;
+using testing::ValueOf;
 
+// The engine, or null (and a failed test) when it does not open: callers assert it is there.
 std::unique_ptr<Engine> OpenEngine(const std::string& dir, bool background = false,
                                    size_t full_scan_threshold_bytes = EngineOptions().full_scan_threshold_bytes) {
   EngineOptions o;
@@ -23,37 +28,13 @@ std::unique_ptr<Engine> OpenEngine(const std::string& dir, bool background = fal
   o.map_size = size_t{8} << 30;
   o.background_indexing = background;
   o.full_scan_threshold_bytes = full_scan_threshold_bytes;
-  auto e = Engine::Open(o);
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  return std::move(e).value();
-}
-
-std::shared_ptr<const Filter> F(const std::string& json) {
-  auto f = ParseFilter(json);
-  EXPECT_TRUE(f.ok()) << f.status().ToString();
-  return f.ok() ? *f : nullptr;
-}
-
-PointInput P(uint64_t id, std::vector<float> v, Json payload = Json::object()) {
-  PointInput p;
-  p.id = PointId::Num(id);
-  p.vector = std::move(v);
-  p.payload = std::move(payload);
-  return p;
-}
-
-CollectionConfig Config(const std::string& name, uint32_t dim, Distance d, IndexKind index = IndexKind::kHnsw) {
-  CollectionConfig c;
-  c.name = name;
-  c.dimension = dim;
-  c.distance = d;
-  c.index = index;
-  return c;
+  return ValueOf(Engine::Open(o));
 }
 
 TEST(Search, ScoresAndOrderFollowQdrant) {
   TempDir dir;
   auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e);
   struct Case {
     Distance d;
     std::vector<float> expected;  // scores for points 1, 2, 3 against query (1, 0), best first
@@ -70,7 +51,8 @@ TEST(Search, ScoresAndOrderFollowQdrant) {
     for (const auto& c : cases) {
       std::string name = std::string(DistanceName(c.d)) + IndexKindName(index);
       ASSERT_TRUE(e->CreateCollection(1, Config(name, 2, c.d, index)).ok());
-      ASSERT_TRUE(e->Upsert(1, name, {P(1, {2, 0}), P(2, {1, 1}), P(3, {-1, 0.5})}, Durability::kApplied).ok());
+      ASSERT_TRUE(
+          e->Upsert(1, name, {Point(1, {2, 0}), Point(2, {1, 1}), Point(3, {-1, 0.5})}, Durability::kApplied).ok());
       for (bool exact : {false, true}) {
         SearchParams sp;
         sp.vector = {1, 0};
@@ -92,9 +74,10 @@ TEST(Search, ScoresAndOrderFollowQdrant) {
 TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
   TempDir dir;
   auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e);
   ASSERT_TRUE(e->CreateCollection(1, Config("c", 2, Distance::kEuclid)).ok());
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < 20; ++i) pts.push_back(P(i, {float(i), 0}, {{"i", i}}));
+  for (uint64_t i = 0; i < 20; ++i) pts.push_back(Point(i, {float(i), 0}, {{"i", i}}));
   ASSERT_TRUE(e->Upsert(1, "c", pts, Durability::kApplied).ok());
 
   SearchParams sp;
@@ -102,6 +85,7 @@ TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
   sp.k = 3;
   sp.offset = 2;
   auto hits = e->Search(1, "c", sp);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 3u);
   EXPECT_EQ((*hits)[0].id.num(), 2u);
   EXPECT_EQ((*hits)[2].id.num(), 4u);
@@ -115,6 +99,7 @@ TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
   sp.with_payload = true;
   sp.with_vector = true;
   hits = e->Search(1, "c", sp);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 4u);
   EXPECT_EQ((*hits)[3].payload->at("i"), 3);
   EXPECT_EQ(*(*hits)[3].vector, (std::vector<float>{3, 0}));
@@ -123,6 +108,7 @@ TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
   sp.by_id = PointId::Num(10);
   sp.k = 2;
   hits = e->Search(1, "c", sp);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 2u);
   std::set<uint64_t> ids = {(*hits)[0].id.num(), (*hits)[1].id.num()};
   EXPECT_EQ(ids, (std::set<uint64_t>{9, 11}));  // the point itself is not returned
@@ -150,28 +136,29 @@ TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
 TEST(Search, DeletedAndUpdatedPoints) {
   TempDir dir;
   auto e = OpenEngine(dir.path(), /*background=*/true);
+  ASSERT_TRUE(e);
   ASSERT_TRUE(e->CreateCollection(1, Config("c", 8, Distance::kEuclid)).ok());
   Dataset d = testing::ClusteredSynthetic(3000, 0, 8, 20, 7);
   std::vector<PointInput> pts;
-  for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(P(i, d.train[i]));
+  for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(Point(i, d.train[i]));
   ASSERT_TRUE(e->Upsert(1, "c", pts, Durability::kApplied).ok());
   for (int round = 0; round < 2; ++round) {
     // Move point i far away, then delete its nearest neighbour's id range; search at the old place.
     uint64_t moved = 100 + round;
     std::vector<float> far(8, 1000.0f + round);
-    ASSERT_TRUE(e->Upsert(1, "c", {P(moved, far)}, Durability::kApplied).ok());
+    ASSERT_TRUE(e->Upsert(1, "c", {Point(moved, far)}, Durability::kApplied).ok());
     PointSelector sel;
     for (uint64_t i = 200; i < 400; ++i) sel.ids.push_back(PointId::Num(i));
     ASSERT_TRUE(e->Delete(1, "c", sel, Durability::kApplied).ok());
     if (round == 1) {
-      ASSERT_TRUE(*e->WaitIndexed(1, "c", 30000));
+      ASSERT_TRUE(ValueOf(e->WaitIndexed(1, "c", 30000)));
     }
     for (uint64_t q = 0; q < 600; q += 7) {
       SearchParams sp;
       sp.vector = d.train[q];
       sp.k = 10;
       auto hits = e->Search(1, "c", sp);
-      ASSERT_TRUE(hits.ok());
+      ASSERT_TRUE(hits.ok()) << hits.status().ToString();
       ASSERT_EQ(hits->size(), 10u);
       for (auto& h : *hits) {
         EXPECT_FALSE(h.id.num() >= 200 && h.id.num() < 400) << "deleted point returned";
@@ -181,7 +168,10 @@ TEST(Search, DeletedAndUpdatedPoints) {
     SearchParams sp;
     sp.vector = far;
     sp.k = 1;
-    EXPECT_EQ((*e->Search(1, "c", sp))[0].id.num(), moved);
+    auto hits = e->Search(1, "c", sp);
+    ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ((*hits)[0].id.num(), moved);
   }
 }
 
@@ -199,7 +189,7 @@ TEST(Search, ExactScansScoreCodesThenFloats) {
         SearchParams sp;
         sp.vector = d.test[q];
         sp.k = 10;
-        sp.filter = F(R"({"must": [{"key": "g", "match": {"value": )" + std::to_string(g) + "}}]}");
+        sp.filter = ParsedFilter(R"({"must": [{"key": "g", "match": {"value": )" + std::to_string(g) + "}}]}");
         SearchPlan plan;
         auto hits = e->Search(1, name, sp, &plan);
         ASSERT_TRUE(hits.ok()) << hits.status().ToString();
@@ -220,9 +210,10 @@ TEST(Search, ExactScansScoreCodesThenFloats) {
     };
     {
       auto e = OpenEngine(dir.path());
+      ASSERT_TRUE(e);
       ASSERT_TRUE(e->CreateCollection(1, Config(name, 24, dist)).ok());
       std::vector<PointInput> pts;
-      for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(P(i, d.train[i], {{"g", i % 50}}));
+      for (uint64_t i = 0; i < d.train.size(); ++i) pts.push_back(Point(i, d.train[i], {{"g", i % 50}}));
       ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
       check(e.get(), "after the load");
       // Move every third point of each group elsewhere: the codes must follow the new vectors.
@@ -230,12 +221,13 @@ TEST(Search, ExactScansScoreCodesThenFloats) {
       for (uint64_t i = 0; i < d.train.size(); i += 3) {
         d.train[i] = d.train[(i * 7 + 11) % d.train.size()];
         for (float& x : d.train[i]) x += 0.25f;
-        moved.push_back(P(i, d.train[i], {{"g", i % 50}}));
+        moved.push_back(Point(i, d.train[i], {{"g", i % 50}}));
       }
       ASSERT_TRUE(e->Upsert(1, name, moved, Durability::kApplied).ok());
       check(e.get(), "after moving points");
     }
     auto e = OpenEngine(dir.path());
+    ASSERT_TRUE(e);
     check(e.get(), "after a reopen");
   }
 }
@@ -245,6 +237,7 @@ TEST(Search, ExactScansScoreCodesThenFloats) {
 TEST(Search, FilteredSearchNeverUnderfills) {
   TempDir dir;
   auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e);
   Dataset d = testing::ClusteredSynthetic(6000, 0, 16, 30, 11);
   for (std::string name : {"graph", "graph_indexed", "flat"}) {
     ASSERT_TRUE(
@@ -257,7 +250,7 @@ TEST(Search, FilteredSearchNeverUnderfills) {
     for (uint64_t i = 0; i < d.train.size(); ++i) {
       // g takes the value 0 on 1 point, 1 on 5, 2 on 10, 3 on 60, 4 on 600, and 5 on the rest.
       int g = i < 1 ? 0 : i < 6 ? 1 : i < 16 ? 2 : i < 76 ? 3 : i < 676 ? 4 : 5;
-      pts.push_back(P(i, d.train[i], {{"g", g}, {"tag", i % 2 ? "odd" : "even"}}));
+      pts.push_back(Point(i, d.train[i], {{"g", g}, {"tag", i % 2 ? "odd" : "even"}}));
     }
     ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
     const size_t matches[] = {1, 5, 10, 60, 600, 6000 - 676};
@@ -266,10 +259,10 @@ TEST(Search, FilteredSearchNeverUnderfills) {
         SearchParams sp;
         sp.vector = d.train[(q * 131) % d.train.size()];
         sp.k = 10;
-        sp.filter = F(R"({"must":[{"key":"g","match":{"value":)" + std::to_string(g) + "}}]}");
+        sp.filter = ParsedFilter(R"({"must":[{"key":"g","match":{"value":)" + std::to_string(g) + "}}]}");
         SearchPlan plan;
         auto hits = e->Search(1, name, sp, &plan);
-        ASSERT_TRUE(hits.ok());
+        ASSERT_TRUE(hits.ok()) << hits.status().ToString();
         ASSERT_EQ(hits->size(), std::min<size_t>(10, matches[g])) << name << " g=" << g;
         auto allowed = [&](size_t i) {
           int gi = i < 1 ? 0 : i < 6 ? 1 : i < 16 ? 2 : i < 76 ? 3 : i < 676 ? 4 : 5;
@@ -290,10 +283,10 @@ TEST(Search, FilteredSearchNeverUnderfills) {
     SearchParams sp;
     sp.vector = d.train[0];
     sp.k = 10;
-    sp.filter = F(R"({"must":[{"key":"g","match":{"value":99}}]})");
-    EXPECT_TRUE(e->Search(1, name, sp)->empty());
-    sp.filter = F(R"({"must":[{"key":"g","match":{"any":[3,4]}}],"must_not":[{"key":"tag","match":{"value":"odd"}}]})");
-    EXPECT_EQ(e->Search(1, name, sp)->size(), 10u);
+    sp.filter = ParsedFilter(R"({"must":[{"key":"g","match":{"value":99}}]})");
+    EXPECT_TRUE(ValueOf(e->Search(1, name, sp)).empty());
+    sp.filter = ParsedFilter(R"({"must":[{"key":"g","match":{"any":[3,4]}}],"must_not":[{"key":"tag","match":{"value":"odd"}}]})");
+    EXPECT_EQ(ValueOf(e->Search(1, name, sp)).size(), 10u);
   }
 }
 
@@ -315,9 +308,12 @@ double MeasureRecall(Engine* e, const std::string& name, const Dataset& d, Dista
     sp.k = 10;
     sp.ef = ef;
     std::string f = filter_for(q);
-    if (!f.empty()) sp.filter = F(f);
+    if (!f.empty()) sp.filter = ParsedFilter(f);
     auto hits = e->Search(1, name, sp);
-    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    if (!hits.ok()) {
+      ADD_FAILURE() << hits.status().ToString();
+      continue;
+    }
     auto truth = BruteForce(d.train, d.test[q], dist, 10, [&](size_t i) { return allowed(i, q); });
     if (hits->size() < truth.size() && underfilled) ++*underfilled;
     std::set<uint64_t> got;
@@ -342,9 +338,9 @@ class RecallTest : public ::testing::Test {
     }
     std::vector<PointInput> pts;
     for (uint64_t i = 0; i < d.train.size(); ++i)
-      pts.push_back(P(i, d.train[i], {{"label", d.train_labels[i]}, {"b100", Bucket(i, 100)}, {"b1000", Bucket(i, 1000)}}));
+      pts.push_back(Point(i, d.train[i], {{"label", d.train_labels[i]}, {"b100", Bucket(i, 100)}, {"b1000", Bucket(i, 1000)}}));
     ASSERT_TRUE(e->Upsert(1, name, pts, Durability::kApplied).ok());
-    ASSERT_TRUE(*e->WaitIndexed(1, name, 600000));
+    ASSERT_TRUE(ValueOf(e->WaitIndexed(1, name, 600000)));
   }
 
   // Checks recall@10 >= 0.95 at the default ef for no filter and filters matching 10% (near and far),
@@ -388,6 +384,7 @@ class RecallTest : public ::testing::Test {
 TEST_F(RecallTest, FashionMnistEuclid) {
   TempDir dir;
   auto e = OpenEngine(dir.path(), /*background=*/true);
+  ASSERT_TRUE(e);
   Dataset d = testing::LoadFashionMnist(20000, 200);
   Load(e.get(), "fmnist", d, Distance::kEuclid, Quantization::kNone, false);
   Load(e.get(), "fmnist_indexed", d, Distance::kEuclid, Quantization::kNone, true);
@@ -396,13 +393,15 @@ TEST_F(RecallTest, FashionMnistEuclid) {
   // Reopen from the snapshot with no full-scan threshold: every filtered query walks the graph.
   e.reset();
   e = OpenEngine(dir.path(), true, /*full_scan_threshold_bytes=*/0);
+  ASSERT_TRUE(e);
   auto info = e->GetCollectionInfo(1, "fmnist");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->indexed_vectors, d.train.size()) << "the snapshot should hold every vector";
   CheckAll(e.get(), "fmnist (graph only)", d, Distance::kEuclid, 200);
   CheckAll(e.get(), "fmnist_indexed (graph only)", d, Distance::kEuclid, 200);
   SearchParams sp;
   sp.vector = d.test[0];
-  sp.filter = F(R"({"must":[{"key":"b100","match":{"value":3}}]})");
+  sp.filter = ParsedFilter(R"({"must":[{"key":"b100","match":{"value":3}}]})");
   SearchPlan plan;
   ASSERT_TRUE(e->Search(1, "fmnist", sp, &plan).ok());
   EXPECT_NE(plan.kind, SearchPlan::Kind::kExact);
@@ -411,11 +410,13 @@ TEST_F(RecallTest, FashionMnistEuclid) {
 TEST_F(RecallTest, ClusteredSyntheticCosine) {
   TempDir dir;
   auto e = OpenEngine(dir.path(), /*background=*/true);
+  ASSERT_TRUE(e);
   Dataset d = testing::ClusteredSynthetic(20000, 200, 96, 10, 42);
   Load(e.get(), "synthetic", d, Distance::kCosine, Quantization::kNone, true);
   CheckAll(e.get(), "synthetic", d, Distance::kCosine, 200);
   e.reset();
   e = OpenEngine(dir.path(), true, /*full_scan_threshold_bytes=*/0);
+  ASSERT_TRUE(e);
   CheckAll(e.get(), "synthetic (graph only)", d, Distance::kCosine, 200);
 }
 
@@ -424,6 +425,7 @@ TEST_F(RecallTest, ClusteredSyntheticCosine) {
 TEST_F(RecallTest, Sq8MatchesFloatRecall) {
   TempDir dir;
   auto e = OpenEngine(dir.path(), /*background=*/true);
+  ASSERT_TRUE(e);
   Dataset d = testing::LoadFashionMnist(20000, 200);
   Load(e.get(), "float", d, Distance::kEuclid, Quantization::kNone, false);
   Load(e.get(), "sq8", d, Distance::kEuclid, Quantization::kSq8, false);
@@ -437,6 +439,8 @@ TEST_F(RecallTest, Sq8MatchesFloatRecall) {
   }
   auto fi = e->GetCollectionInfo(1, "float");
   auto qi = e->GetCollectionInfo(1, "sq8");
+  ASSERT_TRUE(fi.ok()) << fi.status().ToString();
+  ASSERT_TRUE(qi.ok()) << qi.status().ToString();
   double ratio = static_cast<double>(qi->vector_memory_bytes) / fi->vector_memory_bytes;
   std::printf("  sq8 vector memory %.1f%% of float; index memory %.1f%%\n", 100 * ratio,
               100.0 * qi->index_memory_bytes / fi->index_memory_bytes);

@@ -1,6 +1,8 @@
-// Helpers shared by the engine's unit tests: temporary directories, datasets, exact ground truth.
+// Helpers shared by the engine's unit tests: points, configurations and filters, temporary directories,
+// datasets, exact ground truth.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -13,8 +15,44 @@
 #include <vector>
 
 #include "engine/distance.h"
+#include "engine/engine.h"
 
 namespace govector::testing {
+
+// A point with a numeric id.
+inline PointInput Point(uint64_t id, std::vector<float> v, Json payload = Json::object()) {
+  PointInput p;
+  p.id = PointId::Num(id);
+  p.vector = std::move(v);
+  p.payload = std::move(payload);
+  return p;
+}
+
+inline CollectionConfig Config(const std::string& name, uint32_t dim, Distance d = Distance::kCosine,
+                               IndexKind index = IndexKind::kHnsw) {
+  CollectionConfig c;
+  c.name = name;
+  c.dimension = dim;
+  c.distance = d;
+  c.index = index;
+  return c;
+}
+
+// A parsed filter; a filter that does not parse fails the test (and gives null).
+inline std::shared_ptr<const Filter> ParsedFilter(const std::string& json) {
+  auto f = ParseFilter(json);
+  EXPECT_TRUE(f.ok()) << json << ": " << f.status().ToString();
+  return f.ok() ? *f : nullptr;
+}
+
+// The value of a Result the test expects to be OK. A failed Result fails the test with its status and gives
+// T{}, where dereferencing it would throw an exception that says nothing. For a value the test goes on to
+// index or dereference, assert ok() instead: ASSERT_TRUE(r.ok()) << r.status().ToString().
+template <typename T>
+T ValueOf(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(r).value() : T{};
+}
 
 // A directory under build/tmp that is removed when the object goes away.
 class TempDir {
