@@ -217,8 +217,6 @@ class Collection {
   // checked. state_mu_ held.
   std::optional<PayloadIndexSet::CandidateSet> FilterCandidates(const Filter& filter) const;
   Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
-  // what names the vector in messages ("vector", "query vector").
-  Status CheckVector(const std::vector<float>& v, const char* what) const;
 
   // Search pieces; index_mu_ and state_mu_ held shared.
   using Candidate = std::pair<float, uint32_t>;
