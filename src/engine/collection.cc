@@ -388,7 +388,7 @@ Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& i
 // ---------------------------------------------------------------------------------------------------------
 // Writes
 
-Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
+Result<WriteResult> Collection::Upsert(std::vector<PointInput> points, const ApplyStamp* stamp) {
   // Validate everything before anything is written: one bad point rejects the batch.
   GV_RETURN_IF_ERROR(PrepareUpsert(&points, dimension(), distance()));
 
@@ -408,7 +408,7 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
     }
   }
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   for (size_t i = 0; i < points.size(); ++i) {
     record.Clear();
     record.mutable_vector()->Add(points[i].vector.begin(), points[i].vector.end());
@@ -453,7 +453,7 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
   return WriteResult{version, points.size()};
 }
 
-Result<WriteResult> Collection::Delete(const PointSelector& selector) {
+Result<WriteResult> Collection::Delete(const PointSelector& selector, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   std::vector<uint32_t> slots;
@@ -465,7 +465,7 @@ Result<WriteResult> Collection::Delete(const PointSelector& selector) {
   }
   if (slots.empty()) return WriteResult{0, 0};
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   for (const auto& key : keys) GV_RETURN_IF_ERROR(txn->Delete(dbi_, key).status());
   GV_RETURN_IF_ERROR(txn->Commit());
   {
@@ -483,7 +483,7 @@ Result<WriteResult> Collection::Delete(const PointSelector& selector) {
 }
 
 Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
-                                              const std::vector<std::string>& keys) {
+                                              const std::vector<std::string>& keys, const ApplyStamp* stamp) {
   GV_RETURN_IF_ERROR(CheckPayloadUpdate(mode, payload));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
@@ -496,7 +496,7 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
   }
   if (slots.empty()) return WriteResult{0, 0};
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   pb::Point record;
   std::string bytes;
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -525,7 +525,7 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
   return WriteResult{version, slots.size()};
 }
 
-Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type) {
+Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   {
@@ -542,6 +542,7 @@ Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType
   pi->set_type(type);
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(catalog_->PutMeta(txn.get(), meta));
+  GV_RETURN_IF_ERROR(catalog_->Stamp(txn.get(), stamp));
   GV_RETURN_IF_ERROR(txn->Commit());
   UniqueLock state_lock(state_mu_);
   meta_ = meta;
