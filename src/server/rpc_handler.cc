@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/column.h"
+#include "server/rpc_txn.h"
 
 namespace govector {
 
@@ -284,6 +285,11 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
       if (target == 0) return Status::InvalidArgument("namespace 0 (the standalone server's) cannot be dropped");
       GV_ASSIGN_OR_RETURN(size_t dropped, engine_->DropNamespace(target));
       resp->set_count(dropped);
+      return Status::OK();
+    }
+    case pb::Request::kGetApplyState: {
+      GV_ASSIGN_OR_RETURN(ApplyState st, engine_->GetApplyState(req.get_apply_state().advance_restart_lsn()));
+      ApplyStateToProto(st, resp->mutable_apply_state());
       return Status::OK();
     }
     case pb::Request::OP_NOT_SET: break;
