@@ -80,8 +80,10 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(UNIT_BIN): $(UNIT_OBJS) $(ENGINE_LIB)
-	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(UNIT_OBJS) $(ENGINE_LIB) -lgtest -lgtest_main -lz $(GV_LIBS)
+# The unit tests drive the RPC layer's transaction glue too, so they link its two objects.
+UNIT_SERVER_OBJS := $(BUILD)/server/rpc_handler.o $(BUILD)/server/rpc_txn.o
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_SERVER_OBJS) $(ENGINE_LIB)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_SERVER_OBJS) $(ENGINE_LIB) -lgtest -lgtest_main -lz $(GV_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN) --gtest_brief=1
