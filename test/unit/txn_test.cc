@@ -648,9 +648,11 @@ TEST_F(TxnTest, RpcAnswersCarryTheReservedVersion) {
   other.Handle(count, &n);
   EXPECT_EQ(n.count(), 5u);
   *count.mutable_txn() = scroll.txn();
+  n.Clear();
   conn.Handle(count, &n);
   EXPECT_EQ(n.count(), 8u);
   count.clear_txn();
+  n.Clear();
   conn.Handle(count, &n);
   EXPECT_EQ(n.count(), 5u);
 }
