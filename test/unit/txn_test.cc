@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "engine/engine.h"
 #include "engine/txn_session.h"
@@ -48,7 +53,7 @@ std::vector<uint64_t> Ids(const std::vector<ScoredPoint>& rs) {
 }
 
 class TxnTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     EngineOptions o;
     o.data_dir = dir_.path();
@@ -116,6 +121,7 @@ class TxnTest : public ::testing::Test {
     return n.ok() ? *n : 0;
   }
 
+ protected:
   TempDir dir_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<TxnSession> a_, b_;
@@ -482,112 +488,272 @@ TEST_F(TxnTest, PayloadIndexesCreatedInTheTransaction) {
   EXPECT_TRUE(engine_->GetCollectionInfo(kNs, "c")->payload_indexes.empty());
 }
 
-// Random tentative writes (with savepoints, releases and rollbacks) against a model of what the transaction
-// must see: after each step, its get, count, scroll and exact search agree with the model.
-TEST_F(TxnTest, ReadsAgreeWithAModelOfTheTransaction) {
+// Random tentative writes, savepoints, releases and rollbacks on one transaction, mirrored on a model of what
+// the transaction must see; after each write its scroll, count and exact search agree with the model.
+class ModelRun {
+ public:
+  ModelRun(TxnTest* test, TxnSession* s) : test_(test), s_(s) {
+    for (uint64_t i = 1; i <= 5; ++i) model_[i] = {{float(i), 0}, {{"g", i % 2}, {"n", i}}};
+  }
+  // Committed points 6..119, in model and engine.
+  std::vector<PointInput> MorePoints() {
+    std::vector<PointInput> more;
+    for (uint64_t i = 6; i < 120; ++i) {
+      model_[i] = {{float(i % 17), float(i % 5)}, {{"g", i % 3}}};
+      more.push_back(P(i, model_[i].v, model_[i].payload));
+    }
+    return more;
+  }
+  // One step; false when it was a savepoint operation (nothing sent).
+  bool Step(int step) {
+    int op = Rnd(10);
+    if (op <= 2) return Savepoint(op);
+    TxnTest::In(*s_, RequestKind::kPointWrite, 7, sub_, aborted_);
+    aborted_.clear();
+    if (op <= 5) {
+      Upsert(step);
+    } else if (op == 6) {
+      PointSelector sel;
+      sel.ids = {PointId::Num(100 + Rnd(60)), PointId::Num(Rnd(120))};
+      EXPECT_TRUE(s_->Delete(kNs, "c", sel, Durability::kApplied).ok());
+      for (auto& id : sel.ids) model_.erase(id.num());
+    } else if (op == 7 && Rnd(3) == 0) {
+      int v = Rnd(3);
+      PointSelector sel;
+      sel.filter = G(v);
+      EXPECT_TRUE(s_->Delete(kNs, "c", sel, Durability::kApplied).ok());
+      for (auto it = model_.begin(); it != model_.end();)
+        it = it->second.payload.value("g", -1) == v ? model_.erase(it) : std::next(it);
+    } else {
+      PointSelector sel;
+      sel.ids = {PointId::Num(Rnd(160)), PointId::Num(Rnd(160))};
+      Json set = {{"g", Rnd(3)}, {"set", step}};
+      EXPECT_TRUE(s_->SetPayload(kNs, "c", sel, set, false, Durability::kApplied).ok());
+      for (auto& id : sel.ids)
+        if (model_.count(id.num()))
+          for (auto& [k, v] : set.items()) model_[id.num()].payload[k] = v;
+    }
+    return true;
+  }
+  void Compare(int step) {
+    std::vector<uint64_t> all;
+    for (auto& [id, p] : model_) all.push_back(id);
+    ASSERT_EQ(test_->All(*s_, 7), all) << "step " << step;
+    int v = Rnd(3);
+    std::vector<float> q = {float(Rnd(20)), float(Rnd(20))};
+    std::vector<float> ranked;
+    for (auto& [id, p] : model_)
+      if (p.payload.value("g", -1) == v) ranked.push_back(std::sqrt(L2Sqr(q.data(), p.v.data(), 2)));
+    std::sort(ranked.begin(), ranked.end());
+    ASSERT_EQ(test_->CountIn(*s_, 7, G(v).get()), ranked.size()) << "step " << step;
+    TxnTest::In(*s_, RequestKind::kRead, 7);
+    SearchParams sp;
+    sp.vector = q;
+    sp.k = 4;
+    sp.exact = true;
+    sp.filter = G(v);
+    auto hits = s_->Search(kNs, "c", sp);
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ(hits->size(), std::min<size_t>(4, ranked.size())) << "step " << step;
+    for (size_t i = 0; i < hits->size(); ++i)
+      ASSERT_NEAR((*hits)[i].score, ranked[i], 1e-4) << "step " << step << " rank " << i;
+  }
+
+ private:
   struct Pt {
     std::vector<float> v;
     Json payload;
   };
   using Model = std::map<uint64_t, Pt>;
-  Model model;
-  for (uint64_t i = 1; i <= 5; ++i) model[i] = {{float(i), 0}, {{"g", i % 2}, {"n", i}}};
-  std::vector<PointInput> more;
-  for (uint64_t i = 6; i < 120; ++i) {
-    model[i] = {{float(i % 17), float(i % 5)}, {{"g", i % 3}}};
-    more.push_back(P(i, model[i].v, model[i].payload));
+
+  int Rnd(int n) { return static_cast<int>(rng_() % n); }
+  static std::shared_ptr<const Filter> G(int v) {
+    return F(R"({"must":[{"key":"g","match":{"value":)" + std::to_string(v) + "}}]}");
   }
-  ASSERT_TRUE(engine_->Upsert(kNs, "c", more, Durability::kApplied).ok());
-  std::mt19937 rng(11);
-  auto rnd = [&](int n) { return static_cast<int>(rng() % n); };
-  std::vector<std::pair<uint32_t, Model>> savepoints;  // subxact, model when it began
-  uint32_t sub = 1, next_sub = 2;
-  std::vector<uint32_t> aborted;
-  auto g = [&](int v) { return F(R"({"must":[{"key":"g","match":{"value":)" + std::to_string(v) + "}}]}"); };
+  // SAVEPOINT, RELEASE or ROLLBACK TO the innermost savepoint (which stays, with a new number).
+  bool Savepoint(int op) {
+    if (op == 0 && savepoints_.size() < 4) {
+      savepoints_.emplace_back(next_sub_, model_);
+      sub_ = next_sub_++;
+    } else if (op == 1 && !savepoints_.empty()) {
+      savepoints_.pop_back();
+      sub_ = savepoints_.empty() ? 1 : savepoints_.back().first;
+    } else if (op == 2 && !savepoints_.empty()) {
+      aborted_.push_back(savepoints_.back().first);
+      model_ = savepoints_.back().second;
+      savepoints_.back().first = sub_ = next_sub_++;
+    }
+    return false;
+  }
+  void Upsert(int step) {
+    std::vector<PointInput> pts;
+    for (int i = Rnd(4); i >= 0; --i) {
+      PointInput p = P(100 + Rnd(60), {float(Rnd(20)), float(Rnd(20))}, {{"g", Rnd(3)}, {"s", step}});
+      p.keep_payload = Rnd(4) == 0;
+      pts.push_back(p);
+    }
+    EXPECT_TRUE(s_->Upsert(kNs, "c", pts, Durability::kApplied).ok());
+    // The last occurrence of an id wins; a kept payload is the one from before the batch.
+    const Model before = model_;
+    for (auto& p : pts) {
+      auto it = before.find(p.id.num());
+      Json kept = it != before.end() ? it->second.payload : Json::object();
+      model_[p.id.num()] = {p.vector, p.keep_payload ? kept : p.payload};
+    }
+  }
 
+  TxnTest* test_;
+  TxnSession* s_;
+  Model model_;
+  std::mt19937 rng_{11};
+  std::vector<std::pair<uint32_t, Model>> savepoints_;  // subxact, model when it began
+  uint32_t sub_ = 1, next_sub_ = 2;
+  std::vector<uint32_t> aborted_;
+};
+
+TEST_F(TxnTest, ReadsAgreeWithAModelOfTheTransaction) {
+  ModelRun run(this, a_.get());
+  ASSERT_TRUE(engine_->Upsert(kNs, "c", run.MorePoints(), Durability::kApplied).ok());
   for (int step = 0; step < 300; ++step) {
-    int op = rnd(10);
-    if (op == 0 && savepoints.size() < 4) {  // SAVEPOINT
-      savepoints.emplace_back(next_sub, model);
-      sub = next_sub++;
-      continue;
-    }
-    if (op == 1 && !savepoints.empty()) {  // RELEASE the innermost
-      savepoints.pop_back();
-      sub = savepoints.empty() ? 1 : savepoints.back().first;
-      continue;
-    }
-    if (op == 2 && !savepoints.empty()) {  // ROLLBACK TO the innermost (it stays, with a new number)
-      aborted.push_back(savepoints.back().first);
-      model = savepoints.back().second;
-      savepoints.back().first = sub = next_sub++;
-      continue;
-    }
-    In(*a_, RequestKind::kPointWrite, 7, sub, aborted);
-    aborted.clear();
-    PointSelector sel;
-    if (op <= 5) {
-      std::vector<PointInput> pts;
-      for (int i = rnd(4); i >= 0; --i) {
-        uint64_t id = 100 + rnd(60);
-        PointInput p = P(id, {float(rnd(20)), float(rnd(20))}, {{"g", rnd(3)}, {"s", step}});
-        p.keep_payload = rnd(4) == 0;
-        pts.push_back(p);
-      }
-      ASSERT_TRUE(a_->Upsert(kNs, "c", pts, Durability::kApplied).ok());
-      // The last occurrence of an id wins; a kept payload is the one from before the batch.
-      const Model before = model;
-      for (auto& p : pts) {
-        auto it = before.find(p.id.num());
-        Json kept = it != before.end() ? it->second.payload : Json::object();
-        model[p.id.num()] = {p.vector, p.keep_payload ? kept : p.payload};
-      }
-    } else if (op == 6) {
-      sel.ids = {PointId::Num(100 + rnd(60)), PointId::Num(rnd(120))};
-      ASSERT_TRUE(a_->Delete(kNs, "c", sel, Durability::kApplied).ok());
-      for (auto& id : sel.ids) model.erase(id.num());
-    } else if (op == 7 && rnd(3) == 0) {
-      int v = rnd(3);
-      sel.filter = g(v);
-      ASSERT_TRUE(a_->Delete(kNs, "c", sel, Durability::kApplied).ok());
-      for (auto it = model.begin(); it != model.end();)
-        it = it->second.payload.value("g", -1) == v ? model.erase(it) : std::next(it);
-    } else {
-      sel.ids = {PointId::Num(rnd(160)), PointId::Num(rnd(160))};
-      Json set = {{"g", rnd(3)}, {"set", step}};
-      ASSERT_TRUE(a_->SetPayload(kNs, "c", sel, set, false, Durability::kApplied).ok());
-      for (auto& id : sel.ids)
-        if (model.count(id.num()))
-          for (auto& [k, v] : set.items()) model[id.num()].payload[k] = v;
-    }
-
-    // Reads, compared with the model.
-    std::vector<uint64_t> expect_all;
-    for (auto& [id, p] : model) expect_all.push_back(id);
-    ASSERT_EQ(All(*a_, 7), expect_all) << "step " << step;
-    int v = rnd(3);
-    uint64_t expect_count = 0;
-    for (auto& [id, p] : model) expect_count += p.payload.value("g", -1) == v;
-    ASSERT_EQ(CountIn(*a_, 7, g(v).get()), expect_count) << "step " << step;
-    std::vector<float> q = {float(rnd(20)), float(rnd(20))};
-    std::vector<std::pair<float, uint64_t>> ranked;
-    for (auto& [id, p] : model)
-      if (p.payload.value("g", -1) == v) ranked.emplace_back(L2Sqr(q.data(), p.v.data(), 2), id);
-    std::sort(ranked.begin(), ranked.end());
-    In(*a_, RequestKind::kRead, 7);
-    SearchParams sp;
-    sp.vector = q;
-    sp.k = 4;
-    sp.exact = true;
-    sp.filter = g(v);
-    auto hits = a_->Search(kNs, "c", sp);
-    ASSERT_TRUE(hits.ok());
-    ASSERT_EQ(hits->size(), std::min<size_t>(4, ranked.size())) << "step " << step;
-    for (size_t i = 0; i < hits->size(); ++i)
-      ASSERT_NEAR((*hits)[i].score, std::sqrt(ranked[i].first), 1e-4) << "step " << step << " rank " << i;
+    if (!run.Step(step)) continue;
+    ASSERT_NO_FATAL_FAILURE(run.Compare(step));
   }
   // Committed state never moved.
   EXPECT_EQ(*engine_->Count(kNs, "c", nullptr), 119u);
+}
+
+// Backends with transactions of their own while an apply worker replays their committed writes: each
+// transaction sees exactly its own points over committed state that moves under it, nobody sees another's,
+// and every committed write ends in committed state with the version it reserved.
+class Pipeline {
+ public:
+  explicit Pipeline(Engine* engine) : engine_(engine) {}
+
+  // One backend: 40 transactions of 5 points each, a quarter of them rolled back.
+  void Backend(int who) {
+    TxnSession s(engine_);
+    std::mt19937 rng(who);
+    auto mine = F(R"({"must":[{"key":"who","match":{"value":)" + std::to_string(who) + "}}]}");
+    for (int t = 0; t < 40; ++t) {
+      uint64_t token = uint64_t(who) << 32 | uint64_t(t + 1);
+      std::vector<PointInput> pts;
+      for (int j = 0; j < 5; ++j)
+        pts.push_back(P(1000 + who * 1000 + t * 10 + j, {float(rng() % 7), float(rng() % 11), float(j), 1},
+                        {{"who", who}, {"t", t}}));
+      if (!s.Begin(Txn(RequestKind::kPointWrite, token)).ok()) Fail("begin write");
+      auto w = s.Upsert(kNs, "c", pts, Durability::kApplied);
+      if (!w.ok() || !s.End(w.status()).ok()) Fail("upsert: " + w.status().ToString());
+      if (!s.Begin(Txn(RequestKind::kRead, token)).ok()) Fail("begin read");
+      // Its own earlier, committed transactions and this one's five; never another backend's.
+      auto n = s.Count(kNs, "c", mine.get());
+      if (!n.ok() || *n < 5 || *n > uint64_t(5 * (t + 1))) Fail("count in transaction " + std::to_string(t));
+      SearchParams sp;
+      sp.vector = pts[0].vector;
+      sp.k = 5;
+      sp.filter = F(R"({"must":[{"key":"t","match":{"value":)" + std::to_string(t) +
+                    R"(}},{"key":"who","match":{"value":)" + std::to_string(who) + "}}]}");
+      auto hits = s.Search(kNs, "c", sp);
+      if (!hits.ok() || hits->size() != 5) Fail("search: " + hits.status().ToString());
+      for (const auto& h : hits.ok() ? *hits : std::vector<ScoredPoint>())
+        if (h.version != w->version) Fail("hit " + h.id.ToString());
+      if (rng() % 4 == 0) continue;  // rolled back: never reaches the worker
+      std::lock_guard<std::mutex> l(mu_);
+      queue_.push_back({pts, w->version});
+      cv_.notify_all();
+    }
+  }
+  // The apply worker: each committed transaction in turn, one write each.
+  void Worker() {
+    TxnSession s(engine_);
+    uint64_t lsn = 100;
+    while (true) {
+      Committed next;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        next = std::move(queue_.front());
+        queue_.pop_front();
+        applied_.push_back(next);
+      }
+      RequestContext a;
+      a.kind = RequestKind::kPointWrite;
+      lsn += 10;
+      a.apply = ApplyStamp{next.version, {lsn, 0, true, lsn}};
+      if (!s.Begin(a).ok()) Fail("begin apply");
+      Status st = s.Upsert(kNs, "c", next.points, Durability::kApplied).status();
+      if (!st.ok() || !s.End(st).ok() || s.skipped()) Fail("apply: " + st.ToString());
+    }
+  }
+  void Finish() {
+    std::lock_guard<std::mutex> l(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  void Check() {
+    EXPECT_EQ(errors_, 0) << "first: " << first_error_;
+    for (const auto& w : applied_) {
+      std::vector<PointId> ids;
+      for (const auto& p : w.points) ids.push_back(p.id);
+      auto got = engine_->Get(kNs, "c", ids, false, false);
+      ASSERT_EQ(got->size(), ids.size());
+      for (const auto& r : *got) EXPECT_EQ(r.version, w.version);
+    }
+    EXPECT_EQ(*engine_->Count(kNs, "c", nullptr), 300 + 5 * applied_.size());
+    EXPECT_EQ(engine_->GetApplyState(0)->commit_lsn, 100 + 10 * applied_.size());
+  }
+
+ private:
+  struct Committed {
+    std::vector<PointInput> points;
+    uint64_t version = 0;
+  };
+  static RequestContext Txn(RequestKind kind, uint64_t token) {
+    RequestContext ctx;
+    ctx.kind = kind;
+    ctx.txn = TxnContext{token, 1, {}, kind == RequestKind::kPointWrite};
+    return ctx;
+  }
+  void Fail(const std::string& what) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (errors_++ == 0) first_error_ = what;
+  }
+
+  Engine* engine_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Committed> queue_;
+  std::vector<Committed> applied_;
+  bool done_ = false;
+  int errors_ = 0;
+  std::string first_error_;
+};
+
+TEST(TxnConcurrency, TransactionsAndTheApplyWorkerTogether) {
+  TempDir dir;
+  EngineOptions o;
+  o.data_dir = dir.path();
+  o.map_size = size_t{1} << 30;
+  o.sync_interval_ms = 20;
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok());
+  std::unique_ptr<Engine> engine = std::move(opened).value();
+  CollectionConfig c;
+  c.name = "c";
+  c.dimension = 4;
+  c.distance = Distance::kEuclid;
+  ASSERT_TRUE(engine->CreateCollection(kNs, c).ok());
+  std::vector<PointInput> base;
+  for (uint64_t i = 0; i < 300; ++i) base.push_back(P(i, {float(i % 7), float(i % 11), 0, 1}, {{"who", -1}}));
+  ASSERT_TRUE(engine->Upsert(kNs, "c", base, Durability::kApplied).ok());
+  Pipeline pipeline(engine.get());
+  std::thread worker([&] { pipeline.Worker(); });
+  std::vector<std::thread> backends;
+  for (int who = 0; who < 3; ++who) backends.emplace_back([&, who] { pipeline.Backend(who); });
+  for (auto& b : backends) b.join();
+  pipeline.Finish();
+  worker.join();
+  pipeline.Check();
 }
 
 // ---------------------------------------------------------------------------------------------------------
