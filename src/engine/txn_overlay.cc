@@ -63,7 +63,7 @@ OverlayCollection& TxnOverlay::Entry(const Key& key) { return collections_[key];
 
 void TxnOverlay::PutPoint(const Key& key, const PointId& id, OverlayPoint point) {
   OverlayCollection& c = Entry(key);
-  Undo u{Undo::Kind::kPoint, point.subxact, key, id, std::nullopt, std::nullopt};
+  Undo u{Undo::Kind::kPoint, point.subxact, key, id, std::nullopt, nullptr};
   auto it = c.points.find(id);
   if (it == c.points.end()) {
     c.points.emplace(id, std::move(point));
@@ -81,10 +81,10 @@ void TxnOverlay::PutPoint(const Key& key, const PointId& id, OverlayPoint point)
 }
 
 void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact) {
-  Undo u{Undo::Kind::kCollection, subxact, key, PointId(), std::nullopt, std::nullopt};
+  Undo u{Undo::Kind::kCollection, subxact, key, PointId(), std::nullopt, nullptr};
   auto it = collections_.find(key);
   if (it != collections_.end()) {
-    u.collection = std::move(it->second);
+    u.collection = std::make_unique<OverlayCollection>(std::move(it->second));
     it->second = std::move(collection);
   } else {
     collections_.emplace(key, std::move(collection));
@@ -94,7 +94,7 @@ void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uin
 
 void TxnOverlay::AddPayloadIndex(const Key& key, pb::PayloadIndexMeta index, uint32_t subxact) {
   Entry(key).payload_indexes.push_back(std::move(index));
-  undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, key, PointId(), std::nullopt, std::nullopt});
+  undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, key, PointId(), std::nullopt, nullptr});
 }
 
 void TxnOverlay::RollbackTo(uint32_t subxact) {

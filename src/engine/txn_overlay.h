@@ -82,8 +82,9 @@ class TxnOverlay {
     uint32_t subxact;
     Key key;
     PointId id;                                   // kPoint
-    std::optional<OverlayPoint> point;            // kPoint: the state before (none: not in the overlay)
-    std::optional<OverlayCollection> collection;  // kCollection: the entry before (none: no entry)
+    std::optional<OverlayPoint> point;              // kPoint: the state before (none: not in the overlay)
+    std::unique_ptr<OverlayCollection> collection;  // kCollection: the entry before (null: no entry); a
+                                                    // pointer, as most records are kPoint ones
   };
   OverlayCollection& Entry(const Key& key);
 
