@@ -98,7 +98,7 @@ Result<uint64_t> TxnSession::Reserve() {
 }
 
 Status TxnSession::Sync() {
-  if (mode_ != Mode::kPlain) return Status::OK();
+  if (mode_ == Mode::kApply) return Status::OK();
   return EngineOps::Sync();
 }
 

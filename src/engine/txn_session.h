@@ -90,7 +90,8 @@ class TxnSession : public EngineOps {
   Result<WriteResult> ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
                                    Durability d) override;
   Result<std::vector<ScoredPoint>> Search(uint32_t ns, std::string_view name, const SearchParams& params) override;
-  // Nothing to flush in txn and apply modes.
+  // Flushes committed state, except in apply mode (the RPC layer syncs after a drop; applied writes are
+  // flushed by the engine's background sync instead, and the apply state says how far).
   Status Sync() override;
 
  private:

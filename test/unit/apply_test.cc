@@ -420,6 +420,22 @@ TEST_F(ApplyTest, RpcAnswersApplyRequests) {
   EXPECT_TRUE(resp.apply_state().done());
   EXPECT_EQ(resp.apply_state().restart_lsn(), 650u);
   EXPECT_EQ((*engine_->Get(kNs, "c", {PointId::Num(1)}, false, false))[0].version, 77u);
+
+  // A drop: the RPC layer flushes storage after a plain one, not after an applied one (the background
+  // sync does, and durable_commit_lsn says when).
+  ASSERT_TRUE(engine_->Sync().ok());
+  pb::Request drop;
+  drop.set_namespace_id(kNs);
+  *drop.mutable_apply() = up.apply();
+  drop.mutable_apply()->set_commit_lsn(800);
+  drop.mutable_apply()->set_version(0);
+  drop.mutable_drop_collection()->set_name("c");
+  handle(drop);
+  ASSERT_EQ(resp.code(), 0) << resp.message();
+  EXPECT_EQ(resp.count(), 1u);
+  handle(state);
+  EXPECT_EQ(resp.apply_state().commit_lsn(), 800u);
+  EXPECT_EQ(resp.apply_state().durable_commit_lsn(), 700u);
 }
 
 }  // namespace
