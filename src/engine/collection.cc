@@ -16,6 +16,7 @@
 
 #include "engine/distance.h"
 #include "engine/payload_codec.h"
+#include "engine/point_checks.h"
 
 namespace govector {
 
@@ -173,10 +174,6 @@ void InsertRound(HnswIndex* hnsw, const std::vector<std::pair<uint32_t, uint64_t
   for (auto& t : pool) t.join();
 }
 
-std::string DimensionError(size_t expected, size_t got) {
-  return "Vector dimension error: expected dim: " + std::to_string(expected) + ", got " + std::to_string(got);
-}
-
 }  // namespace
 
 Collection::Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options,
@@ -200,23 +197,6 @@ size_t Collection::ElementBytes() const {
 
 Status Collection::NotFoundError() const {
   return Status::NotFound("Collection `" + name() + "` doesn't exist!");
-}
-
-Status Collection::CheckVector(const std::vector<float>& v, const char* what) const {
-  if (v.empty()) return Status::InvalidArgument(std::string(what) + " must not be empty");
-  if (v.size() != dimension()) return Status::InvalidArgument(DimensionError(dimension(), v.size()));
-  bool nonzero = false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (!std::isfinite(v[i]))
-      return Status::InvalidArgument(std::string(what) + " component " + std::to_string(i) + " is " +
-                                     (std::isnan(v[i]) ? "NaN" : "infinite") + "; every component must be finite");
-    if (v[i] != 0) nonzero = true;
-  }
-  if (!nonzero && distance() == Distance::kCosine)
-    return Status::InvalidArgument(std::string(what) +
-                                   " is all zeros, which has no direction: cosine collections need a non-zero "
-                                   "vector");
-  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -470,34 +450,9 @@ Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& i
 // ---------------------------------------------------------------------------------------------------------
 // Writes
 
-Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
-  if (points.empty()) return Status::InvalidArgument("no points to upsert");
-  if (points.size() > kMaxBatchPoints)
-    return Status::InvalidArgument("a batch holds at most " + std::to_string(kMaxBatchPoints) + " points");
+Result<WriteResult> Collection::Upsert(std::vector<PointInput> points, const ApplyStamp* stamp) {
   // Validate everything before anything is written: one bad point rejects the batch.
-  for (size_t i = 0; i < points.size(); ++i) {
-    Status s = CheckVector(points[i].vector, "vector");
-    if (!s.ok()) return Status(s.code(), "point " + points[i].id.ToString() + ": " + s.message());
-    if (!points[i].payload.is_object() && !points[i].payload.is_null())
-      return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload must be a JSON object");
-    if (JsonDeeperThan(points[i].payload, kMaxPayloadDepth))
-      return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload nests more than " +
-                                     std::to_string(kMaxPayloadDepth) + " levels deep");
-    if (points[i].payload.is_null()) points[i].payload = Json::object();
-  }
-  // The last occurrence of an id in a batch wins.
-  {
-    std::unordered_map<PointId, size_t, PointIdHash> last;
-    for (size_t i = 0; i < points.size(); ++i) last[points[i].id] = i;
-    if (last.size() != points.size()) {
-      std::vector<PointInput> unique;
-      for (size_t i = 0; i < points.size(); ++i)
-        if (last[points[i].id] == i) unique.push_back(std::move(points[i]));
-      points.swap(unique);
-    }
-  }
-  if (distance() == Distance::kCosine)
-    for (auto& p : points) NormalizeInPlace(p.vector.data(), p.vector.size());
+  GV_RETURN_IF_ERROR(PrepareUpsert(&points, dimension(), distance()));
 
   std::vector<std::string> keys(points.size()), values(points.size());
   pb::Point record;
@@ -515,7 +470,7 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
     }
   }
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   for (size_t i = 0; i < points.size(); ++i) {
     record.Clear();
     record.mutable_vector()->Add(points[i].vector.begin(), points[i].vector.end());
@@ -560,7 +515,7 @@ Result<WriteResult> Collection::Upsert(std::vector<PointInput> points) {
   return WriteResult{version, points.size()};
 }
 
-Result<WriteResult> Collection::Delete(const PointSelector& selector) {
+Result<WriteResult> Collection::Delete(const PointSelector& selector, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   std::vector<uint32_t> slots;
@@ -572,7 +527,7 @@ Result<WriteResult> Collection::Delete(const PointSelector& selector) {
   }
   if (slots.empty()) return WriteResult{0, 0};
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   for (const auto& key : keys) GV_RETURN_IF_ERROR(txn->Delete(dbi_, key).status());
   GV_RETURN_IF_ERROR(txn->Commit());
   {
@@ -590,11 +545,8 @@ Result<WriteResult> Collection::Delete(const PointSelector& selector) {
 }
 
 Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
-                                              const std::vector<std::string>& keys) {
-  if ((mode == PayloadMode::kMerge || mode == PayloadMode::kOverwrite) && !payload.is_object())
-    return Status::InvalidArgument("payload must be a JSON object");
-  if (JsonDeeperThan(payload, kMaxPayloadDepth))
-    return Status::InvalidArgument("payload nests more than " + std::to_string(kMaxPayloadDepth) + " levels deep");
+                                              const std::vector<std::string>& keys, const ApplyStamp* stamp) {
+  GV_RETURN_IF_ERROR(CheckPayloadUpdate(mode, payload));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   std::vector<uint32_t> slots;
@@ -602,24 +554,11 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
   {
     SharedLock state_lock(state_mu_);
     slots = SelectSlots(selector);
-    for (uint32_t slot : slots) {
-      Json p = slots_[slot].payload.is_object() ? slots_[slot].payload : Json::object();
-      switch (mode) {
-        case PayloadMode::kMerge:
-          for (auto it = payload.begin(); it != payload.end(); ++it) p[it.key()] = it.value();
-          break;
-        case PayloadMode::kOverwrite: p = payload; break;
-        case PayloadMode::kDeleteKeys:
-          for (const auto& k : keys) p.erase(k);
-          break;
-        case PayloadMode::kClear: p = Json::object(); break;
-      }
-      updated.push_back(std::move(p));
-    }
+    for (uint32_t slot : slots) updated.push_back(UpdatedPayload(slots_[slot].payload, mode, payload, keys));
   }
   if (slots.empty()) return WriteResult{0, 0};
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get()));
+  GV_ASSIGN_OR_RETURN(uint64_t version, catalog_->NextVersion(txn.get(), stamp));
   pb::Point record;
   std::string bytes;
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -648,7 +587,7 @@ Result<WriteResult> Collection::UpdatePayload(const PointSelector& selector, Pay
   return WriteResult{version, slots.size()};
 }
 
-Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type) {
+Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
   {
@@ -665,6 +604,7 @@ Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType
   pi->set_type(type);
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(catalog_->PutMeta(txn.get(), meta));
+  GV_RETURN_IF_ERROR(catalog_->Stamp(txn.get(), stamp));
   GV_RETURN_IF_ERROR(txn->Commit());
   UniqueLock state_lock(state_mu_);
   meta_ = meta;
@@ -725,9 +665,7 @@ Result<uint64_t> Collection::Count(const Filter* filter) {
 }
 
 Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
-  if (params.limit < 1 || params.limit > kMaxScrollLimit)
-    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
-                                   std::to_string(params.limit));
+  GV_RETURN_IF_ERROR(CheckScrollLimit(params.limit));
   SharedLock state_lock(state_mu_);
   if (dropped_) return NotFoundError();
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginRead());
@@ -910,14 +848,7 @@ Status Collection::Rescore(ReadTxn* txn, const std::vector<float>& query, std::v
 }
 
 Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, SearchPlan* plan_out) {
-  if (p.k < 1 || p.k > kMaxK)
-    return Status::InvalidArgument("k (limit) must be between 1 and " + std::to_string(kMaxK) + ", got " +
-                                   std::to_string(p.k));
-  if (p.offset > kMaxOffset)
-    return Status::InvalidArgument("offset must be at most " + std::to_string(kMaxOffset));
-  if (p.ef > kMaxEf) return Status::InvalidArgument("ef must be at most " + std::to_string(kMaxEf));
-  if (p.score_threshold && !std::isfinite(*p.score_threshold))
-    return Status::InvalidArgument("score_threshold must be a finite number");
+  GV_RETURN_IF_ERROR(CheckSearchParams(p));
   SearchPlan plan;
 
   std::unique_ptr<SharedLock> index_lock;
@@ -941,7 +872,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
     GV_ASSIGN_OR_RETURN(ReadTxn * t, read_txn());
     GV_ASSIGN_OR_RETURN(query, ReadVector(t, *p.by_id));
   } else {
-    GV_RETURN_IF_ERROR(CheckVector(p.vector, "query vector"));
+    GV_RETURN_IF_ERROR(CheckVector(p.vector, dimension(), distance(), "query vector"));
     query = p.vector;
     if (distance() == Distance::kCosine) NormalizeInPlace(query.data(), query.size());
   }
@@ -1037,9 +968,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
   Distance d = distance();
   for (size_t i = p.offset; i < cands.size(); ++i) {
     float score = ScoreFromDistance(d, cands[i].first);
-    if (p.score_threshold) {
-      if (HigherIsBetter(d) ? !(score > *p.score_threshold) : !(score < *p.score_threshold)) break;
-    }
+    if (p.score_threshold && !PassesThreshold(d, score, *p.score_threshold)) break;
     const Slot& s = slots_[cands[i].second];
     ScoredPoint sp;
     sp.id = s.id;

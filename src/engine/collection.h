@@ -8,6 +8,9 @@
 //
 // Locks, always taken in this order: write_mu_ (one writer at a time), index_mu_ (the graph: searches share
 // it, the indexer takes it alone), state_mu_ (slots and payloads: readers share, writers apply alone).
+//
+// Writes given an ApplyStamp (the WAL apply worker's replay of a committed Postgres transaction, apply.h)
+// take the stamp's version instead of a new one and store its apply position in the same LMDB transaction.
 #pragma once
 
 #include <atomic>
@@ -21,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/apply.h"
 #include "engine/config.h"
 #include "engine/filter.h"
 #include "engine/hnsw_index.h"
@@ -120,8 +124,11 @@ struct CollectionInfo {
 class CatalogWriter {
  public:
   virtual ~CatalogWriter() = default;
-  // Allocates the next version inside txn (persisted with it). Strictly increasing.
-  virtual Result<uint64_t> NextVersion(WriteTxn* txn) = 0;
+  // Allocates the next version inside txn (persisted with it). Strictly increasing. With a stamp: the
+  // stamp's version, and the stamp is stored in txn (see Stamp).
+  virtual Result<uint64_t> NextVersion(WriteTxn* txn, const ApplyStamp* stamp) = 0;
+  // Stores an apply-mode write's stamp inside txn; nothing without one.
+  virtual Status Stamp(WriteTxn* txn, const ApplyStamp* stamp) = 0;
   // Stores the collection's metadata inside txn.
   virtual Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) = 0;
   // Wakes the background indexer.
@@ -145,15 +152,17 @@ class Collection {
   uint64_t uid() const { return meta_.uid(); }
   MDB_dbi dbi() const { return dbi_; }
 
-  Result<WriteResult> Upsert(std::vector<PointInput> points);
+  // Writes. A write that changes nothing (no point selected) returns version 0 and writes no stamp.
+  Result<WriteResult> Upsert(std::vector<PointInput> points, const ApplyStamp* stamp = nullptr);
   Result<std::vector<Record>> Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector);
-  Result<WriteResult> Delete(const PointSelector& selector);
+  Result<WriteResult> Delete(const PointSelector& selector, const ApplyStamp* stamp = nullptr);
   Result<WriteResult> UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
-                                    const std::vector<std::string>& keys);
+                                    const std::vector<std::string>& keys, const ApplyStamp* stamp = nullptr);
   Result<uint64_t> Count(const Filter* filter);
   Result<ScrollPage> Scroll(const ScrollParams& params);
   Result<std::vector<ScoredPoint>> Search(const SearchParams& params, SearchPlan* plan = nullptr);
-  Status CreatePayloadIndex(const std::string& field, PayloadIndexType type);
+  // An index that exists already with this type is no change (and no stamp).
+  Status CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp = nullptr);
   CollectionInfo Info();
 
   // Background work. IndexSome moves up to max_points pending vectors into the graph (using `threads`
@@ -220,8 +229,6 @@ class Collection {
   // checked. state_mu_ held.
   std::optional<PayloadIndexSet::CandidateSet> FilterCandidates(const Filter& filter) const;
   Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
-  // what names the vector in messages ("vector", "query vector").
-  Status CheckVector(const std::vector<float>& v, const char* what) const;
 
   // Search pieces; index_mu_ and state_mu_ held shared.
   using Candidate = std::pair<float, uint32_t>;

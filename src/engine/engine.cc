@@ -3,23 +3,13 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstring>
 #include <iterator>
 
 namespace govector {
 
 namespace {
 
-constexpr char kVersionKey[] = "version";
 constexpr char kUidKey[] = "uid";
-
-std::string EncodeU64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), sizeof(v)); }
-
-uint64_t DecodeU64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.size() == sizeof(v)) std::memcpy(&v, s.data(), sizeof(v));
-  return v;
-}
 
 uint64_t NowMicros() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -44,6 +34,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   GV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(options.data_dir, options.map_size));
   mkdir((options.data_dir + "/index").c_str(), 0700);
   GV_RETURN_IF_ERROR(e->LoadCatalog());
+  // What the apply stamp says now is then on disk (durable_restart_lsn).
+  GV_RETURN_IF_ERROR(e->SyncStorage());
   e->indexer_ = std::thread([p = e.get()] { p->IndexerLoop(); });
   e->maintenance_ = std::thread([p = e.get()] { p->MaintenanceLoop(); });
   return e;
@@ -51,8 +43,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
 
 Status Engine::LoadCatalog() {
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
-  GV_ASSIGN_OR_RETURN(auto version, txn->Get(storage_->catalog(), kVersionKey));
-  if (version) last_version_ = DecodeU64(*version);
+  GV_RETURN_IF_ERROR(versions_.Load(storage_.get(), txn.get()));
+  GV_RETURN_IF_ERROR(apply_.Load(storage_.get(), txn.get()));
   GV_ASSIGN_OR_RETURN(auto uid, txn->Get(storage_->catalog(), kUidKey));
   if (uid) next_uid_ = DecodeU64(*uid);
   std::vector<pb::CollectionMeta> metas;
@@ -107,12 +99,18 @@ Engine::~Engine() {
 // ---------------------------------------------------------------------------------------------------------
 // CatalogWriter
 
-Result<uint64_t> Engine::NextVersion(WriteTxn* txn) {
-  // Write transactions are serialised by LMDB, so this increment happens in commit order.
-  uint64_t v = last_version_.fetch_add(1) + 1;
-  GV_RETURN_IF_ERROR(txn->Put(storage_->catalog(), kVersionKey, EncodeU64(v)));
+Result<uint64_t> Engine::NextVersion(WriteTxn* txn, const ApplyStamp* stamp) {
   dirty_ = true;
-  return v;
+  if (!stamp) return versions_.Next(txn);
+  GV_RETURN_IF_ERROR(Stamp(txn, stamp));
+  return stamp->version;
+}
+
+Status Engine::Stamp(WriteTxn* txn, const ApplyStamp* stamp) {
+  if (!stamp) return Status::OK();
+  dirty_ = true;
+  if (stamp->version) GV_RETURN_IF_ERROR(versions_.Adopt(txn, stamp->version));
+  return apply_.Put(txn, stamp->at);
 }
 
 Status Engine::PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) {
@@ -222,9 +220,16 @@ Status Engine::SaveSnapshots() {
 
 Status Engine::Sync() {
   dirty_ = false;
-  Status s = storage_->Sync();
+  Status s = SyncStorage();
   if (!s.ok()) dirty_ = true;  // not durable yet: the background sync tries again
   return s;
+}
+
+Status Engine::SyncStorage() {
+  auto before = apply_.BeforeSync();
+  GV_RETURN_IF_ERROR(storage_->Sync());
+  if (before.ok()) apply_.AfterSync(*before);
+  return Status::OK();
 }
 
 Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
@@ -242,15 +247,10 @@ Result<std::shared_ptr<Collection>> Engine::Find(uint32_t ns, std::string_view n
   return it->second;
 }
 
-Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config) {
-  GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
-  std::lock_guard<std::mutex> l(mu_);
-  if (collections_.count({ns, config.name}))
-    return Status::AlreadyExists("Collection `" + config.name + "` already exists!");
+pb::CollectionMeta Engine::NewMeta(uint32_t ns, const CollectionConfig& config) {
   pb::CollectionMeta meta;
   meta.set_namespace_id(ns);
   meta.set_name(config.name);
-  meta.set_uid(next_uid_);
   meta.set_dimension(config.dimension);
   meta.set_distance(static_cast<pb::Distance>(config.distance));
   meta.set_index(static_cast<pb::IndexKind>(config.index));
@@ -259,10 +259,21 @@ Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config) {
   meta.set_ef(config.ef);
   meta.set_quantization(static_cast<pb::Quantization>(config.quantization));
   meta.set_created_at_us(NowMicros());
+  return meta;
+}
+
+Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp) {
+  GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
+  std::lock_guard<std::mutex> l(mu_);
+  if (collections_.count({ns, config.name}))
+    return Status::AlreadyExists("Collection `" + config.name + "` already exists!");
+  pb::CollectionMeta meta = NewMeta(ns, config);
+  meta.set_uid(next_uid_);
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(txn->Put(storage_->catalog(), kUidKey, EncodeU64(next_uid_ + 1)));
   GV_ASSIGN_OR_RETURN(MDB_dbi dbi, txn->OpenDatabase("c" + std::to_string(meta.uid())));
   GV_RETURN_IF_ERROR(PutMeta(txn.get(), meta));
+  GV_RETURN_IF_ERROR(Stamp(txn.get(), stamp));
   GV_RETURN_IF_ERROR(txn->Commit());
   ++next_uid_;
   dirty_ = true;
@@ -271,21 +282,24 @@ Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config) {
   return Status::OK();
 }
 
-Status Engine::DropLocked(CollectionMap::iterator it) {
+Status Engine::DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp) {
   std::shared_ptr<Collection> c = it->second;
   std::string key = MetaKey(it->first.first, it->first.second);
-  GV_RETURN_IF_ERROR(c->Drop([&](WriteTxn* txn) { return txn->Delete(storage_->catalog(), key).status(); }));
+  GV_RETURN_IF_ERROR(c->Drop([&](WriteTxn* txn) {
+    GV_RETURN_IF_ERROR(txn->Delete(storage_->catalog(), key).status());
+    return Stamp(txn, stamp);
+  }));
   collections_.erase(it);
   dirty_ = true;
   c->RemoveFiles();
   return Status::OK();
 }
 
-Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name) {
+Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = collections_.find({ns, std::string(name)});
   if (it == collections_.end()) return false;
-  GV_RETURN_IF_ERROR(DropLocked(it));
+  GV_RETURN_IF_ERROR(DropLocked(it, stamp));
   return true;
 }
 
@@ -306,7 +320,7 @@ Result<size_t> Engine::DropNamespace(uint32_t ns) {
     auto it = collections_.lower_bound({ns, std::string()});
     while (it != collections_.end() && it->first.first == ns) {
       auto next = std::next(it);
-      s = DropLocked(it);
+      s = DropLocked(it, nullptr);
       if (!s.ok()) break;
       ++dropped;
       it = next;
@@ -418,9 +432,28 @@ EngineStats Engine::Stats() {
     st.pending_memory_bytes += info.pending_memory_bytes;
   }
   st.storage_bytes = storage_->UsedBytes();
-  st.last_version = last_version_.load();
+  st.last_version = versions_.last();
   st.background_error = BackgroundError();
   return st;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Postgres mode
+
+Result<uint64_t> Engine::ReserveVersion() { return versions_.Reserve(); }
+
+Result<bool> Engine::ApplyCovers(const ApplyPosition& at) { return apply_.Covers(at); }
+
+Status Engine::StampApply(const ApplyPosition& at) {
+  dirty_ = true;
+  return apply_.PutAlone(at);
+}
+
+Result<ApplyState> Engine::GetApplyState(uint64_t advance_restart_lsn) {
+  bool wrote = false;
+  GV_ASSIGN_OR_RETURN(ApplyState state, apply_.State(advance_restart_lsn, &wrote));
+  if (wrote) dirty_ = true;
+  return state;
 }
 
 }  // namespace govector

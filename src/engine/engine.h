@@ -10,6 +10,9 @@
 //
 // Background work (syncs, index snapshots, graph insertions) reports through EngineOptions::info_log; a failure
 // it cannot retry away is also kept as the background error (BackgroundError()).
+// Postgres mode (ARCHITECTURE.md decision 8) adds what TxnSession (txn_session.h) builds transactions from:
+// versions reserved for tentative writes, the replay of committed writes with their reserved version and
+// WAL position (an ApplyStamp, stored in the write's own LMDB transaction), and the apply state (apply.h).
 #pragma once
 
 #include <atomic>
@@ -23,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/apply.h"
 #include "engine/collection.h"
 #include "engine/config.h"
 #include "engine/filter.h"
@@ -49,10 +53,13 @@ class Engine : private CatalogWriter {
   // Stops background work, saves index snapshots and syncs storage.
   ~Engine() override;
 
-  // Collections.
-  Status CreateCollection(uint32_t ns, const CollectionConfig& config);
-  // False when there was no such collection.
-  Result<bool> DropCollection(uint32_t ns, std::string_view name);
+  // Collections. With a stamp (apply mode), the stamp is stored in the LMDB transaction that creates or
+  // drops the collection.
+  Status CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp = nullptr);
+  // False when there was no such collection (and then nothing is stamped).
+  Result<bool> DropCollection(uint32_t ns, std::string_view name, const ApplyStamp* stamp = nullptr);
+  // The metadata a new collection of this configuration gets (its uid not yet set).
+  static pb::CollectionMeta NewMeta(uint32_t ns, const CollectionConfig& config);
   // The namespaces that have at least one collection, ascending.
   std::vector<uint32_t> Namespaces();
   // Drops every collection of the namespace and syncs storage before returning (also after a failure part
@@ -93,6 +100,18 @@ class Engine : private CatalogWriter {
 
   Result<std::shared_ptr<Collection>> Find(uint32_t ns, std::string_view name);
 
+  // Postgres mode (apply.h). A version for a tentative write, never handed out before or again.
+  Result<uint64_t> ReserveVersion();
+  // Serialises the apply worker's writes: held from ApplyCovers to the write's stamp.
+  std::mutex& apply_mu() { return apply_.mu(); }
+  // True when the stamp covers `at` (that write is applied). apply_mu() held.
+  Result<bool> ApplyCovers(const ApplyPosition& at);
+  // Stamps `at` in an LMDB transaction of its own (a write that changed nothing, or was skipped).
+  // apply_mu() held.
+  Status StampApply(const ApplyPosition& at);
+  // The apply state, first moving the stamped restart_lsn to advance_restart_lsn (see ApplyLog::State).
+  Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn);
+
  private:
   explicit Engine(const EngineOptions& options) : options_(options) {}
   Status LoadCatalog();
@@ -104,10 +123,13 @@ class Engine : private CatalogWriter {
   using CollectionMap = std::map<std::pair<uint32_t, std::string>, std::shared_ptr<Collection>>;
   // Drops one collection (its data and catalog entry in one LMDB transaction, then its index files) and
   // erases it from collections_. Needs mu_; does not sync.
-  Status DropLocked(CollectionMap::iterator it);
+  Status DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp);
+  // Flushes storage, recording the apply stamp it made durable.
+  Status SyncStorage();
 
   // CatalogWriter
-  Result<uint64_t> NextVersion(WriteTxn* txn) override;
+  Result<uint64_t> NextVersion(WriteTxn* txn, const ApplyStamp* stamp) override;
+  Status Stamp(WriteTxn* txn, const ApplyStamp* stamp) override;
   Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) override;
   void NotifyIndexWork() override;
   void RecordBackgroundError(const Status& error) override;
@@ -118,7 +140,8 @@ class Engine : private CatalogWriter {
   std::mutex mu_;  // guards collections_ and uid allocation
   CollectionMap collections_;
   uint64_t next_uid_ = 1;
-  std::atomic<uint64_t> last_version_{0};
+  VersionClock versions_;
+  ApplyLog apply_;
   std::atomic<bool> dirty_{false};
 
   std::mutex bg_mu_;  // guards stopping_, index_work_ and bg_error_

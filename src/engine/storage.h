@@ -2,8 +2,9 @@
 // rebuilt or reconciled from it.
 //
 // Layout: one named database "catalog" (collection metadata keyed by namespace + name, the version counter,
-// the next collection uid) and one named database per collection, "c<uid>", mapping encoded point ids
-// (PointId::Key) to serialised pb::Point messages.
+// the next collection uid, and in Postgres mode the version reservation mark and the apply stamp: see
+// apply.h) and one named database per collection, "c<uid>", mapping encoded point ids (PointId::Key) to
+// serialised pb::Point messages.
 //
 // The environment runs with MDB_NOSYNC: a commit reaches the OS (so it survives a kill of the process) but
 // is not flushed to disk until Sync(). Only one write transaction exists at a time (LMDB's rule); read
@@ -13,6 +14,7 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +93,15 @@ class Storage {
 };
 
 Status LmdbStatus(int rc, const char* what);
+
+// The catalog's counters: 8 bytes in host order (the files never move between machines of another byte
+// order: they are a Postgres data directory's). A value of another size reads as 0.
+inline std::string EncodeU64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), sizeof(v)); }
+inline uint64_t DecodeU64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.size() == sizeof(v)) std::memcpy(&v, s.data(), sizeof(v));
+  return v;
+}
 
 template <typename Fn>
 Status Storage::Scan(MDB_txn* txn, MDB_dbi dbi, std::string_view start, Fn fn) {

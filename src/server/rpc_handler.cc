@@ -4,6 +4,7 @@
 
 #include "engine/column.h"
 #include "server/collection_json.h"
+#include "server/rpc_txn.h"
 
 namespace govector {
 
@@ -73,7 +74,7 @@ void FillRecord(pb::Record* out, const Point& p, const RecordShape& shape) {
 // ---------------------------------------------------------------------------------------------------------
 // The operations, in the order of the Request's oneof.
 
-Status CreateCollection(Engine& engine, uint32_t ns, const pb::CreateCollectionRequest& r) {
+Status CreateCollection(EngineOps& engine, uint32_t ns, const pb::CreateCollectionRequest& r) {
   CollectionConfig c;
   c.name = r.name();
   c.dimension = r.dimension();
@@ -88,14 +89,14 @@ Status CreateCollection(Engine& engine, uint32_t ns, const pb::CreateCollectionR
   return engine.CreateCollection(ns, c);
 }
 
-Status DropCollection(Engine& engine, uint32_t ns, const pb::DropCollectionRequest& r, pb::Response* resp) {
+Status DropCollection(EngineOps& engine, uint32_t ns, const pb::DropCollectionRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(bool dropped, engine.DropCollection(ns, r.name()));
   if (!dropped && !r.if_exists()) return Status::NotFound("Collection `" + r.name() + "` doesn't exist!");
   resp->set_count(dropped ? 1 : 0);
   return engine.Sync();
 }
 
-Status ListCollections(Engine& engine, uint32_t ns, pb::Response* resp) {
+Status ListCollections(EngineOps& engine, uint32_t ns, pb::Response* resp) {
   for (const auto& info : engine.ListCollections(ns)) {
     auto* s = resp->add_collections();
     s->set_name(info.meta.name());
@@ -107,13 +108,13 @@ Status ListCollections(Engine& engine, uint32_t ns, pb::Response* resp) {
   return Status::OK();
 }
 
-Status GetCollectionInfo(Engine& engine, uint32_t ns, const pb::CollectionInfoRequest& r, pb::Response* resp) {
+Status GetCollectionInfo(EngineOps& engine, uint32_t ns, const pb::CollectionInfoRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(auto info, engine.GetCollectionInfo(ns, r.name()));
   resp->set_json(CollectionInfoJson(info).dump());
   return Status::OK();
 }
 
-Status Upsert(Engine& engine, uint32_t ns, const pb::UpsertRequest& r, pb::Response* resp) {
+Status Upsert(EngineOps& engine, uint32_t ns, const pb::UpsertRequest& r, pb::Response* resp) {
   std::vector<PointInput> points;
   points.reserve(r.points_size());
   for (const auto& p : r.points()) {
@@ -129,7 +130,7 @@ Status Upsert(Engine& engine, uint32_t ns, const pb::UpsertRequest& r, pb::Respo
   return Status::OK();
 }
 
-Status Get(Engine& engine, uint32_t ns, const pb::GetRequest& r, pb::Response* resp) {
+Status Get(EngineOps& engine, uint32_t ns, const pb::GetRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(auto ids, ParseIds(r.ids()));
   GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
   GV_ASSIGN_OR_RETURN(auto records, engine.Get(ns, r.collection(), ids, shape.read_payload(), r.with_vector()));
@@ -137,7 +138,7 @@ Status Get(Engine& engine, uint32_t ns, const pb::GetRequest& r, pb::Response* r
   return Status::OK();
 }
 
-Status Delete(Engine& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Response* resp) {
+Status Delete(EngineOps& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Response* resp) {
   PointSelector sel;
   if (r.has_filter()) {
     GV_ASSIGN_OR_RETURN(sel.filter, ParseFilter(r.filter_json()));
@@ -149,14 +150,14 @@ Status Delete(Engine& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Respo
   return Status::OK();
 }
 
-Status Count(Engine& engine, uint32_t ns, const pb::CountRequest& r, pb::Response* resp) {
+Status Count(EngineOps& engine, uint32_t ns, const pb::CountRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(auto filter, OptionalFilter(r.filter_json()));
   GV_ASSIGN_OR_RETURN(uint64_t n, engine.Count(ns, r.collection(), filter.get()));
   resp->set_count(n);
   return Status::OK();
 }
 
-Status Search(Engine& engine, uint32_t ns, const pb::SearchRequest& r, pb::Response* resp) {
+Status Search(EngineOps& engine, uint32_t ns, const pb::SearchRequest& r, pb::Response* resp) {
   SearchParams sp;
   sp.vector.assign(r.vector().begin(), r.vector().end());
   if (!r.query_id().empty()) {
@@ -183,7 +184,7 @@ Status Search(Engine& engine, uint32_t ns, const pb::SearchRequest& r, pb::Respo
 
 // SQL's keyset pagination starts after a given id; the engine's scroll starts at one. The page is read one
 // point longer and the start point, when it is there, skipped.
-Status Scroll(Engine& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Response* resp) {
+Status Scroll(EngineOps& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Response* resp) {
   ScrollParams sp;
   GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
   if (r.limit() < 1 || r.limit() > kMaxScrollLimit)
@@ -210,7 +211,7 @@ Status Scroll(Engine& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Respo
   return Status::OK();
 }
 
-Status SetPayload(Engine& engine, uint32_t ns, const pb::SetPayloadRequest& r, pb::Response* resp) {
+Status SetPayload(EngineOps& engine, uint32_t ns, const pb::SetPayloadRequest& r, pb::Response* resp) {
   PointSelector sel;
   GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
   GV_ASSIGN_OR_RETURN(Json payload, ParsePayload(r.payload_json()));
@@ -220,7 +221,7 @@ Status SetPayload(Engine& engine, uint32_t ns, const pb::SetPayloadRequest& r, p
 }
 
 // Removes the listed keys, or every key when `clear` is set.
-Status DeletePayload(Engine& engine, uint32_t ns, const pb::DeletePayloadRequest& r, pb::Response* resp) {
+Status DeletePayload(EngineOps& engine, uint32_t ns, const pb::DeletePayloadRequest& r, pb::Response* resp) {
   PointSelector sel;
   GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
   std::vector<std::string> keys(r.keys().begin(), r.keys().end());
@@ -231,7 +232,7 @@ Status DeletePayload(Engine& engine, uint32_t ns, const pb::DeletePayloadRequest
   return Status::OK();
 }
 
-Status CreatePayloadIndex(Engine& engine, uint32_t ns, const pb::CreatePayloadIndexRequest& r) {
+Status CreatePayloadIndex(EngineOps& engine, uint32_t ns, const pb::CreatePayloadIndexRequest& r) {
   GV_ASSIGN_OR_RETURN(auto type, ParsePayloadIndexType(r.type()));
   return engine.CreatePayloadIndex(ns, r.collection(), r.field(), type);
 }
@@ -241,16 +242,22 @@ Status EngineStatus(const std::function<Json()>& status_json, pb::Response* resp
   return Status::OK();
 }
 
-Status ListNamespaces(Engine& engine, pb::Response* resp) {
+Status ListNamespaces(EngineOps& engine, pb::Response* resp) {
   for (uint32_t n : engine.Namespaces()) resp->add_namespaces(n);
   return Status::OK();
 }
 
 // Namespace 0 is the standalone server's: no Postgres database owns it, so none can be found missing.
-Status DropNamespace(Engine& engine, const pb::DropNamespaceRequest& r, pb::Response* resp) {
+Status DropNamespace(EngineOps& engine, const pb::DropNamespaceRequest& r, pb::Response* resp) {
   if (r.namespace_id() == 0) return Status::InvalidArgument("namespace 0 (the standalone server's) cannot be dropped");
   GV_ASSIGN_OR_RETURN(size_t dropped, engine.DropNamespace(r.namespace_id()));
   resp->set_count(dropped);
+  return Status::OK();
+}
+
+Status GetApplyState(EngineOps& engine, const pb::GetApplyStateRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(ApplyState st, engine.GetApplyState(r.advance_restart_lsn()));
+  ApplyStateToProto(st, resp->mutable_apply_state());
   return Status::OK();
 }
 
@@ -273,7 +280,7 @@ void RpcHandler::Handle(const pb::Request& request, pb::Response* response) {
 }
 
 Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
-  Engine& e = *engine_;
+  EngineOps& e = *engine_;
   const uint32_t ns = req.namespace_id();
   switch (req.op_case()) {
     case pb::Request::kCreateCollection: return CreateCollection(e, ns, req.create_collection());
@@ -293,6 +300,7 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
     case pb::Request::kEngineStatus: return EngineStatus(status_json_, resp);
     case pb::Request::kListNamespaces: return ListNamespaces(e, resp);
     case pb::Request::kDropNamespace: return DropNamespace(e, req.drop_namespace(), resp);
+    case pb::Request::kGetApplyState: return GetApplyState(e, req.get_apply_state(), resp);
     case pb::Request::OP_NOT_SET: break;
   }
   return Status::InvalidArgument("request has no operation (client and engine versions differ?)");

@@ -1,6 +1,10 @@
 // RpcHandler: carries out one request from a Postgres backend against the engine. Ids arrive as text and
 // payloads and filters as JSON text; errors come back as a StatusCode and message in the Response, which the
 // extension turns into an ereport with the matching SQLSTATE.
+//
+// Every operation goes through an EngineOps: the engine's committed state for the shared handler, or the
+// connection's TxnSession for the handler each connection makes from it (rpc_txn.h), which runs requests
+// inside the backend's transaction or as the WAL apply worker's replay.
 #pragma once
 
 #include <functional>
@@ -8,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
+#include "engine/engine_ops.h"
 #include "govector.pb.h"
 
 namespace govector {
@@ -16,12 +21,20 @@ class RpcHandler {
  public:
   // status_json returns the engine status document (pid, uptime, version, memory, ...).
   RpcHandler(Engine* engine, std::function<nlohmann::json()> status_json)
-      : engine_(engine), status_json_(std::move(status_json)) {}
+      : committed_(engine), engine_(&committed_), status_json_(std::move(status_json)) {}
+  // The same handler running every operation through ops (a connection's TxnSession).
+  RpcHandler(const RpcHandler& shared, EngineOps* ops)
+      : committed_(shared.engine()), engine_(ops), status_json_(shared.status_json_) {}
+  RpcHandler(const RpcHandler&) = delete;
+  RpcHandler& operator=(const RpcHandler&) = delete;
+
   void Handle(const pb::Request& request, pb::Response* response);
+  Engine* engine() const { return committed_.engine(); }
 
  private:
   Status Dispatch(const pb::Request& request, pb::Response* response);
-  Engine* engine_;
+  EngineOps committed_;
+  EngineOps* engine_;  // what requests run on: &committed_, or a connection's session
   std::function<nlohmann::json()> status_json_;
 };
 

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "server/log.h"
+#include "server/rpc_txn.h"
 
 namespace govector {
 
@@ -145,6 +146,7 @@ bool RpcServer::SpinForRequest(int fd) {
 }
 
 void RpcServer::Serve(int fd) {
+  RpcConnection connection(*handler_);  // this backend's transaction state, discarded when it leaves
   pb::Request request;
   pb::Response response;
   std::string in, out;
@@ -166,7 +168,7 @@ void RpcServer::Serve(int fd) {
       response.set_code(static_cast<int>(StatusCode::kInvalidArgument));
       response.set_message("malformed request frame");
     } else {
-      handler_->Handle(request, &response);
+      connection.Handle(request, &response);
     }
     bool alone = in_flight_.fetch_sub(1) == 1;
     response.set_spin_hint(alone && !busy && options_.spin_us > 0);

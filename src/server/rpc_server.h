@@ -1,6 +1,7 @@
 // RpcServer: the Unix-domain socket Postgres backends connect to. Each frame is a 4-byte big-endian length
 // followed by a serialised pb::Request (or pb::Response). One thread per connection: a backend keeps its
-// connection for its lifetime and sends one request at a time.
+// connection for its lifetime and sends one request at a time. Each connection carries its own transaction
+// state (an RpcConnection, rpc_txn.h), which lives as long as the connection.
 //
 // The socket file is created with mode 0600 and only peers running as the engine's own OS user (the
 // Postgres user) are served.

@@ -1,0 +1,134 @@
+// The transaction overlay (ARCHITECTURE.md decision 8): what one Postgres transaction has written and not yet
+// committed, kept by the engine for that transaction's own reads. Committed state never changes for it: at
+// commit the WAL apply worker replays the writes themselves (txn_session.h).
+//
+// TxnOverlay holds, per collection the transaction touched, the points as the transaction left them (new,
+// replaced, payload-updated or deleted), whether it created or dropped the collection, and the payload
+// indexes it created. Every change is tagged with the subtransaction that made it and logged with what it
+// replaced, so rolling back a subtransaction undoes exactly its changes and its children's (RollbackTo).
+//
+// OverlayView is one collection as the transaction sees it: the committed collection (unless the
+// transaction created it) with the overlay on top. Its reads ask committed state for everything but the
+// overlay's ids (a filter excluding them, so a search or scroll never under-fills) and merge the overlay's
+// points in: search scores them exactly, scroll keeps id order, count adds them; filters are evaluated on
+// them by the engine's one evaluator.
+//
+// Neither is thread-safe: a transaction's overlay belongs to the one connection that runs it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/collection.h"
+#include "engine/filter.h"
+#include "engine/status.h"
+#include "engine/sync.h"
+#include "govector.pb.h"
+
+namespace govector {
+
+// A point as the transaction left it.
+struct OverlayPoint {
+  bool deleted = false;
+  uint64_t version = 0;       // reserved for the write that left it so
+  std::vector<float> vector;  // as stored (normalised for cosine); empty when deleted
+  Json payload;               // an object; null when deleted
+  uint32_t subxact = 0;       // the subtransaction of that write
+};
+
+// One collection as the transaction changed it.
+struct OverlayCollection {
+  bool created = false;  // created by the transaction: nothing committed lies beneath; meta describes it
+  bool dropped = false;  // dropped by the transaction (and not created again): gone for it
+  pb::CollectionMeta meta;
+  std::vector<pb::PayloadIndexMeta> payload_indexes;  // created by the transaction
+  std::map<PointId, OverlayPoint> points;              // in id order (PointId's order is the scroll order)
+
+  // A filter matching every id in points: what committed reads must leave out. Built on first use.
+  std::shared_ptr<const Filter> IdFilter() const;
+  mutable std::shared_ptr<const Filter> id_filter;  // IdFilter's cache, reset when the ids change
+};
+
+class TxnOverlay {
+ public:
+  using Key = std::pair<uint32_t, std::string>;  // namespace, collection name
+
+  // nullptr when the transaction has not touched the collection.
+  const OverlayCollection* Find(uint32_t ns, std::string_view name) const;
+  const std::map<Key, OverlayCollection>& collections() const { return collections_; }
+  bool empty() const { return collections_.empty(); }
+
+  // Changes. A point is tagged with point.subxact; the others with the subxact given.
+  void PutPoint(const Key& key, const PointId& id, OverlayPoint point);
+  // Replaces the collection's whole entry (a create or a drop).
+  void PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact);
+  void AddPayloadIndex(const Key& key, pb::PayloadIndexMeta index, uint32_t subxact);
+
+  // Undoes, latest first, every change tagged with subxact or later. Postgres numbers subtransactions in
+  // the order they start and rolls one back only while it is open, so every change made since it began
+  // carries its number or a later one (a child's), and the changes to undo are the newest in the log.
+  void RollbackTo(uint32_t subxact);
+  void Clear();
+
+ private:
+  struct Undo {
+    enum class Kind : uint8_t { kPoint, kCollection, kPayloadIndex } kind;
+    uint32_t subxact;
+    Key key;
+    PointId id;                                   // kPoint
+    std::optional<OverlayPoint> point;              // kPoint: the state before (none: not in the overlay)
+    std::unique_ptr<OverlayCollection> collection;  // kCollection: the entry before (null: no entry); a
+                                                    // pointer, as most records are kPoint ones
+  };
+  OverlayCollection& Entry(const Key& key);
+
+  std::map<Key, OverlayCollection> collections_;
+  std::vector<Undo> undo_;
+};
+
+class OverlayView {
+ public:
+  // committed: the committed collection beneath (null when the transaction created this one); overlay: the
+  // transaction's changes to it (null when none; never null for a created collection).
+  OverlayView(std::shared_ptr<Collection> committed, const OverlayCollection* overlay);
+
+  uint32_t dimension() const;
+  Distance distance() const;
+
+  // The reads of Collection, with Collection's validation and results, over committed state plus overlay.
+  Result<std::vector<Record>> Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector) const;
+  Result<uint64_t> Count(const Filter* filter) const;
+  Result<ScrollPage> Scroll(const ScrollParams& params) const;
+  Result<std::vector<ScoredPoint>> Search(const SearchParams& params) const;
+  // points counts the transaction's points too; indexed_vectors only committed ones in the index.
+  Result<CollectionInfo> Info() const;
+  // The collection's payload indexes, committed and created by the transaction.
+  std::vector<pb::PayloadIndexMeta> PayloadIndexes() const;
+
+  // Calls fn with every point matching filter (null: every point), its payload set and its vector when
+  // with_vector: what a write by filter selects.
+  Status ForEach(const Filter* filter, bool with_vector, FunctionRef<void(Record&&)> fn) const;
+
+ private:
+  bool HasPoints() const { return overlay_ && !overlay_->points.empty(); }
+  // The overlay's entry for id, or null.
+  const OverlayPoint* Own(const PointId& id) const;
+  // filter (null: every point), less the overlay's ids: what committed state is asked for.
+  std::shared_ptr<const Filter> Beneath(std::shared_ptr<const Filter> filter) const;
+  // The search's query vector (p.by_id resolved through the overlay); *committed becomes the search to ask
+  // committed state for.
+  Status Query(const SearchParams& p, SearchParams* committed, std::vector<float>* query) const;
+  // The best k + offset committed hits of a search (in chunks of at most kMaxK).
+  Result<std::vector<ScoredPoint>> CommittedHits(SearchParams p, size_t need) const;
+
+  std::shared_ptr<Collection> committed_;
+  const OverlayCollection* overlay_;
+};
+
+}  // namespace govector
