@@ -418,8 +418,8 @@ gv_apply_session(void)
 	TimestampTz last_advance = 0;
 	TimestampTz last_slot = 0;
 
-	MemoryContext loop_cxt = AllocSetContextCreate(CurrentMemoryContext, "govector apply loop",
-												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext reader_cxt = CurrentMemoryContext;
+	MemoryContext loop_cxt = AllocSetContextCreate(reader_cxt, "govector apply loop", ALLOCSET_DEFAULT_SIZES);
 
 	next = gv_session_start(&priv);
 	MemoryContextSwitchTo(loop_cxt);
@@ -431,7 +431,10 @@ gv_apply_session(void)
 		/* Engine answers and decoded requests live until the next record. */
 		MemoryContextReset(loop_cxt);
 		CHECK_FOR_INTERRUPTS();
+		/* The reader keeps oversized records and its record buffer in the context current when it reads. */
+		MemoryContextSwitchTo(reader_cxt);
 		rec = XLogReadRecord(gv_reader, &errormsg);
+		MemoryContextSwitchTo(loop_cxt);
 		if (rec != NULL)
 		{
 			XLogRecPtr	applied = pg_atomic_read_u64(&gv_shared->applied_lsn);

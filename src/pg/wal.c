@@ -53,6 +53,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* This backend's transaction, as the engine knows it. */
 static uint64 gv_txn_token = 0;		/* 0: no write in this transaction yet */
+static bool gv_txn_engine_knows = false;	/* a request of this transaction reached the engine */
 static bool gv_txn_reconnected = false;
 static SubTransactionId *gv_aborted = NULL;	/* rolled back since the last request */
 static int	gv_naborted = 0;
@@ -277,18 +278,19 @@ gv_txn_check_connection(void)
 				 errhint("Roll back and retry the transaction.")));
 }
 
-/* The engine has received the aborted subtransactions: they need not be sent again. */
+/* The engine has the transaction's context (and the aborted subtransactions, which need not be sent again). */
 void
 gv_txn_sent(void)
 {
 	gv_naborted = 0;
+	gv_txn_engine_knows = true;
 }
 
-/* A new connection to the engine: an open overlay, if any, was lost with the old one. */
+/* A new connection to the engine: an overlay the engine had for this transaction was lost with the old one. */
 void
 gv_txn_connected(void)
 {
-	if (gv_txn_token != 0)
+	if (gv_txn_engine_knows)
 		gv_txn_reconnected = true;
 }
 
@@ -296,6 +298,7 @@ static void
 gv_txn_reset(void)
 {
 	gv_txn_token = 0;
+	gv_txn_engine_knows = false;
 	gv_txn_reconnected = false;
 	gv_naborted = 0;
 }

@@ -84,9 +84,10 @@ INSERT INTO txft
   SELECT 'm' || g, CASE WHEN g = 1500 THEN ARRAY[1, 2]::real[] ELSE ARRAY[g, 0, 0]::real[] END, '{}'
   FROM generate_series(1, 2000) g;
 SELECT gv_count('tx');
+SELECT current_setting('data_directory') || '/gv_copy_test.tsv' AS copy_file \gset
 COPY (SELECT 'p' || g, CASE WHEN g = 1500 THEN '{1,2}' ELSE '{' || g || ',1,1}' END FROM generate_series(1, 2000) g)
-  TO 'gv_copy_test.tsv';
-COPY txft (id, vector) FROM 'gv_copy_test.tsv';
+  TO :'copy_file';
+COPY txft (id, vector) FROM :'copy_file';
 SELECT gv_count('tx');
 -- The same INSERT without the bad row commits all of it.
 INSERT INTO txft SELECT 'm' || g, ARRAY[g, 0, 0]::real[], '{}' FROM generate_series(1, 2000) g;
