@@ -95,11 +95,15 @@ _PG_init(void)
 							 "returns. Off, COMMIT returns sooner and the writes become visible a moment later "
 							 "(they are never lost: they are in WAL), like synchronous_commit = off.",
 							 &gv_commit_wait, true, PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("govector.wal_rmgr_id",
-							"Id of govector's custom WAL resource manager.",
-							"Change it only on a new cluster, and only if another extension uses the same id: WAL "
-							"written with one id cannot be read with another.",
-							&gv_wal_rmgr_id, GV_DEFAULT_RMGR_ID, 128, 255, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	if (process_shared_preload_libraries_in_progress)
+	{
+		/* A server-start setting: it can be defined only while the postmaster loads the library. */
+		DefineCustomIntVariable("govector.wal_rmgr_id",
+								"Id of govector's custom WAL resource manager.",
+								"Change it only on a new cluster, and only if another extension uses the same id: WAL "
+								"written with one id cannot be read with another.",
+								&gv_wal_rmgr_id, GV_DEFAULT_RMGR_ID, 128, 255, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	}
 	MarkGUCPrefixReserved("govector");
 
 	if (!process_shared_preload_libraries_in_progress)

@@ -29,7 +29,6 @@ ledger_clients_start() {  # ledger_clients_start PHASE: 8 clients in the backgro
   for c in $(seq 1 8); do
     local f="$CL_DIR/ledger-$1-$c.sql"
     ledger_client_sql "$f" 4000 "$1$c"
-    as_pg chmod 644 "$f"
     as_pg "$PG_BINDIR/psql" -h "$CL_DIR" -p "$CL_PORT" -U postgres -d postgres -X -q -f "$f" >/dev/null 2>&1 &
     LEDGER_PIDS+=($!)
   done
@@ -80,7 +79,7 @@ scenario_ledger() {
   ledger_check "8 clients, 3 engine kills, an immediate stop"
   local rolled
   rolled=$(grep -c "ROLLBACK\|1 / 0" "$CL_DIR"/ledger-1-*.sql | awk -F: '{s += $2} END {print s}')
-  [ "$rolled" -gt 0 ] && pass "the clients' scripts rolled back or failed $rolled transactions" || fail "no transaction rolled back"
+  [ "$rolled" -gt 0 ] && pass "the clients' scripts roll back or fail $rolled of their transactions" || fail "no transaction rolled back"
   cluster_stop fast
   cluster_start
   ledger_check "after a clean restart"
@@ -106,7 +105,7 @@ scenario_cancelled_write() {
     fail "after the cancelled batch: count $n, point 17 is $v"
 
   q -c "SELECT gv_upsert_batch('cx', ids, vecs) FROM src" >/dev/null
-  out=$(q -c "SET statement_timeout = '100ms'" -c "SELECT gv_delete_where('cx', NULL)" 2>&1)
+  out=$(q -c "SET statement_timeout = '100ms'" -c "SELECT gv_delete_where('cx', '{}')" 2>&1)
   sleep 5
   n=$(q -c "SELECT gv_count('cx')")
   if echo "$out" | grep -q "canceling statement"; then
