@@ -62,22 +62,6 @@ static XLogRecPtr gv_stamped_commit = InvalidXLogRecPtr;
 static bool gv_stamped_done = true;
 static XLogRecPtr gv_stamped_restart = InvalidXLogRecPtr;
 
-void
-gv_register_apply_worker(void)
-{
-	BackgroundWorker w;
-
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = 1;
-	strlcpy(w.bgw_library_name, "govector", BGW_MAXLEN);
-	strlcpy(w.bgw_function_name, "govector_apply_main", BGW_MAXLEN);
-	strlcpy(w.bgw_name, "govector WAL apply", BGW_MAXLEN);
-	strlcpy(w.bgw_type, "govector WAL apply", BGW_MAXLEN);
-	RegisterBackgroundWorker(&w);
-}
-
 static void
 gv_apply_sigterm(SIGNAL_ARGS)
 {

@@ -337,24 +337,14 @@ gv_raise(int code, const char *message)
 	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", message)));
 }
 
-/* Sends one request and reads its answer; raises on failure (the engine's errors included). */
-static GvResponse *
-gv_roundtrip(GvRequest *request)
+/* Frames and sends one request, on a new connection if the old one is gone; raises on failure. */
+static void
+gv_send_request(GvRequest *request)
 {
-	size_t		len;
+	size_t		len = govector__pb__request__get_packed_size(request);
 	char	   *out;
-	uint8		header[4];
-	size_t		rlen;
-	char	   *in;
 	int			err = 0;
-	GvResponse *response;
 
-	if (gv_supervisor != NULL)
-	{
-		gv_call_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_supervisor->timeout_ms);
-		gv_supervisor_check();
-	}
-	len = govector__pb__request__get_packed_size(request);
 	if (len > GV_MAX_FRAME)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -393,8 +383,18 @@ gv_roundtrip(GvRequest *request)
 	pfree(out);
 	if (request->txn != NULL)
 		gv_txn_sent();
+}
 
-	err = gv_recv_all((char *) header, 4);
+/* Reads and decodes one answer; raises on failure (not on the engine's error codes). */
+static GvResponse *
+gv_read_response(void)
+{
+	uint8		header[4];
+	size_t		rlen = 0;
+	char	   *in = NULL;
+	int			err = gv_recv_all((char *) header, 4);
+	GvResponse *response;
+
 	if (err == 0)
 	{
 		rlen = (size_t) header[0] << 24 | (size_t) header[1] << 16 | (size_t) header[2] << 8 | header[3];
@@ -419,13 +419,28 @@ gv_roundtrip(GvRequest *request)
 				 errhint("Retry the statement.")));
 	}
 	gv_in_flight = false;
-
 	response = govector__pb__response__unpack(&gv_allocator, rlen, (const uint8 *) in);
 	if (response == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed answer from the govector engine")));
 	gv_spin_ok = response->spin_hint;
+	return response;
+}
+
+/* Sends one request and reads its answer; raises on failure (the engine's errors included). */
+static GvResponse *
+gv_roundtrip(GvRequest *request)
+{
+	GvResponse *response;
+
+	if (gv_supervisor != NULL)
+	{
+		gv_call_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_supervisor->timeout_ms);
+		gv_supervisor_check();
+	}
+	gv_send_request(request);
+	response = gv_read_response();
 	if (response->code != GV_OK && !response->apply_skipped)
 		gv_raise(response->code, response->message);
 	return response;

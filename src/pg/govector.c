@@ -8,6 +8,7 @@
 #include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
 #include "govector_pg.h"
@@ -25,6 +26,23 @@ char *gv_http_database = NULL;
 bool gv_preloaded = false;
 
 void _PG_init(void);
+
+/* Registers one of govector's background workers (at server start; restarted a second after it exits). */
+static void
+gv_register_worker(int flags, const char *function, const char *name)
+{
+	BackgroundWorker w;
+
+	memset(&w, 0, sizeof(w));
+	w.bgw_flags = flags;
+	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w.bgw_restart_time = 1;
+	strlcpy(w.bgw_library_name, "govector", BGW_MAXLEN);
+	strlcpy(w.bgw_function_name, function, BGW_MAXLEN);
+	snprintf(w.bgw_name, BGW_MAXLEN, "govector %s", name);
+	snprintf(w.bgw_type, BGW_MAXLEN, "govector %s", name);
+	RegisterBackgroundWorker(&w);
+}
 
 /* One address, as govectord binds one socket: a name (localhost), an IPv4/IPv6 literal, or *. */
 static bool
@@ -110,8 +128,10 @@ _PG_init(void)
 		return;					/* every gv_* call then fails with a hint to preload (engine_client.c) */
 	gv_preloaded = true;
 	gv_wal_init();
-	gv_register_static_worker();
-	gv_register_apply_worker();
+	/* The supervisor reads pg_database (shared catalogs only); the apply worker needs no database. */
+	gv_register_worker(BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, "govector_worker_main",
+					   "supervisor");
+	gv_register_worker(BGWORKER_SHMEM_ACCESS, "govector_apply_main", "WAL apply");
 	RegisterXactCallback(gv_xact_callback, NULL);
 	RegisterSubXactCallback(gv_subxact_callback, NULL);
 }

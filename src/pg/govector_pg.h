@@ -150,7 +150,6 @@ extern GvPendingWrite *gv_pending_iter_next(GvPendingIter *it);
 extern void gv_pending_write_free(GvPendingWrite *w);
 
 /* apply.c */
-extern void gv_register_apply_worker(void);
 extern PGDLLEXPORT void govector_apply_main(Datum arg);
 
 /*
@@ -219,7 +218,6 @@ extern Datum gv_vector_datum(const float *v, size_t n);
 extern float *gv_vector_from_array(ArrayType *a, const char *what, size_t *len);
 
 /* worker.c */
-extern void gv_register_static_worker(void);
 extern PGDLLEXPORT void govector_worker_main(Datum arg);
 
 #endif

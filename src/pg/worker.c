@@ -68,28 +68,6 @@ static StringInfoData gv_log_buf;
 static MemoryContext gv_reconcile_cxt = NULL;
 
 static void
-gv_fill_worker(BackgroundWorker *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w->bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w->bgw_restart_time = 1;
-	strlcpy(w->bgw_library_name, "govector", BGW_MAXLEN);
-	strlcpy(w->bgw_function_name, "govector_worker_main", BGW_MAXLEN);
-	strlcpy(w->bgw_name, "govector engine supervisor", BGW_MAXLEN);
-	strlcpy(w->bgw_type, "govector supervisor", BGW_MAXLEN);
-}
-
-void
-gv_register_static_worker(void)
-{
-	BackgroundWorker w;
-
-	gv_fill_worker(&w);
-	RegisterBackgroundWorker(&w);
-}
-
-static void
 gv_sigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
@@ -213,58 +191,43 @@ gv_http_namespace(void)
 	return want.oid;
 }
 
-static void
-gv_start_engine(void)
+/*
+ * govectord's command line (in palloc'd memory, NULL-terminated): the data directory, the socket, the
+ * postmaster to watch, the engine settings and, when the HTTP API is on, where it listens and which
+ * database's collections it serves.
+ */
+static char **
+gv_engine_argv(void)
 {
-	char		exec_path[MAXPGPATH];
-	char		data_dir[MAXPGPATH];
-	char		pm_pid[32],
-				threads[16],
-				spin[16],
-				http_port[16],
-				http_ns[16];
-	const char *http_listen;
-	int			pipefd[2];
-	pid_t		pid;
-	const char *argv[32];
+	char	  **argv = palloc0(sizeof(char *) * 32);
 	int			argc = 0;
-	pid_t		worker_pid = getpid();
 	Oid			http_oid = gv_http_port > 0 ? gv_http_namespace() : InvalidOid;
-
-	strlcpy(exec_path, my_exec_path, sizeof(exec_path));
-	get_parent_directory(exec_path);
-	strlcat(exec_path, "/govectord", sizeof(exec_path));
-	snprintf(data_dir, sizeof(data_dir), "%s/%s", DataDir, GV_DATA_SUBDIR);
-	snprintf(pm_pid, sizeof(pm_pid), "%d", (int) PostmasterPid);
-	snprintf(threads, sizeof(threads), "%d", gv_index_threads);
 
 	argv[argc++] = "govectord";
 	argv[argc++] = "--data-dir";
-	argv[argc++] = data_dir;
+	argv[argc++] = psprintf("%s/%s", DataDir, GV_DATA_SUBDIR);
 	argv[argc++] = "--socket";
 	argv[argc++] = GV_SOCKET_PATH;
 	argv[argc++] = "--postmaster-pid";
-	argv[argc++] = pm_pid;
+	argv[argc++] = psprintf("%d", (int) PostmasterPid);
 	argv[argc++] = "--index-threads";
-	argv[argc++] = threads;
-	snprintf(spin, sizeof(spin), "%d", gv_spin_wait_us);
+	argv[argc++] = psprintf("%d", gv_index_threads);
 	argv[argc++] = "--spin-us";
-	argv[argc++] = spin;
+	argv[argc++] = psprintf("%d", gv_spin_wait_us);
 	if (OidIsValid(http_oid))
 	{
-		http_listen = gv_http_listen_addresses;
-		if (strcmp(http_listen, "localhost") == 0)
-			http_listen = "127.0.0.1";
-		else if (strcmp(http_listen, "*") == 0)
-			http_listen = "0.0.0.0";
-		snprintf(http_port, sizeof(http_port), "%d", gv_http_port);
-		snprintf(http_ns, sizeof(http_ns), "%u", http_oid);
+		const char *listen = gv_http_listen_addresses;
+
+		if (strcmp(listen, "localhost") == 0)
+			listen = "127.0.0.1";
+		else if (strcmp(listen, "*") == 0)
+			listen = "0.0.0.0";
 		argv[argc++] = "--http-port";
-		argv[argc++] = http_port;
+		argv[argc++] = psprintf("%d", gv_http_port);
 		argv[argc++] = "--http-listen";
-		argv[argc++] = http_listen;
+		argv[argc++] = pstrdup(listen);
 		argv[argc++] = "--http-namespace";
-		argv[argc++] = http_ns;
+		argv[argc++] = psprintf("%u", http_oid);
 	}
 	if (log_min_messages <= DEBUG1)
 	{
@@ -272,6 +235,21 @@ gv_start_engine(void)
 		argv[argc++] = "debug";
 	}
 	argv[argc] = NULL;
+	return argv;
+}
+
+static void
+gv_start_engine(void)
+{
+	char		exec_path[MAXPGPATH];
+	int			pipefd[2];
+	pid_t		pid;
+	pid_t		worker_pid = getpid();
+	char	  **argv = gv_engine_argv();
+
+	strlcpy(exec_path, my_exec_path, sizeof(exec_path));
+	get_parent_directory(exec_path);
+	strlcat(exec_path, "/govectord", sizeof(exec_path));
 
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("govector: could not create a pipe: %m")));
