@@ -10,10 +10,11 @@ BUILD      := build
 GEN        := $(BUILD)/gen
 PROTOC     ?= protoc
 
+PG_CONFIG  ?= pg_config
 GV_CXX      ?= g++
 GV_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -march=x86-64-v3 -fPIC -pthread \
-               -Isrc -I$(GEN)
-GV_LIBS     := -llmdb -lprotobuf -lre2 -lcpp-httplib -pthread
+               -Isrc -I$(GEN) -I$(shell $(PG_CONFIG) --includedir)
+GV_LIBS     := -llmdb -lprotobuf -lre2 -lcpp-httplib -lpq -pthread
 
 ENGINE_SRCS := $(wildcard src/engine/*.cc)
 ENGINE_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(ENGINE_SRCS)) $(BUILD)/gen/govector.pb.o
@@ -31,11 +32,11 @@ FMNIST_EXPORT := $(BUILD)/fmnist_export
 PG_CONFIG  ?= pg_config
 EXTENSION  := govector
 MODULE_big := govector
-DATA       := sql/govector--0.1.0.sql
+DATA       := sql/govector--0.1.0.sql sql/govector--0.2.0.sql sql/govector--0.1.0--0.2.0.sql
 PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o src/pg/worker.o src/pg/functions.o \
               src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
               src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
-              src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o
+              src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o src/pg/http_write.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg
 SHLIB_LINK := -lprotobuf-c

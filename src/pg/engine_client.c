@@ -428,9 +428,9 @@ gv_read_response(void)
 	return response;
 }
 
-/* Sends one request and reads its answer; raises on failure (the engine's errors included). */
+/* Sends one request and reads its answer; raises on failure (the engine's errors too, when raise). */
 static GvResponse *
-gv_roundtrip(GvRequest *request)
+gv_roundtrip(GvRequest *request, bool raise)
 {
 	GvResponse *response;
 
@@ -441,25 +441,19 @@ gv_roundtrip(GvRequest *request)
 	}
 	gv_send_request(request);
 	response = gv_read_response();
-	if (response->code != GV_OK && !response->apply_skipped)
+	if (raise && response->code != GV_OK && !response->apply_skipped)
 		gv_raise(response->code, response->message);
 	return response;
 }
 
-/*
- * Carries out one request. In a backend, a write is first accepted tentatively by the engine (validated, its
- * version reserved, visible to this transaction only), then logged in WAL inside the transaction (wal.c); the
- * engine's committed state changes only when the apply worker replays it after COMMIT. Reads made by a
- * transaction that has written carry its TxnContext, so they see its own writes.
- */
-GvResponse *
-gv_call(GvRequest *request)
+static GvResponse *
+gv_call_internal(GvRequest *request, bool raise)
 {
 	GvResponse *response;
 	bool		write;
 
 	if (gv_supervisor != NULL)
-		return gv_roundtrip(request);	/* the supervisor and the apply worker set namespace_id themselves */
+		return gv_roundtrip(request, raise);	/* the supervisor and the apply worker set namespace_id */
 
 	if (!gv_preloaded)
 		ereport(ERROR,
@@ -480,9 +474,32 @@ gv_call(GvRequest *request)
 		(void) GetCurrentTransactionId();	/* the record belongs to this (sub)transaction's xid */
 	}
 	request->txn = gv_txn_context(write);
-	response = gv_roundtrip(request);
-	if (write)
+	response = gv_roundtrip(request, raise);
+	if (write && response->code == GV_OK)
 		gv_wal_log_write(request, response->version);
 	request->txn = NULL;
 	return response;
+}
+
+/*
+ * Carries out one request. In a backend, a write is first accepted tentatively by the engine (validated, its
+ * version reserved, visible to this transaction only), then logged in WAL inside the transaction (wal.c); the
+ * engine's committed state changes only when the apply worker replays it after COMMIT. Reads made by a
+ * transaction that has written carry its TxnContext, so they see its own writes. The engine's errors are
+ * raised with their SQLSTATE.
+ */
+GvResponse *
+gv_call(GvRequest *request)
+{
+	return gv_call_internal(request, true);
+}
+
+/*
+ * The same, but an error the engine answers comes back in the response (code and message as the engine
+ * words them) instead of being raised; a write it refuses is not logged. Other failures still raise.
+ */
+GvResponse *
+gv_call_answer(GvRequest *request)
+{
+	return gv_call_internal(request, false);
 }

@@ -78,6 +78,7 @@ extern GvShared *gv_shared;
 
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
+extern GvResponse *gv_call_answer(GvRequest *request);
 extern ProtobufCAllocator *gv_pb_allocator(void);
 extern void gv_disconnect(void);
 
@@ -107,6 +108,9 @@ extern char *gv_wal_status_json(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
 extern void gv_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
 								void *arg);
+
+/* http_write.c */
+extern PGDLLEXPORT Datum gv_http_write(PG_FUNCTION_ARGS);
 
 /* apply_pending.c: the apply worker's transactions in flight */
 typedef struct GvPendingWrite

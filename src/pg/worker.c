@@ -38,12 +38,14 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "postmaster/postmaster.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
@@ -136,13 +138,13 @@ gv_engine_settings(void)
 }
 
 /*
- * Walks pg_database with a plain heap scan, calling visit for each row. Not an index scan (get_database_oid):
+ * Walks a shared catalog (pg_database, pg_authid) with a plain heap scan, calling visit for each row. Not an index scan (get_database_oid):
  * a worker connected to no database cannot build the relcache entry of pg_database's index when the shared
  * relcache init file is missing, as it is after initdb and after crash recovery, and would fail with "cannot
  * read pg_class without having selected a database".
  */
 static void
-gv_scan_databases(void (*visit) (Form_pg_database db, void *arg), void *arg)
+gv_scan_catalog(Oid relid, void (*visit) (HeapTuple tup, void *arg), void *arg)
 {
 	Relation	rel;
 	TableScanDesc scan;
@@ -151,10 +153,10 @@ gv_scan_databases(void (*visit) (Form_pg_database db, void *arg), void *arg)
 	StartTransactionCommand();
 	/* Not used itself, but taking it makes the catalog scan's snapshot newer than any earlier engine answer. */
 	(void) GetTransactionSnapshot();
-	rel = table_open(DatabaseRelationId, AccessShareLock);
+	rel = table_open(relid, AccessShareLock);
 	scan = table_beginscan_catalog(rel, 0, NULL);
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
-		visit((Form_pg_database) GETSTRUCT(tup), arg);
+		visit(tup, arg);
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
@@ -167,9 +169,10 @@ typedef struct GvNamedDatabase
 } GvNamedDatabase;
 
 static void
-gv_match_database(Form_pg_database db, void *arg)
+gv_match_database(HeapTuple tup, void *arg)
 {
 	GvNamedDatabase *want = arg;
+	Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
 	if (strcmp(NameStr(db->datname), want->name) == 0)
 		want->oid = db->oid;
@@ -181,7 +184,7 @@ gv_http_namespace(void)
 {
 	GvNamedDatabase want = {gv_http_database, InvalidOid};
 
-	gv_scan_databases(gv_match_database, &want);
+	gv_scan_catalog(DatabaseRelationId, gv_match_database, &want);
 	if (!OidIsValid(want.oid))
 		ereport(WARNING,
 				(errcode(ERRCODE_UNDEFINED_DATABASE),
@@ -189,6 +192,54 @@ gv_http_namespace(void)
 						gv_http_database),
 				 errhint("Create it, or set govector.http_database to an existing database and reload.")));
 	return want.oid;
+}
+
+static void
+gv_match_bootstrap_role(HeapTuple tup, void *arg)
+{
+	Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
+
+	if (role->oid == BOOTSTRAP_SUPERUSERID)
+		*(char **) arg = pstrdup(NameStr(role->rolname));
+}
+
+/* Appends key='value' to a libpq connection string, with ' and \ escaped. */
+static void
+gv_conninfo_add(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfo(buf, "%s%s='", buf->len > 0 ? " " : "", key);
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\'' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '\'');
+}
+
+/*
+ * Where the HTTP API's writes go: a libpq connection string for govector.http_database, as the bootstrap
+ * superuser, over the first Unix socket directory (or localhost when there is none). Each write then runs as
+ * a Postgres transaction (src/pg/http_write.c); pg_hba.conf must let that role connect locally (initdb's
+ * default, trust or peer for local connections, does).
+ */
+static char *
+gv_http_conninfo(void)
+{
+	char	   *user = NULL;
+	char	   *dirs = pstrdup(Unix_socket_directories ? Unix_socket_directories : "");
+	char	   *host = strtok(dirs, ", ");
+	StringInfoData buf;
+
+	gv_scan_catalog(AuthIdRelationId, gv_match_bootstrap_role, &user);
+	initStringInfo(&buf);
+	gv_conninfo_add(&buf, "host", host && host[0] ? host : "localhost");
+	gv_conninfo_add(&buf, "port", psprintf("%d", PostPortNumber));
+	gv_conninfo_add(&buf, "dbname", gv_http_database);
+	gv_conninfo_add(&buf, "application_name", "govector HTTP writes");
+	if (user != NULL)
+		gv_conninfo_add(&buf, "user", user);
+	return buf.data;
 }
 
 /*
@@ -228,6 +279,8 @@ gv_engine_argv(void)
 		argv[argc++] = pstrdup(listen);
 		argv[argc++] = "--http-namespace";
 		argv[argc++] = psprintf("%u", http_oid);
+		argv[argc++] = "--pg-conninfo";
+		argv[argc++] = gv_http_conninfo();
 	}
 	if (log_min_messages <= DEBUG1)
 	{
@@ -362,9 +415,10 @@ typedef struct GvOidList
 } GvOidList;
 
 static void
-gv_collect_database(Form_pg_database db, void *arg)
+gv_collect_database(HeapTuple tup, void *arg)
 {
 	GvOidList  *list = arg;
+	Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
 	if (list->n == list->cap)
 	{
@@ -381,7 +435,7 @@ gv_database_oids(int *count)
 	MemoryContext cxt = CurrentMemoryContext;
 	GvOidList	list = {palloc(64 * sizeof(Oid)), 0, 64};
 
-	gv_scan_databases(gv_collect_database, &list);
+	gv_scan_catalog(DatabaseRelationId, gv_collect_database, &list);
 	MemoryContextSwitchTo(cxt);	/* the commit left TopMemoryContext current */
 	qsort(list.oids, list.n, sizeof(Oid), oid_cmp);
 	*count = list.n;

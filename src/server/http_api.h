@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
+#include "server/pg_writer.h"
 
 namespace govector {
 
@@ -43,7 +44,10 @@ ApiError ValidationError(const std::string& what);
 
 class QdrantApi {
  public:
-  QdrantApi(Engine* engine, uint32_t namespace_id) : engine_(engine), ns_(namespace_id) {}
+  // pg: where writes go under Postgres (each one a transaction, logged in WAL); null for the standalone
+  // server, whose writes go to the engine directly.
+  QdrantApi(Engine* engine, uint32_t namespace_id, PgWriter* pg = nullptr)
+      : engine_(engine), ns_(namespace_id), pg_(pg) {}
 
   // Collections.
   ApiResult ListCollections();
@@ -73,6 +77,7 @@ class QdrantApi {
  private:
   Engine* engine_;
   uint32_t ns_;
+  PgWriter* pg_;
 };
 
 // The parts of an HTTP request a route reads besides its body.

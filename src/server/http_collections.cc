@@ -2,6 +2,7 @@
 #include "server/collection_json.h"
 #include "server/http_api.h"
 #include "server/http_json.h"
+#include "server/http_pg_writes.h"
 
 namespace govector {
 
@@ -68,6 +69,10 @@ ApiResult QdrantApi::CreateCollection(const std::string& name, const Json& body)
       Invalid("vectors.distance: expected Cosine, Euclid, Dot or Manhattan");
     c.distance = Take(ParseDistance(v["distance"].get<std::string>()));
     ReadIndexConfig(body, v, &c);
+    if (pg_) {
+      Check(pg_writes::CreateCollection(*pg_, c));
+      return true;
+    }
     Check(engine_->CreateCollection(ns_, c));
     Check(engine_->Sync());
     return true;
@@ -75,7 +80,9 @@ ApiResult QdrantApi::CreateCollection(const std::string& name, const Json& body)
 }
 
 ApiResult QdrantApi::DeleteCollection(const std::string& name) {
-  return Guard([&]() -> Json { return Take(engine_->DropCollection(ns_, name)); });
+  return Guard([&]() -> Json {
+    return pg_ ? Take(pg_writes::DropCollection(*pg_, name)) : Take(engine_->DropCollection(ns_, name));
+  });
 }
 
 ApiResult QdrantApi::CollectionExists(const std::string& name) {
@@ -101,7 +108,9 @@ ApiResult QdrantApi::CreateFieldIndex(const std::string& name, const Json& body,
       else
         Invalid("field_schema: expected a type name or {\"type\": ...}");
     }
-    Check(engine_->CreatePayloadIndex(ns_, name, field->get<std::string>(), Take(ParsePayloadIndexType(type))));
+    PayloadIndexType t = Take(ParsePayloadIndexType(type));
+    Check(pg_ ? pg_writes::CreatePayloadIndex(*pg_, name, field->get<std::string>(), t)
+              : engine_->CreatePayloadIndex(ns_, name, field->get<std::string>(), t));
     return UpdateResult(0, wait);
   });
 }

@@ -3,6 +3,7 @@
 
 #include "server/http_api.h"
 #include "server/http_json.h"
+#include "server/http_pg_writes.h"
 
 namespace govector {
 
@@ -77,7 +78,8 @@ ApiResult QdrantApi::Upsert(const std::string& name, const Json& body, bool wait
       if (p.vector.size() != dimension)
         Fail({400, "Wrong input: Vector dimension error: expected dim: " + std::to_string(dimension) + ", got " +
                        std::to_string(p.vector.size())});
-    WriteResult w = Take(engine_->Upsert(ns_, name, std::move(points), ToDurability(wait)));
+    WriteResult w = pg_ ? Take(pg_writes::Upsert(*pg_, name, points))
+                        : Take(engine_->Upsert(ns_, name, std::move(points), ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
@@ -132,7 +134,9 @@ ApiResult QdrantApi::Count(const std::string& name, const Json& body) {
 
 ApiResult QdrantApi::DeletePoints(const std::string& name, const Json& body, bool wait) {
   return Guard([&]() -> Json {
-    WriteResult w = Take(engine_->Delete(ns_, name, SelectorFromJson(body), ToDurability(wait)));
+    PointSelector sel = SelectorFromJson(body);
+    WriteResult w = pg_ ? Take(pg_writes::Delete(*pg_, name, sel, body))
+                        : Take(engine_->Delete(ns_, name, sel, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
@@ -142,8 +146,9 @@ ApiResult QdrantApi::SetPayload(const std::string& name, const Json& body, bool 
     if (Field(body, "key")) Fail({400, "Wrong input: setting a payload at a nested key is not supported"});
     const Json* payload = Field(body, "payload");
     if (!payload || !payload->is_object()) Invalid("payload: expected an object");
-    WriteResult w = Take(engine_->SetPayload(ns_, name, PayloadTargets(engine_, ns_, name, body), *payload, overwrite,
-                                             ToDurability(wait)));
+    PointSelector sel = PayloadTargets(engine_, ns_, name, body);
+    WriteResult w = pg_ ? Take(pg_writes::SetPayload(*pg_, name, sel, body, *payload, overwrite))
+                        : Take(engine_->SetPayload(ns_, name, sel, *payload, overwrite, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
@@ -157,8 +162,9 @@ ApiResult QdrantApi::DeletePayload(const std::string& name, const Json& body, bo
       if (!x.is_string()) Invalid("keys: expected strings");
       k.push_back(x.get<std::string>());
     }
-    WriteResult w =
-        Take(engine_->DeletePayloadKeys(ns_, name, PayloadTargets(engine_, ns_, name, body), k, ToDurability(wait)));
+    PointSelector sel = PayloadTargets(engine_, ns_, name, body);
+    WriteResult w = pg_ ? Take(pg_writes::DeletePayload(*pg_, name, sel, body, k, false))
+                        : Take(engine_->DeletePayloadKeys(ns_, name, sel, k, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
@@ -166,7 +172,8 @@ ApiResult QdrantApi::DeletePayload(const std::string& name, const Json& body, bo
 ApiResult QdrantApi::ClearPayload(const std::string& name, const Json& body, bool wait) {
   return Guard([&]() -> Json {
     PointSelector targets = PayloadTargets(engine_, ns_, name, body);
-    WriteResult w = Take(engine_->ClearPayload(ns_, name, targets, ToDurability(wait)));
+    WriteResult w = pg_ ? Take(pg_writes::DeletePayload(*pg_, name, targets, body, {}, true))
+                        : Take(engine_->ClearPayload(ns_, name, targets, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }

@@ -159,10 +159,15 @@ void WakeIdleConnections(int port) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Engine* e, HttpOptions o) : engine(e), options(std::move(o)), api(e, options.namespace_id) {}
+  Impl(Engine* e, HttpOptions o)
+      : engine(e),
+        options(std::move(o)),
+        pg(options.pg_conninfo.empty() ? nullptr : std::make_unique<PgWriter>(options.pg_conninfo)),
+        api(e, options.namespace_id, pg.get()) {}
 
   Engine* engine;
   HttpOptions options;
+  std::unique_ptr<PgWriter> pg;
   QdrantApi api;
   httplib::Server server;
   std::thread thread;

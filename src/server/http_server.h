@@ -19,6 +19,9 @@ struct HttpOptions {
   int port = 6333;
   std::string api_key;                      // empty: no authentication
   uint32_t namespace_id = 0;
+  // Under Postgres: a libpq connection string for the served database; writes then run as Postgres
+  // transactions (PgWriter). Empty for the standalone server.
+  std::string pg_conninfo;
   size_t max_body_bytes = size_t{64} << 20;  // larger bodies get 413
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;

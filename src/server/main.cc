@@ -38,6 +38,7 @@ struct Args {
   std::string http_listen = "127.0.0.1";
   std::string api_key;
   uint32_t http_namespace = 0;
+  std::string pg_conninfo;  // under Postgres: where HTTP writes go (see pg_writer.h)
   pid_t postmaster_pid = 0;
   unsigned index_threads = 2;
   RpcOptions rpc;
@@ -49,7 +50,7 @@ struct Args {
   if (msg) std::fprintf(stderr, "govectord: %s\n", msg);
   std::fprintf(stderr,
                "usage: govectord --data-dir DIR [--socket PATH] [--http-port N] [--http-listen ADDR]\n"
-               "                 [--api-key KEY] [--http-namespace OID] [--postmaster-pid PID]\n"
+               "                 [--api-key KEY] [--http-namespace OID] [--pg-conninfo STR] [--postmaster-pid PID]\n"
                "                 [--index-threads N] [--map-size BYTES] [--spin-us N] [--log-level debug|info|warning]\n");
   std::exit(2);
 }
@@ -67,6 +68,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--http-port") a.http_port = std::atoi(value().c_str());
     else if (k == "--http-listen") a.http_listen = value();
     else if (k == "--api-key") a.api_key = value();
+    else if (k == "--pg-conninfo") a.pg_conninfo = value();
     else if (k == "--http-namespace") a.http_namespace = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     else if (k == "--postmaster-pid") a.postmaster_pid = static_cast<pid_t>(std::atoi(value().c_str()));
     else if (k == "--spin-us") a.rpc.spin_us = static_cast<unsigned>(std::max(0, std::atoi(value().c_str())));
@@ -225,6 +227,7 @@ bool Daemon::TryHttp() {
   ho.port = args_.http_port;
   ho.api_key = args_.api_key;
   ho.namespace_id = args_.http_namespace;
+  ho.pg_conninfo = args_.pg_conninfo;
   auto server = std::make_unique<HttpServer>(engine_.get(), ho);
   Status s = server->Start();
   if (!s.ok()) {

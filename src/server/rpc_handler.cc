@@ -138,13 +138,20 @@ Status Get(EngineOps& engine, uint32_t ns, const pb::GetRequest& r, pb::Response
   return Status::OK();
 }
 
-Status Delete(EngineOps& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Response* resp) {
+// The points a delete or payload request names: its ids, or the points its filter matches.
+template <typename R>
+Result<PointSelector> SelectorOf(const R& r) {
   PointSelector sel;
   if (r.has_filter()) {
     GV_ASSIGN_OR_RETURN(sel.filter, ParseFilter(r.filter_json()));
   } else {
     GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
   }
+  return sel;
+}
+
+Status Delete(EngineOps& engine, uint32_t ns, const pb::DeleteRequest& r, pb::Response* resp) {
+  GV_ASSIGN_OR_RETURN(PointSelector sel, SelectorOf(r));
   GV_ASSIGN_OR_RETURN(auto w, engine.Delete(ns, r.collection(), sel, Durability::kApplied));
   resp->set_count(w.count);
   return Status::OK();
@@ -212,8 +219,7 @@ Status Scroll(EngineOps& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Re
 }
 
 Status SetPayload(EngineOps& engine, uint32_t ns, const pb::SetPayloadRequest& r, pb::Response* resp) {
-  PointSelector sel;
-  GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
+  GV_ASSIGN_OR_RETURN(PointSelector sel, SelectorOf(r));
   GV_ASSIGN_OR_RETURN(Json payload, ParsePayload(r.payload_json()));
   GV_ASSIGN_OR_RETURN(auto w, engine.SetPayload(ns, r.collection(), sel, payload, r.overwrite(), Durability::kApplied));
   resp->set_count(w.count);
@@ -222,8 +228,7 @@ Status SetPayload(EngineOps& engine, uint32_t ns, const pb::SetPayloadRequest& r
 
 // Removes the listed keys, or every key when `clear` is set.
 Status DeletePayload(EngineOps& engine, uint32_t ns, const pb::DeletePayloadRequest& r, pb::Response* resp) {
-  PointSelector sel;
-  GV_ASSIGN_OR_RETURN(sel.ids, ParseIds(r.ids()));
+  GV_ASSIGN_OR_RETURN(PointSelector sel, SelectorOf(r));
   std::vector<std::string> keys(r.keys().begin(), r.keys().end());
   Result<WriteResult> w = r.clear() ? engine.ClearPayload(ns, r.collection(), sel, Durability::kApplied)
                                     : engine.DeletePayloadKeys(ns, r.collection(), sel, keys, Durability::kApplied);

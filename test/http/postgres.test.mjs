@@ -89,6 +89,26 @@ describe('HTTP and SQL share one engine', { skip: !psqlCmd && 'needs the cluster
     }
   });
 
+  test('HTTP writes are Postgres transactions: logged in WAL by govector\'s resource manager', async () => {
+    const c = client();
+    sql('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+    const before = sql('SELECT pg_current_wal_lsn()');
+    await c.upsert('pg_http', { wait: true, points: [{ id: 9, vector: [9, 9, 9], payload: { via: 'wal' } }] });
+    await c.setPayload('pg_http', { wait: true, payload: { tagged: true }, filter: { must: [{ key: 'via', match: { value: 'wal' } }] } });
+    await c.delete('pg_http', { wait: true, points: [9] });
+    const kinds = sql(`SELECT string_agg(record_type, ',' ORDER BY start_lsn) FROM pg_get_wal_records_info('${before}', pg_current_wal_lsn())
+                       WHERE resource_manager = 'govector'`);
+    assert.equal(kinds, 'WRITE,WRITE,WRITE');
+    assert.ok(Number(sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'govector HTTP writes'")) >= 1);
+    assert.equal(sql("SELECT count(*) FROM gv_get('pg_http', ARRAY['9'])"), '0');
+    // The engine refuses a bad write with its own error, worded as Qdrant does; nothing reaches WAL.
+    const mark = sql('SELECT pg_current_wal_lsn()');
+    await assert.rejects(c.upsert('pg_http', { wait: true, points: [{ id: 10, vector: [1, 2] }] }),
+      (e) => e.status === 400 && /Vector dimension error: expected dim: 3, got 2/.test(JSON.stringify(e.data)));
+    assert.equal(sql(`SELECT CASE WHEN pg_current_wal_lsn() = '${mark}' THEN 0 ELSE (SELECT count(*)
+                        FROM pg_get_wal_records_info('${mark}', pg_current_wal_lsn()) WHERE resource_manager = 'govector') END`), '0');
+  });
+
   test('points written in SQL are found over HTTP, with the same ids, payloads and versions', async () => {
     const c = client();
     sql("SELECT gv_create_collection('pg_sql', 2, 'cosine')");

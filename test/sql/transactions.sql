@@ -158,3 +158,13 @@ SELECT count(*) FROM gv_get('tx', ARRAY['late', 'sync']);
 DROP FOREIGN TABLE txft;
 SELECT gv_drop_collection('tx');
 SELECT gv_drop_collection('ddl_ok');
+
+-- The extension updates from 0.1.0, which had no gv_http_write (the HTTP API's path into WAL).
+DROP EXTENSION dblink;
+DROP EXTENSION govector CASCADE;
+CREATE EXTENSION govector VERSION '0.1.0';
+SELECT count(*) FROM pg_proc WHERE proname = 'gv_http_write';
+ALTER EXTENSION govector UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'govector';
+SELECT has_function_privilege('public', 'gv_http_write(bytea)', 'EXECUTE') AS public_may_call;
+SELECT gv_http_write('\x00'::bytea);
