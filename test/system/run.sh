@@ -280,7 +280,7 @@ scenario_dropdb() {
 
 . test/system/transactions.sh
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"

@@ -151,3 +151,26 @@ scenario_no_preload() {
   fi
   cluster_stop fast
 }
+
+# A transaction of 1,000,000 points commits and applies: the apply worker spills it to files and logs its
+# progress, and every point is there once COMMIT returns.
+scenario_big_transaction() {
+  cluster_init big "max_wal_size = 4GB"
+  cluster_start
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('big', 16, 'euclid', 'flat')" \
+    -c "CREATE FOREIGN TABLE bigft (id text, vector real[]) SERVER govector OPTIONS (collection 'big')" >/dev/null
+  local t0 t1 n
+  t0=$(date +%s)
+  # 16 dimensions: about 90 MB of WAL records, past the worker's 32 MB in memory per transaction.
+  q -c "INSERT INTO bigft SELECT g::text, array_fill((g % 97)::real, ARRAY[16]) FROM generate_series(1, 1000000) g" >/dev/null
+  t1=$(date +%s)
+  n=$(q -c "SELECT gv_count('big')")
+  [ "$n" = 1000000 ] && pass "a 1,000,000-point INSERT ... SELECT commits with every point applied ($((t1 - t0)) s)" ||
+    fail "after the 1,000,000-point transaction: $n points"
+  grep -q "govector: transaction [0-9]* has more than [0-9]* MB of vector writes; spilling" "$CL_LOG" &&
+    pass "the apply worker spilled the transaction to files" || fail "no spill line in the log"
+  grep -q "govector: applying transaction [0-9]*: [0-9]* of [0-9]* writes" "$CL_LOG" &&
+    pass "the apply worker logged its progress" || fail "no progress line in the log"
+  [ -z "$(ls -A "$CL_DIR/data/govector/spill" 2>/dev/null)" ] && pass "no spill file is left behind" || fail "spill files left: $(ls "$CL_DIR/data/govector/spill")"
+  cluster_stop fast
+}
