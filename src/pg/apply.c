@@ -51,7 +51,8 @@
 #define GV_APPLY_RETRY_MS 500		/* after a failure, before starting again */
 #define GV_ADVANCE_INTERVAL_MS 1000	/* how often an idle worker moves the restart position */
 #define GV_SLOT_INTERVAL_MS 5000	/* how often the slot follows the engine's durable restart position */
-#define GV_PROGRESS_WRITES 1000		/* a transaction with this many writes (records) logs its progress */
+#define GV_PROGRESS_WRITES 1000		/* a transaction with this many writes (records) logs its progress,
+									 * every tenth of it */
 
 static volatile sig_atomic_t gv_apply_stop = false;
 static XLogReaderState *gv_reader = NULL;
@@ -252,7 +253,7 @@ gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRec
 			gv_pending_write_free(held);
 		}
 		held = w;
-		if (t->total >= GV_PROGRESS_WRITES && seen % GV_PROGRESS_WRITES == 0)
+		if (t->total >= GV_PROGRESS_WRITES && seen % Max(t->total / 10, 1) == 0)
 			ereport(LOG, (errmsg("govector: applying transaction %u: " UINT64_FORMAT " of " UINT64_FORMAT " writes",
 								 t->top_xid, seen, t->total)));
 	}
