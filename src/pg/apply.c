@@ -78,16 +78,8 @@ gv_apply_sigterm(SIGNAL_ARGS)
  */
 
 static void
-gv_acquire_slot(void)
+gv_acquire_slot_or_raise(void)
 {
-	if (max_replication_slots == 0 || wal_level < WAL_LEVEL_REPLICA)
-	{
-		ereport(WARNING,
-				(errmsg("govector: cannot keep the WAL the engine needs: replication slots are not available"),
-				 errdetail("govector needs max_replication_slots > 0 and wal_level = replica or logical."),
-				 errhint("Without the slot, a checkpoint may remove WAL the engine has not applied yet.")));
-		return;
-	}
 	if (SearchNamedReplicationSlot(GV_SLOT_NAME, true) == NULL)
 	{
 		ReplicationSlotCreate(GV_SLOT_NAME, false, RS_PERSISTENT, false);
@@ -99,6 +91,45 @@ gv_acquire_slot(void)
 	}
 	else
 		ReplicationSlotAcquire(GV_SLOT_NAME, true);
+}
+
+/*
+ * Takes the slot (creating it the first time). Without one (replication slots not available, or none free)
+ * the worker still applies WAL, but a checkpoint may then remove WAL the engine has not applied: say so.
+ */
+static void
+gv_acquire_slot(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (max_replication_slots == 0 || wal_level < WAL_LEVEL_REPLICA)
+	{
+		ereport(WARNING,
+				(errmsg("govector: cannot keep the WAL the engine needs: replication slots are not available"),
+				 errdetail("govector needs max_replication_slots > 0 and wal_level = replica or logical."),
+				 errhint("Without the slot, a checkpoint may remove WAL the engine has not applied yet.")));
+		return;
+	}
+	PG_TRY();
+	{
+		gv_acquire_slot_or_raise();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (MyReplicationSlot != NULL)
+			ReplicationSlotRelease();
+		ereport(WARNING,
+				(errmsg("govector: cannot keep the WAL the engine needs: %s", edata->message),
+				 errhint("Free a replication slot (max_replication_slots) and restart the server; until then a "
+						 "checkpoint may remove WAL the engine has not applied yet.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 static XLogRecPtr
