@@ -37,7 +37,7 @@ PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o 
               src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
               src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o
 OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
-PG_CPPFLAGS := -I$(GEN) -Isrc/pg
+PG_CPPFLAGS := -I$(GEN) -Isrc/pg -Isrc/common
 SHLIB_LINK := -lprotobuf-c
 # SQL tests: pg_regress runs test/sql/<name>.sql and compares the output with test/expected/<name>.out, on a
 # temporary cluster under build/regress with its own free port. NO_INSTALLCHECK: in place of PGXS's recipe, the
@@ -60,7 +60,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 	@mkdir -p $(GEN)
 	$(PROTOC) -Iproto --c_out=$(GEN) proto/govector.proto
 
-$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h
+$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h src/common/govector_limits.h
 
 .PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
 

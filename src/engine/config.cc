@@ -56,7 +56,7 @@ Status ValidateCollectionName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("collection name must not be empty");
   if (name.size() > kMaxCollectionNameBytes)
     return Status::InvalidArgument("collection name is " + std::to_string(name.size()) +
-                                   " bytes long; the limit is 255");
+                                   " bytes long; the limit is " + std::to_string(kMaxCollectionNameBytes));
   for (unsigned char c : name) {
     if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.'))
       return Status::InvalidArgument("invalid collection name \"" + std::string(name) +
@@ -73,9 +73,9 @@ Status ValidateCollectionConfig(const CollectionConfig& c) {
   if (c.m < kMinM || c.m > kMaxM)
     return Status::InvalidArgument("m must be between " + std::to_string(kMinM) + " and " + std::to_string(kMaxM) +
                                    ", got " + std::to_string(c.m));
-  if (c.ef_construct < 1 || c.ef_construct > kMaxEfConstruct)
-    return Status::InvalidArgument("ef_construct must be between 1 and " + std::to_string(kMaxEfConstruct) +
-                                   ", got " + std::to_string(c.ef_construct));
+  if (c.ef_construct < kMinEfConstruct || c.ef_construct > kMaxEfConstruct)
+    return Status::InvalidArgument("ef_construct must be between " + std::to_string(kMinEfConstruct) + " and " +
+                                   std::to_string(kMaxEfConstruct) + ", got " + std::to_string(c.ef_construct));
   if (c.ef < 1 || c.ef > kMaxEf)
     return Status::InvalidArgument("ef must be between 1 and " + std::to_string(kMaxEf) + ", got " +
                                    std::to_string(c.ef));

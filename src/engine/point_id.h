@@ -13,11 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/govector_limits.h"
 #include "engine/status.h"
 
 namespace govector {
 
-inline constexpr size_t kMaxStringIdBytes = 256;
+inline constexpr size_t kMaxStringIdBytes = GV_MAX_ID_BYTES;
 
 class PointId {
  public:

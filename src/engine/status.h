@@ -11,19 +11,22 @@
 #include <utility>
 #include <variant>
 
+#include "common/govector_limits.h"
+
 namespace govector {
 
+// The codes and their meanings are common/govector_limits.h's (shared with the extension, and on the wire).
 enum class StatusCode : int {
-  kOk = 0,
-  kInvalidArgument = 1,     // bad input from the caller: fix the request (SQLSTATE 22023, HTTP 400)
-  kNotFound = 2,            // unknown collection (42704, 404)
-  kAlreadyExists = 3,       // duplicate collection (42710, 409)
-  kInvalidFilter = 4,       // malformed filter JSON (22P02, 400)
-  kResourceExhausted = 5,   // a limit was hit: size, memory, map full (53000, 400/507)
-  kIOError = 6,             // storage failed: disk, LMDB (58030, 500)
-  kInternal = 7,            // a bug or broken invariant (XX000, 500)
-  kUnavailable = 8,         // the engine is shutting down or not ready (08006 / 57P03, 503)
-  kCancelled = 9,           // the caller gave up (57014)
+  kOk = GV_STATUS_OK,
+  kInvalidArgument = GV_STATUS_INVALID_ARGUMENT,
+  kNotFound = GV_STATUS_NOT_FOUND,
+  kAlreadyExists = GV_STATUS_ALREADY_EXISTS,
+  kInvalidFilter = GV_STATUS_INVALID_FILTER,
+  kResourceExhausted = GV_STATUS_RESOURCE_EXHAUSTED,
+  kIOError = GV_STATUS_IO_ERROR,
+  kInternal = GV_STATUS_INTERNAL,
+  kUnavailable = GV_STATUS_UNAVAILABLE,
+  kCancelled = GV_STATUS_CANCELLED,
 };
 
 const char* StatusCodeName(StatusCode code);

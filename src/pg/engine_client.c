@@ -32,21 +32,6 @@
 
 #include "govector_pg.h"
 
-/* Engine status codes (src/engine/status.h). */
-enum
-{
-	GV_OK = 0,
-	GV_INVALID_ARGUMENT = 1,
-	GV_NOT_FOUND = 2,
-	GV_ALREADY_EXISTS = 3,
-	GV_INVALID_FILTER = 4,
-	GV_RESOURCE_EXHAUSTED = 5,
-	GV_IO_ERROR = 6,
-	GV_INTERNAL = 7,
-	GV_UNAVAILABLE = 8,
-	GV_CANCELLED = 9
-};
-
 #define GV_MAX_FRAME ((size_t) MaxAllocSize - 4)
 
 static pgsocket gv_sock = PGINVALID_SOCKET;
@@ -289,28 +274,28 @@ gv_raise(int code, const char *message)
 
 	switch (code)
 	{
-		case GV_INVALID_ARGUMENT:
+		case GV_STATUS_INVALID_ARGUMENT:
 			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
 			break;
-		case GV_NOT_FOUND:
+		case GV_STATUS_NOT_FOUND:
 			sqlstate = ERRCODE_UNDEFINED_OBJECT;
 			break;
-		case GV_ALREADY_EXISTS:
+		case GV_STATUS_ALREADY_EXISTS:
 			sqlstate = ERRCODE_DUPLICATE_OBJECT;
 			break;
-		case GV_INVALID_FILTER:
+		case GV_STATUS_INVALID_FILTER:
 			sqlstate = ERRCODE_INVALID_TEXT_REPRESENTATION;
 			break;
-		case GV_RESOURCE_EXHAUSTED:
+		case GV_STATUS_RESOURCE_EXHAUSTED:
 			sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
 			break;
-		case GV_IO_ERROR:
+		case GV_STATUS_IO_ERROR:
 			sqlstate = ERRCODE_IO_ERROR;
 			break;
-		case GV_UNAVAILABLE:
+		case GV_STATUS_UNAVAILABLE:
 			sqlstate = ERRCODE_CONNECTION_FAILURE;
 			break;
-		case GV_CANCELLED:
+		case GV_STATUS_CANCELLED:
 			sqlstate = ERRCODE_QUERY_CANCELED;
 			break;
 		default:
@@ -318,13 +303,13 @@ gv_raise(int code, const char *message)
 			break;
 	}
 	/* The engine words these as Qdrant does ("Collection `x` doesn't exist!"); say them the Postgres way. */
-	if ((code == GV_NOT_FOUND || code == GV_ALREADY_EXISTS) && strncmp(message, "Collection `", 12) == 0)
+	if ((code == GV_STATUS_NOT_FOUND || code == GV_STATUS_ALREADY_EXISTS) && strncmp(message, "Collection `", 12) == 0)
 	{
 		const char *name = message + 12;
 		const char *end = strchr(name, '`');
 		int			len = end ? (int) (end - name) : (int) strlen(name);
 
-		if (code == GV_NOT_FOUND)
+		if (code == GV_STATUS_NOT_FOUND)
 			ereport(ERROR,
 					(errcode(sqlstate),
 					 errmsg("govector: collection \"%.*s\" does not exist", len, name),
@@ -426,7 +411,7 @@ gv_roundtrip(GvRequest *request)
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed answer from the govector engine")));
 	gv_spin_ok = response->spin_hint;
-	if (response->code != GV_OK && !response->apply_skipped)
+	if (response->code != GV_STATUS_OK && !response->apply_skipped)
 		gv_raise(response->code, response->message);
 	return response;
 }

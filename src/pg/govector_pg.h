@@ -28,6 +28,7 @@
 #include "utils/jsonb.h"
 
 #include "govector.pb-c.h"
+#include "govector_limits.h"
 
 typedef Govector__Pb__Request GvRequest;
 typedef Govector__Pb__Response GvResponse;
