@@ -39,15 +39,7 @@ Result<Quantization> ParseQuantization(std::string_view name) {
   return Status::InvalidArgument("unknown quantization \"" + std::string(name) + "\": use none or sq8");
 }
 
-const char* DistanceName(Distance d) {
-  switch (d) {
-    case Distance::kCosine: return "cosine";
-    case Distance::kEuclid: return "euclid";
-    case Distance::kDot: return "dot";
-    case Distance::kManhattan: return "manhattan";
-  }
-  return "?";
-}
+const char* DistanceName(Distance d) { return gv_distance_name(static_cast<GvDistance>(d)); }
 
 const char* IndexKindName(IndexKind k) { return k == IndexKind::kHnsw ? "hnsw" : "flat"; }
 const char* QuantizationName(Quantization q) { return q == Quantization::kSq8 ? "sq8" : "none"; }

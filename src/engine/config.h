@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/govector_distance.h"
 #include "common/govector_limits.h"
 #include "engine/status.h"
 
@@ -31,7 +32,13 @@ inline constexpr uint32_t kDefaultEfConstruct = GV_DEFAULT_EF_CONSTRUCT;
 inline constexpr uint32_t kDefaultEf = GV_DEFAULT_EF;
 inline constexpr uint32_t kDefaultK = GV_DEFAULT_K;
 
-enum class Distance : uint8_t { kCosine = 1, kEuclid = 2, kDot = 3, kManhattan = 4 };
+// The values are common/govector_distance.h's (stored in collection metadata).
+enum class Distance : uint8_t {
+  kCosine = GV_DISTANCE_COSINE,
+  kEuclid = GV_DISTANCE_EUCLID,
+  kDot = GV_DISTANCE_DOT,
+  kManhattan = GV_DISTANCE_MANHATTAN,
+};
 enum class IndexKind : uint8_t { kHnsw = 1, kFlat = 2 };
 enum class Quantization : uint8_t { kNone = 1, kSq8 = 2 };
 
