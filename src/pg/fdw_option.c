@@ -48,11 +48,7 @@ static void
 gv_check_collection(const char *value)
 {
 	if (gv_engine_find_collection(value) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("govector: collection \"%s\" does not exist", value),
-				 errhint("Create it with gv_create_collection(), or list this database's collections with "
-						 "SELECT * FROM gv_collections().")));
+		gv_report_no_collection(value);
 }
 
 static void

@@ -79,6 +79,8 @@ extern GvShared *gv_shared;
 
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
+/* Raises the error of a collection this database does not have. */
+extern void gv_report_no_collection(const char *name) pg_attribute_noreturn();
 extern ProtobufCAllocator *gv_pb_allocator(void);
 extern void gv_disconnect(void);
 
