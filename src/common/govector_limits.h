@@ -85,7 +85,7 @@ typedef enum GvSubjectKind
 {
 	GV_SUBJECT_NONE = 0,
 	GV_SUBJECT_COLLECTION = 1,	/* the name is the collection's */
-	GV_SUBJECT_POINT = 2		/* the name is the point's id, as the request spelt it */
+	GV_SUBJECT_POINT = 2		/* the name is the point's id, as text */
 } GvSubjectKind;
 
 #endif							/* GOVECTOR_LIMITS_H */

@@ -62,7 +62,7 @@ class [[nodiscard]] Status {
   // exist!"): the engine speaks Qdrant's API, and the HTTP layer passes the message on.
   static Status CollectionNotFound(std::string_view name);
   static Status CollectionExists(std::string_view name);
-  // id as the request spelt it.
+  // id: the point's id as text.
   static Status PointNotFound(std::string_view id);
 
   bool ok() const { return code_ == StatusCode::kOk; }
