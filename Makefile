@@ -15,9 +15,14 @@ GV_CXX      ?= g++
 GV_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -march=x86-64-v3 -fPIC -pthread \
                -Isrc -I$(GEN) -I$(shell $(PG_CONFIG) --includedir)
 GV_LIBS     := -llmdb -lprotobuf -lre2 -lcpp-httplib -lpq -pthread
+# src/common: plain C shared with the extension (which PGXS compiles again with Postgres's flags).
+GV_CC       ?= gcc
+GV_CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -march=x86-64-v3 -fPIC -Isrc
 
 ENGINE_SRCS := $(wildcard src/engine/*.cc)
-ENGINE_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(ENGINE_SRCS)) $(BUILD)/gen/govector.pb.o
+COMMON_SRCS := $(wildcard src/common/*.c)
+COMMON_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(COMMON_SRCS))
+ENGINE_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(ENGINE_SRCS)) $(COMMON_OBJS) $(BUILD)/gen/govector.pb.o
 SERVER_SRCS := $(wildcard src/server/*.cc)
 SERVER_OBJS := $(patsubst src/%.cc,$(BUILD)/%.o,$(SERVER_SRCS))
 UNIT_SRCS   := $(wildcard test/unit/*.cc)
@@ -37,8 +42,8 @@ PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o 
               src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
               src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
               src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o src/pg/http_write.o
-OBJS       := $(PG_OBJS) $(GEN)/govector.pb-c.o
-PG_CPPFLAGS := -I$(GEN) -Isrc/pg
+OBJS       := $(PG_OBJS) src/common/govector_id.o src/common/govector_distance.o $(GEN)/govector.pb-c.o
+PG_CPPFLAGS := -I$(GEN) -Isrc/pg -Isrc/common
 SHLIB_LINK := -lprotobuf-c
 # SQL tests: pg_regress runs test/sql/<name>.sql and compares the output with test/expected/<name>.out, on a
 # temporary cluster under build/regress with its own free port. NO_INSTALLCHECK: in place of PGXS's recipe, the
@@ -61,7 +66,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 	@mkdir -p $(GEN)
 	$(PROTOC) -Iproto --c_out=$(GEN) proto/govector.proto
 
-$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h
+$(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h $(wildcard src/common/*.h)
 
 .PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
 
@@ -86,6 +91,10 @@ $(BUILD)/gen/govector.pb.o: $(GEN)/govector.pb.cc
 $(BUILD)/%.o: src/%.cc $(GEN)/govector.pb.h
 	@mkdir -p $(dir $@)
 	$(GV_CXX) $(GV_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/common/%.o: src/common/%.c
+	@mkdir -p $(dir $@)
+	$(GV_CC) $(GV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/test/%.o: test/%.cc $(GEN)/govector.pb.h
 	@mkdir -p $(dir $@)
@@ -114,10 +123,10 @@ installcheck:
 
 # The concurrency test under ThreadSanitizer (engine and test rebuilt with -fsanitize=thread).
 TSAN_BIN := $(BUILD)/tsan/concurrency_tests
-$(TSAN_BIN): $(ENGINE_SRCS) test/unit/concurrency_test.cc $(GEN)/govector.pb.cc
+$(TSAN_BIN): $(ENGINE_SRCS) $(COMMON_OBJS) test/unit/concurrency_test.cc $(GEN)/govector.pb.cc
 	@mkdir -p $(dir $@)
-	$(GV_CXX) $(filter-out -O2,$(GV_CXXFLAGS)) -O1 -fsanitize=thread -o $@ $(ENGINE_SRCS) $(GEN)/govector.pb.cc \
-	  test/unit/concurrency_test.cc -lgtest -lgtest_main -lz $(GV_LIBS)
+	$(GV_CXX) $(filter-out -O2,$(GV_CXXFLAGS)) -O1 -fsanitize=thread -o $@ $(ENGINE_SRCS) $(COMMON_OBJS) \
+	  $(GEN)/govector.pb.cc test/unit/concurrency_test.cc -lgtest -lgtest_main -lz $(GV_LIBS)
 tsan: $(TSAN_BIN)
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/unit/tsan.supp" $(TSAN_BIN)
 

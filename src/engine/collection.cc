@@ -196,7 +196,7 @@ size_t Collection::ElementBytes() const {
 }
 
 Status Collection::NotFoundError() const {
-  return Status::NotFound("Collection `" + name() + "` doesn't exist!");
+  return Status::CollectionNotFound(name());
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -441,7 +441,7 @@ std::vector<uint32_t> Collection::SelectSlots(const PointSelector& selector) {
 
 Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) {
   GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
-  if (!value) return Status::NotFound("No point with id " + id.ToString() + " found");
+  if (!value) return Status::PointNotFound(id.ToString());
   std::vector<float> vector;
   if (!ParsePointVector(*value, &vector)) return Status::IOError("unreadable point record " + id.ToString());
   return vector;
@@ -867,7 +867,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
   std::optional<uint32_t> exclude;
   if (p.by_id) {
     auto it = by_id_.find(*p.by_id);
-    if (it == by_id_.end()) return Status::NotFound("No point with id " + p.by_id->ToString() + " found");
+    if (it == by_id_.end()) return Status::PointNotFound(p.by_id->ToString());
     exclude = it->second;
     GV_ASSIGN_OR_RETURN(ReadTxn * t, read_txn());
     GV_ASSIGN_OR_RETURN(query, ReadVector(t, *p.by_id));

@@ -39,15 +39,7 @@ Result<Quantization> ParseQuantization(std::string_view name) {
   return Status::InvalidArgument("unknown quantization \"" + std::string(name) + "\": use none or sq8");
 }
 
-const char* DistanceName(Distance d) {
-  switch (d) {
-    case Distance::kCosine: return "cosine";
-    case Distance::kEuclid: return "euclid";
-    case Distance::kDot: return "dot";
-    case Distance::kManhattan: return "manhattan";
-  }
-  return "?";
-}
+const char* DistanceName(Distance d) { return gv_distance_name(static_cast<GvDistance>(d)); }
 
 const char* IndexKindName(IndexKind k) { return k == IndexKind::kHnsw ? "hnsw" : "flat"; }
 const char* QuantizationName(Quantization q) { return q == Quantization::kSq8 ? "sq8" : "none"; }
@@ -56,7 +48,7 @@ Status ValidateCollectionName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("collection name must not be empty");
   if (name.size() > kMaxCollectionNameBytes)
     return Status::InvalidArgument("collection name is " + std::to_string(name.size()) +
-                                   " bytes long; the limit is 255");
+                                   " bytes long; the limit is " + std::to_string(kMaxCollectionNameBytes));
   for (unsigned char c : name) {
     if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.'))
       return Status::InvalidArgument("invalid collection name \"" + std::string(name) +
@@ -73,9 +65,9 @@ Status ValidateCollectionConfig(const CollectionConfig& c) {
   if (c.m < kMinM || c.m > kMaxM)
     return Status::InvalidArgument("m must be between " + std::to_string(kMinM) + " and " + std::to_string(kMaxM) +
                                    ", got " + std::to_string(c.m));
-  if (c.ef_construct < 1 || c.ef_construct > kMaxEfConstruct)
-    return Status::InvalidArgument("ef_construct must be between 1 and " + std::to_string(kMaxEfConstruct) +
-                                   ", got " + std::to_string(c.ef_construct));
+  if (c.ef_construct < kMinEfConstruct || c.ef_construct > kMaxEfConstruct)
+    return Status::InvalidArgument("ef_construct must be between " + std::to_string(kMinEfConstruct) + " and " +
+                                   std::to_string(kMaxEfConstruct) + ", got " + std::to_string(c.ef_construct));
   if (c.ef < 1 || c.ef > kMaxEf)
     return Status::InvalidArgument("ef must be between 1 and " + std::to_string(kMaxEf) + ", got " +
                                    std::to_string(c.ef));

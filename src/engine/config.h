@@ -7,28 +7,38 @@
 #include <string>
 #include <string_view>
 
+#include "common/govector_distance.h"
+#include "common/govector_limits.h"
 #include "engine/status.h"
 
 namespace govector {
 
-// Limits. Requests outside them are rejected with kInvalidArgument before anything changes.
-inline constexpr uint32_t kMaxDimension = 16000;
-inline constexpr size_t kMaxCollectionNameBytes = 255;
-inline constexpr uint32_t kMaxK = 10000;
-inline constexpr uint32_t kMaxOffset = 100000;
-inline constexpr uint32_t kMaxEf = 100000;
-inline constexpr uint32_t kMinM = 2;
-inline constexpr uint32_t kMaxM = 512;
-inline constexpr uint32_t kMaxEfConstruct = 10000;
-inline constexpr size_t kMaxBatchPoints = 1000000;
-inline constexpr uint32_t kMaxScrollLimit = 100000;
+// Limits and defaults: common/govector_limits.h's (shared with the extension and the HTTP layer). Requests
+// outside the limits are rejected with kInvalidArgument before anything changes.
+inline constexpr uint32_t kMaxDimension = GV_MAX_DIMENSION;
+inline constexpr size_t kMaxCollectionNameBytes = GV_MAX_COLLECTION_NAME_BYTES;
+inline constexpr uint32_t kMaxK = GV_MAX_K;
+inline constexpr uint32_t kMaxOffset = GV_MAX_OFFSET;
+inline constexpr uint32_t kMaxEf = GV_MAX_EF;
+inline constexpr uint32_t kMinM = GV_MIN_M;
+inline constexpr uint32_t kMaxM = GV_MAX_M;
+inline constexpr uint32_t kMinEfConstruct = GV_MIN_EF_CONSTRUCT;
+inline constexpr uint32_t kMaxEfConstruct = GV_MAX_EF_CONSTRUCT;
+inline constexpr size_t kMaxBatchPoints = GV_MAX_BATCH_POINTS;
+inline constexpr uint32_t kMaxScrollLimit = GV_MAX_SCROLL_LIMIT;
 
-// Defaults.
-inline constexpr uint32_t kDefaultM = 16;
-inline constexpr uint32_t kDefaultEfConstruct = 100;
-inline constexpr uint32_t kDefaultEf = 64;
+inline constexpr uint32_t kDefaultM = GV_DEFAULT_M;
+inline constexpr uint32_t kDefaultEfConstruct = GV_DEFAULT_EF_CONSTRUCT;
+inline constexpr uint32_t kDefaultEf = GV_DEFAULT_EF;
+inline constexpr uint32_t kDefaultK = GV_DEFAULT_K;
 
-enum class Distance : uint8_t { kCosine = 1, kEuclid = 2, kDot = 3, kManhattan = 4 };
+// The values are common/govector_distance.h's (stored in collection metadata).
+enum class Distance : uint8_t {
+  kCosine = GV_DISTANCE_COSINE,
+  kEuclid = GV_DISTANCE_EUCLID,
+  kDot = GV_DISTANCE_DOT,
+  kManhattan = GV_DISTANCE_MANHATTAN,
+};
 enum class IndexKind : uint8_t { kHnsw = 1, kFlat = 2 };
 enum class Quantization : uint8_t { kNone = 1, kSq8 = 2 };
 

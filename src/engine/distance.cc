@@ -163,26 +163,6 @@ float InternalDistance(Distance d, const float* a, const float* b, size_t n) {
   return 0;
 }
 
-float ScoreFromDistance(Distance d, float internal) {
-  switch (d) {
-    case Distance::kEuclid: return std::sqrt(std::max(internal, 0.0f));
-    case Distance::kCosine:
-    case Distance::kDot: return -internal;
-    case Distance::kManhattan: return internal;
-  }
-  return internal;
-}
-
-float DistanceFromScore(Distance d, float score) {
-  switch (d) {
-    case Distance::kEuclid: return score < 0 ? -1.0f : score * score;
-    case Distance::kCosine:
-    case Distance::kDot: return -score;
-    case Distance::kManhattan: return score;
-  }
-  return score;
-}
-
 void Sq8Encode(const float* v, size_t n, uint8_t* code) {
   float lo = v[0], hi = v[0];
   for (size_t i = 1; i < n; ++i) {

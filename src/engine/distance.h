@@ -2,12 +2,14 @@
 //
 // Internally every search minimises a "distance": squared L2 for Euclid, -dot for Cosine (on normalised
 // vectors) and Dot, L1 for Manhattan. ScoreFromDistance turns it into the score Qdrant reports (Cosine and
-// Dot: similarity, higher is better; Euclid: L2 distance; Manhattan: L1 distance; lower is better).
+// Dot: similarity, higher is better; Euclid: L2 distance; Manhattan: L1 distance; lower is better). The
+// scale is common/govector_distance.h's, which the extension shares.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "common/govector_distance.h"
 #include "engine/config.h"
 
 namespace govector {
@@ -19,9 +21,13 @@ float L1Distance(const float* a, const float* b, size_t n);
 float NormalizeInPlace(float* v, size_t n);
 
 float InternalDistance(Distance d, const float* a, const float* b, size_t n);
-float ScoreFromDistance(Distance d, float internal);
-// The internal distance a score corresponds to (for score thresholds).
-float DistanceFromScore(Distance d, float score);
+inline float ScoreFromDistance(Distance d, float internal) {
+  return gv_score_from_internal(static_cast<GvDistance>(d), internal);
+}
+// The internal distance a score corresponds to.
+inline float DistanceFromScore(Distance d, float score) {
+  return gv_internal_from_score(static_cast<GvDistance>(d), score);
+}
 
 // SQ8: every vector is quantised on its own range. Layout of one code (16 + n bytes):
 //   float min, float scale, float sum of codes, float squared norm of the dequantised vector, uint8 codes[n]

@@ -243,7 +243,7 @@ Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
 Result<std::shared_ptr<Collection>> Engine::Find(uint32_t ns, std::string_view name) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = collections_.find({ns, std::string(name)});
-  if (it == collections_.end()) return Status::NotFound("Collection `" + std::string(name) + "` doesn't exist!");
+  if (it == collections_.end()) return Status::CollectionNotFound(name);
   return it->second;
 }
 
@@ -265,8 +265,7 @@ pb::CollectionMeta Engine::NewMeta(uint32_t ns, const CollectionConfig& config) 
 Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp) {
   GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
   std::lock_guard<std::mutex> l(mu_);
-  if (collections_.count({ns, config.name}))
-    return Status::AlreadyExists("Collection `" + config.name + "` already exists!");
+  if (collections_.count({ns, config.name})) return Status::CollectionExists(config.name);
   pb::CollectionMeta meta = NewMeta(ns, config);
   meta.set_uid(next_uid_);
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());

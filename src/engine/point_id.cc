@@ -1,50 +1,9 @@
+// PointId: see point_id.h.
 #include "engine/point_id.h"
 
-#include <cstring>
+#include "common/govector_id.h"
 
 namespace govector {
-
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool ParseCanonicalU64(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() > 1 && s[0] == '0') return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
-}  // namespace
-
-bool ParseUuid(std::string_view t, uint8_t out[16]) {
-  if (t.size() != 36) return false;
-  int bi = 0;
-  for (size_t i = 0; i < 36;) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (t[i] != '-') return false;
-      ++i;
-      continue;
-    }
-    int hi = HexValue(t[i]), lo = HexValue(t[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[bi++] = static_cast<uint8_t>(hi << 4 | lo);
-    i += 2;
-  }
-  return bi == 16;
-}
 
 PointId PointId::Num(uint64_t n) {
   PointId id;
@@ -61,15 +20,18 @@ PointId PointId::Uuid(const uint8_t bytes[16]) {
 }
 
 Result<PointId> PointId::FromText(std::string_view text) {
-  uint64_t n;
-  if (ParseCanonicalU64(text, &n)) return Num(n);
-  uint8_t u[16];
-  if (ParseUuid(text, u)) return Uuid(u);
-  if (text.empty()) return Status::InvalidArgument("point id must not be empty");
-  if (text.size() > kMaxStringIdBytes)
-    return Status::InvalidArgument("point id is " + std::to_string(text.size()) + " bytes long; the limit is " +
-                                   std::to_string(kMaxStringIdBytes) + " bytes");
-  if (text.find('\0') != std::string_view::npos) return Status::InvalidArgument("point id must not contain NUL");
+  uint64_t n = 0;
+  uint8_t u[GV_UUID_BYTES];
+  switch (gv_id_from_text(text.data(), text.size(), &n, u)) {
+    case GV_ID_NUMBER: return Num(n);
+    case GV_ID_UUID: return Uuid(u);
+    case GV_ID_EMPTY: return Status::InvalidArgument("point id must not be empty");
+    case GV_ID_TOO_LONG:
+      return Status::InvalidArgument("point id is " + std::to_string(text.size()) + " bytes long; the limit is " +
+                                     std::to_string(kMaxStringIdBytes) + " bytes");
+    case GV_ID_HAS_NUL: return Status::InvalidArgument("point id must not contain NUL");
+    case GV_ID_STRING: break;
+  }
   PointId id;
   id.kind_ = Kind::kString;
   id.bytes_.assign(text);
@@ -86,8 +48,8 @@ Result<PointId> PointId::FromJson(const nlohmann::json& j, bool allow_strings) {
   if (j.is_string()) {
     const std::string& s = j.get_ref<const std::string&>();
     if (!allow_strings) {
-      uint8_t u[16];
-      if (!ParseUuid(s, u))
+      uint8_t u[GV_UUID_BYTES];
+      if (!gv_uuid_parse(s.data(), s.size(), u))
         return Status::InvalidArgument("Unable to parse UUID: " + s + " (a point id is an unsigned integer or a UUID)");
       return Uuid(u);
     }
@@ -135,16 +97,9 @@ std::string PointId::ToString() const {
     case Kind::kNum: return std::to_string(num_);
     case Kind::kString: return bytes_;
     case Kind::kUuid: {
-      static const char* hex = "0123456789abcdef";
-      std::string s;
-      s.reserve(36);
-      for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-        uint8_t b = static_cast<uint8_t>(bytes_[i]);
-        s.push_back(hex[b >> 4]);
-        s.push_back(hex[b & 15]);
-      }
-      return s;
+      char text[GV_UUID_TEXT_LEN + 1];
+      gv_uuid_format(reinterpret_cast<const uint8_t*>(bytes_.data()), text);
+      return std::string(text, GV_UUID_TEXT_LEN);
     }
   }
   return "";

@@ -3,7 +3,8 @@
 //   - a UUID (Qdrant's string id), kept as 16 bytes and printed in canonical lowercase hyphenated form,
 //   - a string of 1 to kMaxStringIdBytes bytes (govector's extension, from the seed's string ids).
 // Ids sort numbers first (by value), then UUIDs (by bytes), then strings (by bytes); that is the order of
-// Key(), the LMDB key of a point, so a scroll by key is a scroll by id.
+// Key(), the LMDB key of a point, so a scroll by key is a scroll by id. The text rule is
+// common/govector_id.h's, which the extension shares.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/govector_limits.h"
 #include "engine/status.h"
 
 namespace govector {
 
-inline constexpr size_t kMaxStringIdBytes = 256;
+inline constexpr size_t kMaxStringIdBytes = GV_MAX_ID_BYTES;
 
 class PointId {
  public:
@@ -65,8 +67,5 @@ struct PointIdHash {
     return h ^ (std::hash<uint64_t>()(id.num()) * 31) ^ static_cast<size_t>(id.kind());
   }
 };
-
-// Parses a hyphenated UUID (8-4-4-4-12 hex digits, any case) into 16 bytes.
-bool ParseUuid(std::string_view text, uint8_t out[16]);
 
 }  // namespace govector

@@ -1,3 +1,4 @@
+// Status: code names, the errors about one named thing, and the text form.
 #include "engine/status.h"
 
 namespace govector {
@@ -16,6 +17,21 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kCancelled: return "Cancelled";
   }
   return "Unknown";
+}
+
+Status Status::CollectionNotFound(std::string_view name) {
+  return Status(StatusCode::kNotFound, SubjectKind::kCollection, std::string(name),
+                "Collection `" + std::string(name) + "` doesn't exist!");
+}
+
+Status Status::CollectionExists(std::string_view name) {
+  return Status(StatusCode::kAlreadyExists, SubjectKind::kCollection, std::string(name),
+                "Collection `" + std::string(name) + "` already exists!");
+}
+
+Status Status::PointNotFound(std::string_view id) {
+  return Status(StatusCode::kNotFound, SubjectKind::kPoint, std::string(id),
+                "No point with id " + std::string(id) + " found");
 }
 
 std::string Status::ToString() const {

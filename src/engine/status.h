@@ -4,26 +4,38 @@
 // holding either a value or a non-OK Status). Both are [[nodiscard]]: a caller handles the error, or casts
 // the call to (void) with a comment saying why ignoring it is right. Codes are coarse on purpose: they map one-to-one onto SQLSTATE
 // classes in the Postgres extension and onto HTTP statuses in the REST server, so choose the code by what the
-// caller should do about it, and put the specifics in the message.
+// caller should do about it, and put the specifics in the message. An error about one named collection or
+// point also carries that subject (kind and name), from which each adapter words it its own way.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
+#include "common/govector_limits.h"
+
 namespace govector {
 
+// The codes and their meanings are common/govector_limits.h's (shared with the extension, and on the wire).
 enum class StatusCode : int {
-  kOk = 0,
-  kInvalidArgument = 1,     // bad input from the caller: fix the request (SQLSTATE 22023, HTTP 400)
-  kNotFound = 2,            // unknown collection (42704, 404)
-  kAlreadyExists = 3,       // duplicate collection (42710, 409)
-  kInvalidFilter = 4,       // malformed filter JSON (22P02, 400)
-  kResourceExhausted = 5,   // a limit was hit: size, memory, map full (53000, 400/507)
-  kIOError = 6,             // storage failed: disk, LMDB (58030, 500)
-  kInternal = 7,            // a bug or broken invariant (XX000, 500)
-  kUnavailable = 8,         // the engine is shutting down or not ready (08006 / 57P03, 503)
-  kCancelled = 9,           // the caller gave up (57014)
+  kOk = GV_STATUS_OK,
+  kInvalidArgument = GV_STATUS_INVALID_ARGUMENT,
+  kNotFound = GV_STATUS_NOT_FOUND,
+  kAlreadyExists = GV_STATUS_ALREADY_EXISTS,
+  kInvalidFilter = GV_STATUS_INVALID_FILTER,
+  kResourceExhausted = GV_STATUS_RESOURCE_EXHAUSTED,
+  kIOError = GV_STATUS_IO_ERROR,
+  kInternal = GV_STATUS_INTERNAL,
+  kUnavailable = GV_STATUS_UNAVAILABLE,
+  kCancelled = GV_STATUS_CANCELLED,
+};
+
+// What an error is about (GvSubjectKind in common/govector_limits.h).
+enum class SubjectKind : int {
+  kNone = GV_SUBJECT_NONE,
+  kCollection = GV_SUBJECT_COLLECTION,
+  kPoint = GV_SUBJECT_POINT,
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -32,6 +44,8 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, SubjectKind subject, std::string subject_name, std::string message)
+      : code_(code), subject_(subject), subject_name_(std::move(subject_name)), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
   static Status InvalidArgument(std::string m) { return Status(StatusCode::kInvalidArgument, std::move(m)); }
@@ -44,14 +58,26 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
   static Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }
 
+  // Errors about one named thing. The message is worded as Qdrant words it ("Collection `x` doesn't
+  // exist!"): the engine speaks Qdrant's API, and the HTTP layer passes the message on.
+  static Status CollectionNotFound(std::string_view name);
+  static Status CollectionExists(std::string_view name);
+  // id: the point's id as text.
+  static Status PointNotFound(std::string_view id);
+
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // kNone, or what the error is about and its name (a collection's name, a point's id).
+  SubjectKind subject() const { return subject_; }
+  const std::string& subject_name() const { return subject_name_; }
   // "InvalidArgument: message", or "OK".
   std::string ToString() const;
 
  private:
   StatusCode code_ = StatusCode::kOk;
+  SubjectKind subject_ = SubjectKind::kNone;
+  std::string subject_name_;
   std::string message_;
 };
 

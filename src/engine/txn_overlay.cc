@@ -34,7 +34,7 @@ std::shared_ptr<const Filter> Borrow(const Filter* filter) {
   return std::shared_ptr<const Filter>(std::shared_ptr<const Filter>(), filter);
 }
 
-Status NoSuchPoint(const PointId& id) { return Status::NotFound("No point with id " + id.ToString() + " found"); }
+Status NoSuchPoint(const PointId& id) { return Status::PointNotFound(id.ToString()); }
 
 }  // namespace
 

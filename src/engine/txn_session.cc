@@ -11,10 +11,6 @@ namespace govector {
 
 namespace {
 
-Status NoSuchCollection(std::string_view name) {
-  return Status::NotFound("Collection `" + std::string(name) + "` doesn't exist!");
-}
-
 // Failures that replaying the same write may not meet again: storage, memory, a shutdown. The apply worker
 // retries those; every other failure (the request itself is refused) would repeat forever, so it is skipped.
 bool Retryable(StatusCode code) {
@@ -81,7 +77,7 @@ Status TxnSession::End(const Status& result) {
 Result<OverlayView> TxnSession::View(uint32_t ns, std::string_view name) {
   const OverlayCollection* own = overlay_.Find(ns, name);
   if (own && own->created) return OverlayView(nullptr, own);
-  if (own && own->dropped) return NoSuchCollection(name);
+  if (own && own->dropped) return Status::CollectionNotFound(name);
   GV_ASSIGN_OR_RETURN(auto committed, engine_->Find(ns, name));
   return OverlayView(std::move(committed), own);
 }
@@ -109,7 +105,7 @@ Status TxnSession::CreateCollection(uint32_t ns, const CollectionConfig& config)
   if (mode_ == Mode::kPlain) return EngineOps::CreateCollection(ns, config);
   if (mode_ == Mode::kApply) return engine_->CreateCollection(ns, config, &apply_);
   GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
-  if (Exists(ns, config.name)) return Status::AlreadyExists("Collection `" + config.name + "` already exists!");
+  if (Exists(ns, config.name)) return Status::CollectionExists(config.name);
   OverlayCollection c;
   c.created = true;
   c.meta = Engine::NewMeta(ns, config);

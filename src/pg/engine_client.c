@@ -6,8 +6,9 @@
  * CHECK_FOR_INTERRUPTS, so query cancel, statement_timeout and shutdown interrupt it. An interrupted request
  * leaves the connection mid-conversation; the next call notices (gv_in_flight) and reconnects.
  *
- * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code. Writes are logged
- * in WAL after the engine accepts them tentatively (gv_call, wal.c).
+ * Engine errors become ereport(ERROR) with the SQLSTATE matching the engine's status code; one about a
+ * collection is worded from its subject (Response.subject_kind and subject_name), never parsed from the
+ * engine's message. Writes are logged in WAL after the engine accepts them tentatively (gv_call, wal.c).
  *
  * The supervising worker makes calls too (gv_set_supervisor_calls), with other rules: it is the one that starts
  * the engine, so it must never start a worker or wait for the engine to come up, and it must not stay away
@@ -31,21 +32,6 @@
 #include "utils/wait_event.h"
 
 #include "govector_pg.h"
-
-/* Engine status codes (src/engine/status.h). */
-enum
-{
-	GV_OK = 0,
-	GV_INVALID_ARGUMENT = 1,
-	GV_NOT_FOUND = 2,
-	GV_ALREADY_EXISTS = 3,
-	GV_INVALID_FILTER = 4,
-	GV_RESOURCE_EXHAUSTED = 5,
-	GV_IO_ERROR = 6,
-	GV_INTERNAL = 7,
-	GV_UNAVAILABLE = 8,
-	GV_CANCELLED = 9
-};
 
 #define GV_MAX_FRAME ((size_t) MaxAllocSize - 4)
 
@@ -282,59 +268,58 @@ gv_recv_all(char *buf, size_t len)
 	return 0;
 }
 
-static void
-gv_raise(int code, const char *message)
+/* The SQLSTATE of an engine status code (the mapping govector_limits.h documents). */
+static int
+gv_sqlstate(int code)
 {
-	int			sqlstate;
-
 	switch (code)
 	{
-		case GV_INVALID_ARGUMENT:
-			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
-			break;
-		case GV_NOT_FOUND:
-			sqlstate = ERRCODE_UNDEFINED_OBJECT;
-			break;
-		case GV_ALREADY_EXISTS:
-			sqlstate = ERRCODE_DUPLICATE_OBJECT;
-			break;
-		case GV_INVALID_FILTER:
-			sqlstate = ERRCODE_INVALID_TEXT_REPRESENTATION;
-			break;
-		case GV_RESOURCE_EXHAUSTED:
-			sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
-			break;
-		case GV_IO_ERROR:
-			sqlstate = ERRCODE_IO_ERROR;
-			break;
-		case GV_UNAVAILABLE:
-			sqlstate = ERRCODE_CONNECTION_FAILURE;
-			break;
-		case GV_CANCELLED:
-			sqlstate = ERRCODE_QUERY_CANCELED;
-			break;
-		default:
-			sqlstate = ERRCODE_INTERNAL_ERROR;
-			break;
+		case GV_STATUS_INVALID_ARGUMENT:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case GV_STATUS_NOT_FOUND:
+			return ERRCODE_UNDEFINED_OBJECT;
+		case GV_STATUS_ALREADY_EXISTS:
+			return ERRCODE_DUPLICATE_OBJECT;
+		case GV_STATUS_INVALID_FILTER:
+			return ERRCODE_INVALID_TEXT_REPRESENTATION;
+		case GV_STATUS_RESOURCE_EXHAUSTED:
+			return ERRCODE_INSUFFICIENT_RESOURCES;
+		case GV_STATUS_IO_ERROR:
+			return ERRCODE_IO_ERROR;
+		case GV_STATUS_UNAVAILABLE:
+			return ERRCODE_CONNECTION_FAILURE;
+		case GV_STATUS_CANCELLED:
+			return ERRCODE_QUERY_CANCELED;
 	}
-	/* The engine words these as Qdrant does ("Collection `x` doesn't exist!"); say them the Postgres way. */
-	if ((code == GV_NOT_FOUND || code == GV_ALREADY_EXISTS) && strncmp(message, "Collection `", 12) == 0)
-	{
-		const char *name = message + 12;
-		const char *end = strchr(name, '`');
-		int			len = end ? (int) (end - name) : (int) strlen(name);
+	return ERRCODE_INTERNAL_ERROR;
+}
 
-		if (code == GV_NOT_FOUND)
-			ereport(ERROR,
-					(errcode(sqlstate),
-					 errmsg("govector: collection \"%.*s\" does not exist", len, name),
-					 errhint("Create it with gv_create_collection(), or list this database's collections with "
-							 "SELECT * FROM gv_collections().")));
+void
+gv_report_no_collection(const char *name)
+{
+	ereport(ERROR,
+			(errcode(gv_sqlstate(GV_STATUS_NOT_FOUND)),
+			 errmsg("govector: collection \"%s\" does not exist", name),
+			 errhint("Create it with gv_create_collection(), or list this database's collections with "
+					 "SELECT * FROM gv_collections().")));
+}
+
+/*
+ * Raises an engine error. One about a collection is worded the Postgres way from its subject (the engine
+ * words it as Qdrant does); any other is the engine's message.
+ */
+static void
+gv_raise(const GvResponse *response)
+{
+	int			sqlstate = gv_sqlstate(response->code);
+
+	if (response->subject_kind == GV_SUBJECT_COLLECTION && response->code == GV_STATUS_NOT_FOUND)
+		gv_report_no_collection(response->subject_name);
+	if (response->subject_kind == GV_SUBJECT_COLLECTION && response->code == GV_STATUS_ALREADY_EXISTS)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("govector: collection \"%.*s\" already exists", len, name)));
-	}
-	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", message)));
+				 errmsg("govector: collection \"%s\" already exists", response->subject_name)));
+	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", response->message)));
 }
 
 /* Frames and sends one request, on a new connection if the old one is gone; raises on failure. */
@@ -441,8 +426,8 @@ gv_roundtrip(GvRequest *request, bool raise)
 	}
 	gv_send_request(request);
 	response = gv_read_response();
-	if (raise && response->code != GV_OK && !response->apply_skipped)
-		gv_raise(response->code, response->message);
+	if (raise && response->code != GV_STATUS_OK && !response->apply_skipped)
+		gv_raise(response);
 	return response;
 }
 
@@ -475,7 +460,7 @@ gv_call_internal(GvRequest *request, bool raise)
 	}
 	request->txn = gv_txn_context(write);
 	response = gv_roundtrip(request, raise);
-	if (write && response->code == GV_OK)
+	if (write && response->code == GV_STATUS_OK)
 		gv_wal_log_write(request, response->version);
 	request->txn = NULL;
 	return response;

@@ -157,7 +157,7 @@ gvGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 * however small the collection, where any per-row premium loses to the Sort of a few rows (which
 	 * costs less than add_path's 1% fuzz). It then displaces the scroll path, which such a query has no
 	 * use for. In a join the scroll path must stay: a hash join reads the whole table, which an ordered
-	 * scan does by repeated searches and only up to GV_MAX_SEARCH_OFFSET rows; there the ordered path
+	 * scan does by repeated searches and only up to GV_MAX_OFFSET rows; there the ordered path
 	 * costs more per row, and Postgres chooses.
 	 */
 	if (root->parse->limitCount != NULL && gv_ordered_search(root, baserel, info, &pk, &op, &query, &order_expr))
@@ -277,7 +277,7 @@ gvGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, For
 		List	   *priv = list_make5(makeString(info->table->collection), info->filter, makeInteger(op),
 									  makeInteger(order_value),
 									  makeInteger(root->limit_tuples > 0 ?
-												  (int) Min(root->limit_tuples, GV_MAX_SEARCH_K) : -1));
+												  (int) Min(root->limit_tuples, GV_MAX_K) : -1));
 
 		priv = lappend(priv, attrs);
 		return make_foreignscan(tlist, local_exprs, baserel->relid, values, priv, scan_tlist, NIL, outer_plan);

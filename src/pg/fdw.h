@@ -26,10 +26,7 @@
 #include "nodes/pathnodes.h"
 
 #include "govector.pb-c.h"
-
-#define GV_DEFAULT_INSERT_BATCH 1000	/* batch_size when the table does not set it */
-#define GV_MAX_SEARCH_K 10000			/* the most points one engine search returns */
-#define GV_MAX_SEARCH_OFFSET 100000		/* the most rows an ordered scan returns */
+#include "govector_limits.h"
 
 typedef enum GvColumnKind
 {
@@ -149,9 +146,6 @@ extern void gvExplainDirectModify(ForeignScanState *node, struct ExplainState *e
 #define GV_NODE_AND 1
 #define GV_NODE_OR 2
 #define GV_NODE_LEAF 3
-
-/* The longest string id (the engine's kMaxStringIdBytes, engine/point_id.h). */
-#define GV_MAX_ID_BYTES 256
 
 #define GV_LEAF_HAS_ID 1		/* value: text or text[] */
 #define GV_LEAF_CONTAINS 2		/* value: jsonb */

@@ -340,7 +340,7 @@ gvGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 
 	if (gv_insert_needs_each_row(rinfo))
 		return 1;
-	return ms ? ms->table->batch_size : GV_DEFAULT_INSERT_BATCH;
+	return ms ? ms->table->batch_size : GV_FDW_DEFAULT_INSERT_BATCH;
 }
 
 static char *

@@ -48,11 +48,7 @@ static void
 gv_check_collection(const char *value)
 {
 	if (gv_engine_find_collection(value) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("govector: collection \"%s\" does not exist", value),
-				 errhint("Create it with gv_create_collection(), or list this database's collections with "
-						 "SELECT * FROM gv_collections().")));
+		gv_report_no_collection(value);
 }
 
 static void
@@ -61,10 +57,11 @@ gv_check_batch_size(const char *value)
 	char	   *end;
 	long		n = strtol(value, &end, 10);
 
-	if (*end != '\0' || n < 1 || n > 100000)
+	if (*end != '\0' || n < 1 || n > GV_FDW_MAX_INSERT_BATCH)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("govector: batch_size must be an integer between 1 and 100000, got \"%s\"", value)));
+				 errmsg("govector: batch_size must be an integer between 1 and %d, got \"%s\"",
+						GV_FDW_MAX_INSERT_BATCH, value)));
 }
 
 static void
@@ -268,7 +265,7 @@ gv_fdw_table(Oid relid)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("govector: foreign table \"%s\" has no collection option", RelationGetRelationName(rel))));
 	batch = gv_option(ft->options, "batch_size");
-	t->batch_size = batch ? atoi(batch) : GV_DEFAULT_INSERT_BATCH;
+	t->batch_size = batch ? atoi(batch) : GV_FDW_DEFAULT_INSERT_BATCH;
 	t->natts = desc->natts;
 	t->columns = palloc0(sizeof(GvColumn) * (desc->natts > 0 ? desc->natts : 1));
 	for (int i = 0; i < desc->natts; i++)

@@ -92,8 +92,8 @@ gv_json_scalar(StringInfo out, Datum v, Oid type)
 
 /*
  * Appends the ids of a value (text, or an array of text) as a JSON array, leaving out those that are not
- * canonical (gv_id_is_canonical): no point reads back with such an id, so in Postgres it matches no row,
- * while the engine would find another point for it. False when the array has a NULL element.
+ * canonical (gv_id_datum_is_canonical): no point reads back with such an id, so in Postgres it matches no
+ * row, while the engine would find another point for it. False when the array has a NULL element.
  */
 static bool
 gv_json_ids(StringInfo out, Datum value, bool is_array)

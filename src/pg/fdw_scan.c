@@ -18,8 +18,6 @@
 #include "fdw.h"
 #include "govector_pg.h"
 
-#define GV_SCROLL_BATCH 1000
-
 typedef struct GvScanState
 {
 	GvTable    *table;
@@ -122,7 +120,7 @@ gv_scan_start(ForeignScanState *node, GvScanState *st)
 		pfree(st->last_id);
 	st->last_id = NULL;
 	st->fetched = 0;
-	st->batch_k = st->limit > 0 ? st->limit : 100;
+	st->batch_k = st->limit > 0 ? st->limit : GV_FDW_SEARCH_BATCH;
 	if (st->seen)
 		hash_destroy(st->seen);
 	st->seen = NULL;
@@ -288,15 +286,15 @@ gv_fetch(GvScanState *st)
 	{
 		GvSearchQuery q = {0};
 
-		if (st->fetched >= GV_MAX_SEARCH_OFFSET)
+		if (st->fetched >= GV_MAX_OFFSET)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("govector: an ordered scan of a foreign table returns at most %d rows",
-							GV_MAX_SEARCH_OFFSET),
+							GV_MAX_OFFSET),
 					 errhint("Add a LIMIT, or filter first.")));
 		q.vector = st->query;
 		q.dim = st->query_dim;
-		q.k = (uint32) Min(st->batch_k, GV_MAX_SEARCH_K);
+		q.k = (uint32) Min(st->batch_k, GV_MAX_K);
 		q.offset = (uint32) st->fetched;
 		q.filter_json = st->filter_json;
 		q.ef = (uint32) gv_ef_search;
@@ -305,12 +303,12 @@ gv_fetch(GvScanState *st)
 		if (st->batch->n_records < q.k)
 			st->done = true;
 		/* Asked for more than the LIMIT promised (local conditions dropped rows): widen the next batch. */
-		st->batch_k = Min(st->batch_k * 4, GV_MAX_SEARCH_K);
+		st->batch_k = Min(st->batch_k * 4, GV_MAX_K);
 	}
 	else
 	{
-		st->batch = gv_engine_scroll(st->collection, st->filter_json, GV_SCROLL_BATCH, st->last_id, &parts);
-		if (st->batch->n_records < GV_SCROLL_BATCH)
+		st->batch = gv_engine_scroll(st->collection, st->filter_json, GV_FDW_SCROLL_BATCH, st->last_id, &parts);
+		if (st->batch->n_records < GV_FDW_SCROLL_BATCH)
 			st->done = true;
 		else
 		{
@@ -472,7 +470,7 @@ gvExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Engine Search",
 							psprintf("vector %s %s (%s), first %d rows, ef %s", gv_distance_op_name(op),
 									 IsA(q, Param) ? psprintf("$%d", ((Param *) q)->paramid) : "(value)",
-									 gv_distance_op_metric(op), limit > 0 ? limit : 100,
+									 gv_distance_op_metric(op), limit > 0 ? limit : GV_FDW_SEARCH_BATCH,
 									 gv_ef_search > 0 ? psprintf("%d", gv_ef_search) : "collection default"),
 							es);
 	}

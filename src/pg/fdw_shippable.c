@@ -26,6 +26,8 @@
 #include "utils/syscache.h"
 
 #include "fdw.h"
+#include "govector_distance.h"
+#include "govector_id.h"
 
 static bool
 is_builtin(Oid oid)
@@ -172,45 +174,19 @@ gv_collation_ok(Oid collid)
 }
 
 /*
- * Whether an id is spelt as the engine prints ids (engine/point_id.cc), so that asking the engine for it
- * finds exactly the points whose id column equals it. The engine reads a UUID in either case and prints
- * it in lower case: asked for 'A0EEBC99-...' it finds the point that reads back as 'a0eebc99-...', which
- * Postgres's id = 'A0EEBC99-...' does not match. Every other text is canonical or no id at all: an
- * unsigned 64-bit integer without sign or leading zeros prints as itself, and any other text of 1 to
- * GV_MAX_ID_BYTES bytes is a string id, printed as itself ('007' is the string id "007", not 7). The
- * empty text and longer ones are no id (the engine refuses them in a filter), so no point has them.
+ * Whether an id is spelt as the engine prints ids (the rule of govector_id.h, which the engine uses too),
+ * so that asking the engine for it finds exactly the points whose id column equals it. The engine reads a
+ * UUID in either case and prints it in lower case: asked for 'A0EEBC99-...' it finds the point that reads
+ * back as 'a0eebc99-...', which Postgres's id = 'A0EEBC99-...' does not match. Every other text is
+ * canonical or no id at all ('007' is the string id "007", not 7); the empty text and longer ones than
+ * GV_MAX_ID_BYTES are no id (the engine refuses them in a filter), so no point has them.
  */
-static bool
-gv_id_is_canonical(const char *id, size_t len)
-{
-	bool		uuid = len == 36;
-
-	if (len == 0 || len > GV_MAX_ID_BYTES)
-		return false;
-	/* The engine's UUID form: 8-4-4-4-12 hexadecimal digits, of either case. */
-	for (size_t i = 0; uuid && i < len; i++)
-	{
-		char		c = id[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-			uuid = c == '-';
-		else
-			uuid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-	}
-	if (!uuid)
-		return true;
-	for (size_t i = 0; i < len; i++)
-		if (id[i] >= 'A' && id[i] <= 'F')
-			return false;
-	return true;
-}
-
 bool
 gv_id_datum_is_canonical(Datum d)
 {
 	text	   *t = DatumGetTextPP(d);
 
-	return gv_id_is_canonical(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	return gv_id_text_is_canonical(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 /*
@@ -269,35 +245,25 @@ gv_distance_op_name(GvDistanceOp op)
 	return names[op];
 }
 
+/* The engine distance each operator accelerates, by GvDistanceOp (none for GV_OP_NONE). */
+static const GvDistance gv_op_distances[] = {0, GV_DISTANCE_EUCLID, GV_DISTANCE_COSINE, GV_DISTANCE_DOT,
+GV_DISTANCE_MANHATTAN};
+
 const char *
 gv_distance_op_metric(GvDistanceOp op)
 {
-	static const char *const names[] = {"?", "euclid", "cosine", "dot", "manhattan"};
-
-	return names[op];
+	return gv_distance_name(gv_op_distances[op]);
 }
 
 /*
- * The value of vector <op> query for a point the engine found, from its score, which has the scale of
- * the collection's distance (distance.h): the L2 distance for euclid, the cosine similarity of the
- * normalised vectors for cosine, the dot product for dot, the L1 distance for manhattan. The engine
- * computes in float32, as pgvector does; the operators in double, so the two agree to float rounding.
+ * The value of vector <op> query for a point the engine found, from its score (govector_distance.h has
+ * the scale of both). The engine computes in float32, as pgvector does; the operators in double, so the
+ * two agree to float rounding.
  */
 double
 gv_distance_from_score(GvDistanceOp op, float score)
 {
-	switch (op)
-	{
-		case GV_OP_L2:
-		case GV_OP_L1:
-			return (double) score;
-		case GV_OP_COSINE:
-			return 1.0 - (double) score;
-		case GV_OP_NEG_IP:
-			return -(double) score;
-		case GV_OP_NONE:
-			break;
-	}
-	elog(ERROR, "govector: no distance for operator %d", (int) op);
-	return 0;					/* keep compiler quiet */
+	if (op == GV_OP_NONE)
+		elog(ERROR, "govector: no distance for operator %d", (int) op);
+	return gv_operator_distance_from_score(gv_op_distances[op], score);
 }

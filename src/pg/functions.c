@@ -165,11 +165,12 @@ Datum
 gv_create_collection(PG_FUNCTION_ARGS)
 {
 	char	   *name = gv_text_arg(fcinfo, 0, "name");
-	uint32		dimension = (uint32) gv_int_arg(fcinfo, 1, "dimension", 1, 16000);
+	uint32		dimension = (uint32) gv_int_arg(fcinfo, 1, "dimension", 1, GV_MAX_DIMENSION);
 	char	   *distance = gv_text_arg(fcinfo, 2, "distance");
 	char	   *index = gv_text_arg(fcinfo, 3, "index");
-	uint32		m = (uint32) gv_int_arg(fcinfo, 4, "m", 2, 512);
-	uint32		ef_construct = (uint32) gv_int_arg(fcinfo, 5, "ef_construct", 1, 10000);
+	uint32		m = (uint32) gv_int_arg(fcinfo, 4, "m", GV_MIN_M, GV_MAX_M);
+	uint32		ef_construct = (uint32) gv_int_arg(fcinfo, 5, "ef_construct", GV_MIN_EF_CONSTRUCT,
+													   GV_MAX_EF_CONSTRUCT);
 	char	   *quantization = gv_text_arg(fcinfo, 6, "quantization");
 
 	gv_engine_create_collection(name, dimension, distance, index, m, ef_construct, quantization);
@@ -396,9 +397,9 @@ gv_search_common(FunctionCallInfo fcinfo, bool by_id)
 		q.id = gv_text_arg(fcinfo, 1, "id");
 	else
 		q.vector = gv_vector_arg(fcinfo, 1, "query", &q.dim);
-	q.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, 10000);
+	q.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, GV_MAX_K);
 	q.filter_json = gv_filter_arg(fcinfo, 3);
-	q.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, 100000);
+	q.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, GV_MAX_EF);
 	q.exact = PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5);
 	gv_emit_records(fcinfo, gv_engine_search(collection, &q, &parts), true);
 	return (Datum) 0;
@@ -430,7 +431,7 @@ gv_scroll(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	collection = gv_text_arg(fcinfo, 0, "collection");
 	filter = gv_filter_arg(fcinfo, 1);
-	limit = (uint32) gv_int_arg(fcinfo, 2, "lim", 1, 100000);
+	limit = (uint32) gv_int_arg(fcinfo, 2, "lim", 1, GV_MAX_SCROLL_LIMIT);
 	gv_emit_records(fcinfo, gv_engine_scroll(collection, filter, limit,
 											 PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)),
 											 &parts), false);

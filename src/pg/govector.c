@@ -72,7 +72,7 @@ _PG_init(void)
 	DefineCustomIntVariable("govector.ef_search",
 							"Size of the candidate list for HNSW searches (0: the collection's default).",
 							"Larger values give better recall and slower searches; gv_search's ef argument overrides it.",
-							&gv_ef_search, 0, 0, 100000, PGC_USERSET, 0, NULL, NULL, NULL);
+							&gv_ef_search, 0, 0, GV_MAX_EF, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("govector.engine_timeout",
 							"How long a call waits for the govector engine to become reachable.",
 							"Covers starting the engine on first use and its restart after a crash.",

@@ -28,6 +28,7 @@
 #include "utils/jsonb.h"
 
 #include "govector.pb-c.h"
+#include "govector_limits.h"
 
 typedef Govector__Pb__Request GvRequest;
 typedef Govector__Pb__Response GvResponse;
@@ -79,6 +80,8 @@ extern GvShared *gv_shared;
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
 extern GvResponse *gv_call_answer(GvRequest *request);
+/* Raises the error of a collection this database does not have. */
+extern void gv_report_no_collection(const char *name) pg_attribute_noreturn();
 extern ProtobufCAllocator *gv_pb_allocator(void);
 extern void gv_disconnect(void);
 

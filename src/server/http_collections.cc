@@ -29,7 +29,7 @@ void ReadIndexConfig(const Json& body, const Json& v, CollectionConfig* c) {
     if (!hnsw) continue;
     c->m = UInt(*hnsw, "m", c->m, 0, kMaxM);
     if (c->m == 0) c->index = IndexKind::kFlat;  // Qdrant: m = 0 disables the graph
-    c->ef_construct = UInt(*hnsw, "ef_construct", c->ef_construct, 4, kMaxEfConstruct);
+    c->ef_construct = UInt(*hnsw, "ef_construct", c->ef_construct, kMinEfConstruct, kMaxEfConstruct);
   }
   for (const Json* q : {Field(body, "quantization_config"), Field(v, "quantization_config")}) {
     if (!q) continue;

@@ -1,6 +1,7 @@
 #include "server/http_pg_writes.h"
 
 #include "engine/payload_index.h"
+#include "server/rpc_handler.h"
 
 namespace govector::pg_writes {
 namespace {
@@ -8,7 +9,7 @@ namespace {
 // Runs the request; the engine's refusal becomes the Status it would have returned to a direct write.
 Result<pb::Response> Run(PgWriter& pg, const pb::Request& request) {
   GV_ASSIGN_OR_RETURN(pb::Response response, pg.Write(request));
-  if (response.code() != 0) return Status(static_cast<StatusCode>(response.code()), response.message());
+  if (response.code() != 0) return StatusOfResponse(response);
   return response;
 }
 

@@ -101,7 +101,7 @@ ApiResult QdrantApi::GetPoint(const std::string& name, const std::string& id_tex
   return Guard([&]() -> Json {
     PointId id = Take(PointId::FromText(id_text));
     auto records = Take(engine_->Get(ns_, name, {id}, true, true));
-    if (records.empty()) Fail({404, "Not found: No point with id " + id_text + " found"});
+    if (records.empty()) Fail(ErrorFromStatus(Status::PointNotFound(id_text)));
     PayloadSelector all;
     all.enabled = true;
     return PointJson(records[0], all);

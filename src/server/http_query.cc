@@ -25,7 +25,7 @@ struct SearchSpec {
 
 void ReadCommon(const Json& body, SearchSpec* s) {
   s->params.filter = FilterFromJson(body);
-  s->params.k = UInt(body, "limit", 10, 1, kMaxK);
+  s->params.k = UInt(body, "limit", kDefaultK, 1, kMaxK);
   s->params.offset = UInt(body, "offset", 0, 0, kMaxOffset);
   if (const Json* params = Field(body, "params")) {
     s->params.ef = UInt(*params, "hnsw_ef", 0, 0, kMaxEf);

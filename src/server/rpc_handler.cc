@@ -91,7 +91,7 @@ Status CreateCollection(EngineOps& engine, uint32_t ns, const pb::CreateCollecti
 
 Status DropCollection(EngineOps& engine, uint32_t ns, const pb::DropCollectionRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(bool dropped, engine.DropCollection(ns, r.name()));
-  if (!dropped && !r.if_exists()) return Status::NotFound("Collection `" + r.name() + "` doesn't exist!");
+  if (!dropped && !r.if_exists()) return Status::CollectionNotFound(r.name());
   resp->set_count(dropped ? 1 : 0);
   return engine.Sync();
 }
@@ -268,20 +268,22 @@ Status GetApplyState(EngineOps& engine, const pb::GetApplyStateRequest& r, pb::R
 
 }  // namespace
 
+void ErrorResponse(const Status& s, pb::Response* response) {
+  response->Clear();
+  response->set_code(static_cast<int>(s.code()));
+  response->set_message(s.message());
+  response->set_subject_kind(static_cast<uint32_t>(s.subject()));
+  response->set_subject_name(s.subject_name());
+}
+
+Status StatusOfResponse(const pb::Response& response) {
+  return Status(static_cast<StatusCode>(response.code()), static_cast<SubjectKind>(response.subject_kind()),
+                response.subject_name(), response.message());
+}
+
 void RpcHandler::Handle(const pb::Request& request, pb::Response* response) {
-  Status s;
-  try {
-    s = Dispatch(request, response);
-  } catch (const std::bad_alloc&) {
-    s = Status::ResourceExhausted("the engine is out of memory");
-  } catch (const std::exception& e) {
-    s = Status::Internal(std::string("unexpected error: ") + e.what());
-  }
-  if (!s.ok()) {
-    response->Clear();
-    response->set_code(static_cast<int>(s.code()));
-    response->set_message(s.message());
-  }
+  Status s = Guarded([&] { return Dispatch(request, response); });
+  if (!s.ok()) ErrorResponse(s, response);
 }
 
 Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {

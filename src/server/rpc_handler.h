@@ -1,13 +1,16 @@
 // RpcHandler: carries out one request from a Postgres backend against the engine. Ids arrive as text and
-// payloads and filters as JSON text; errors come back as a StatusCode and message in the Response, which the
-// extension turns into an ereport with the matching SQLSTATE.
+// payloads and filters as JSON text; errors come back as a StatusCode, a message and a subject in the Response,
+// which the extension turns into an ereport with the matching SQLSTATE.
 //
 // Every operation goes through an EngineOps: the engine's committed state for the shared handler, or the
 // connection's TxnSession for the handler each connection makes from it (rpc_txn.h), which runs requests
 // inside the backend's transaction or as the WAL apply worker's replay.
 #pragma once
 
+#include <exception>
 #include <functional>
+#include <new>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,22 @@
 #include "govector.pb.h"
 
 namespace govector {
+
+// Runs fn, which returns a Status; an exception it throws (out of memory) becomes an error Status instead.
+template <typename Fn>
+Status Guarded(Fn fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted("the engine is out of memory");
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("unexpected error: ") + e.what());
+  }
+}
+
+// Replaces response with the error s (code, message and subject); and the Status a response carries.
+void ErrorResponse(const Status& s, pb::Response* response);
+Status StatusOfResponse(const pb::Response& response);
 
 class RpcHandler {
  public:

@@ -165,8 +165,7 @@ void RpcServer::Serve(int fd) {
     bool busy = NoteArrival(fd);
     response.Clear();
     if (!request.ParseFromString(in)) {
-      response.set_code(static_cast<int>(StatusCode::kInvalidArgument));
-      response.set_message("malformed request frame");
+      ErrorResponse(Status::InvalidArgument("malformed request frame"), &response);
     } else {
       connection.Handle(request, &response);
     }

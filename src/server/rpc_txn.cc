@@ -1,8 +1,6 @@
 // RpcConnection and the conversions of transaction contexts: see rpc_txn.h.
 #include "server/rpc_txn.h"
 
-#include <new>
-
 namespace govector {
 
 namespace {
@@ -24,24 +22,6 @@ RequestKind KindOf(pb::Request::OpCase op) {
     case pb::Request::kListCollections: return RequestKind::kRead;
     default: return RequestKind::kOther;
   }
-}
-
-// Runs a step of the session; an exception (out of memory) becomes an error answer, as in RpcHandler.
-template <typename Fn>
-Status Guarded(Fn fn) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc&) {
-    return Status::ResourceExhausted("the engine is out of memory");
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("unexpected error: ") + e.what());
-  }
-}
-
-void Fail(pb::Response* response, const Status& s) {
-  response->Clear();
-  response->set_code(static_cast<int>(s.code()));
-  response->set_message(s.message());
 }
 
 }  // namespace
@@ -82,11 +62,11 @@ void ApplyStateToProto(const ApplyState& state, pb::ApplyState* out) {
 
 void RpcConnection::Handle(const pb::Request& request, pb::Response* response) {
   Status begun = Guarded([&] { return session_.Begin(ContextOf(request)); });
-  if (!begun.ok()) return Fail(response, begun);
+  if (!begun.ok()) return ErrorResponse(begun, response);
   if (!session_.covered()) handler_.Handle(request, response);
-  Status result(static_cast<StatusCode>(response->code()), response->message());
+  Status result = StatusOfResponse(*response);
   Status ended = Guarded([&] { return session_.End(result); });
-  if (!ended.ok()) return Fail(response, ended);
+  if (!ended.ok()) return ErrorResponse(ended, response);
   if (session_.skipped()) response->set_apply_skipped(true);
   if (result.ok() && session_.reserved_version() != 0) response->set_version(session_.reserved_version());
 }

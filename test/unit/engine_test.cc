@@ -94,6 +94,8 @@ TEST_F(EngineTest, CreateListInfoDrop) {
   Status dup = engine_->CreateCollection(1, Config("a", 3));
   EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
   EXPECT_NE(dup.message().find("already exists"), std::string::npos);
+  EXPECT_EQ(dup.subject(), SubjectKind::kCollection);
+  EXPECT_EQ(dup.subject_name(), "a");
 
   auto list = engine_->ListCollections(1);
   ASSERT_EQ(list.size(), 2u);
@@ -110,6 +112,7 @@ TEST_F(EngineTest, CreateListInfoDrop) {
   EXPECT_EQ(info->points, 0u);
 
   EXPECT_EQ(engine_->GetCollectionInfo(1, "zzz").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->GetCollectionInfo(1, "zzz").status().subject_name(), "zzz");
   auto dropped = engine_->DropCollection(1, "a");
   ASSERT_TRUE(dropped.ok());
   EXPECT_TRUE(*dropped);

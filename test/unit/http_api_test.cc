@@ -157,8 +157,8 @@ TEST_F(HttpApiTest, CreateCollectionOptionsAndErrors) {
   EXPECT_EQ(Error(400, "PUT", "/collections/x", R"({"vectors": {"a": {}, "b": {}}})"),
             "Wrong input: named vectors are not supported (give one unnamed vector)");
   EXPECT_EQ(Error(422, "PUT", "/collections/x",
-                  R"({"vectors": {"size": 2, "distance": "Dot"}, "hnsw_config": {"ef_construct": 2}})"),
-            "Validation error in JSON body: ef_construct must be between 4 and 10000, got 2");
+                  R"({"vectors": {"size": 2, "distance": "Dot"}, "hnsw_config": {"ef_construct": 0}})"),
+            "Validation error in JSON body: ef_construct must be between 1 and 10000, got 0");
   EXPECT_EQ(Error(400, "PUT", "/collections/x",
                   R"({"vectors": {"size": 2, "distance": "Dot"}, "quantization_config": {"product": {}}})"),
             "Wrong input: only scalar (int8) quantization is supported");

@@ -164,11 +164,14 @@ TEST_F(RpcHandlerTest, CreateCollectionErrors) {
   pb::Response resp = Create("a", 3, "");
   EXPECT_EQ(resp.code(), kInvalidArgument);
   EXPECT_FALSE(resp.message().empty());
+  EXPECT_EQ(resp.subject_kind(), GV_SUBJECT_NONE);
   EXPECT_EQ(Create("a", 3, "dot", "ivf").code(), kInvalidArgument);
   ASSERT_EQ(Create("a", 3).code(), kOk);
   resp = Create("a", 3);
   EXPECT_EQ(resp.code(), kAlreadyExists);
   EXPECT_EQ(resp.message(), "Collection `a` already exists!");
+  EXPECT_EQ(resp.subject_kind(), GV_SUBJECT_COLLECTION);
+  EXPECT_EQ(resp.subject_name(), "a");
 }
 
 TEST_F(RpcHandlerTest, DropCollection) {
@@ -177,6 +180,8 @@ TEST_F(RpcHandlerTest, DropCollection) {
   pb::Response resp = Call(r);
   EXPECT_EQ(resp.code(), kNotFound);
   EXPECT_EQ(resp.message(), "Collection `nope` doesn't exist!");
+  EXPECT_EQ(resp.subject_kind(), GV_SUBJECT_COLLECTION);
+  EXPECT_EQ(resp.subject_name(), "nope");
 
   r.mutable_drop_collection()->set_if_exists(true);
   resp = Call(r);
@@ -332,6 +337,13 @@ TEST_F(RpcHandlerTest, SearchByVectorAndById) {
   resp = Call(r);
   ASSERT_EQ(resp.code(), kOk) << resp.message();
   EXPECT_EQ(Ids(resp), (std::vector<std::string>{"2", "3", "4"}));
+  s->set_query_id("99");
+  resp = Call(r);
+  EXPECT_EQ(resp.code(), kNotFound);
+  EXPECT_EQ(resp.message(), "No point with id 99 found");
+  EXPECT_EQ(resp.subject_kind(), GV_SUBJECT_POINT);
+  EXPECT_EQ(resp.subject_name(), "99");
+  s->set_query_id("1");
 
   s->set_filter_json("[");
   EXPECT_EQ(Call(r).code(), kInvalidFilter);
@@ -340,6 +352,7 @@ TEST_F(RpcHandlerTest, SearchByVectorAndById) {
   resp = Call(r);
   EXPECT_EQ(resp.code(), kNotFound);
   EXPECT_EQ(resp.message(), "Collection `nope` doesn't exist!");
+  EXPECT_EQ(resp.subject_name(), "nope");
   EXPECT_EQ(resp.records_size(), 0);
 }
 

@@ -273,6 +273,8 @@ TEST_F(TxnTest, SearchByIdUsesTheVectorTheTransactionSees) {
   auto gone = a_->Search(kNs, "c", sp);
   EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(gone.status().message(), "No point with id 2 found");
+  EXPECT_EQ(gone.status().subject(), SubjectKind::kPoint);
+  EXPECT_EQ(gone.status().subject_name(), "2");
 }
 
 TEST_F(TxnTest, ScrollKeepsIdOrderAndPages) {
@@ -455,6 +457,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   EXPECT_EQ(*a_->DropCollection(kNs, "c"), true);
   In(*a_, RequestKind::kRead, 7, 2);
   EXPECT_EQ(a_->Count(kNs, "c", nullptr).status().message(), "Collection `c` doesn't exist!");
+  EXPECT_EQ(a_->Count(kNs, "c", nullptr).status().subject(), SubjectKind::kCollection);
   EXPECT_EQ(a_->ListCollections(kNs).size(), 1u);
   In(*a_, RequestKind::kCollectionWrite, 7, 2);
   EXPECT_EQ(*a_->DropCollection(kNs, "c"), false);
