@@ -176,9 +176,22 @@ void InsertRound(HnswIndex* hnsw, const std::vector<std::pair<uint32_t, uint64_t
 
 }  // namespace
 
+CollectionConfig ConfigFromMeta(const pb::CollectionMeta& meta) {
+  CollectionConfig c;
+  c.name = meta.name();
+  c.dimension = meta.dimension();
+  c.distance = static_cast<Distance>(meta.distance());
+  c.index = static_cast<IndexKind>(meta.index());
+  c.m = meta.m();
+  c.ef_construct = meta.ef_construct();
+  c.ef = meta.ef();
+  c.quantization = static_cast<Quantization>(meta.quantization());
+  return c;
+}
+
 Collection::Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options,
                        const pb::CollectionMeta& meta, MDB_dbi dbi, std::string index_dir)
-    : storage_(storage), catalog_(catalog), options_(options), meta_(meta), dbi_(dbi),
+    : storage_(storage), catalog_(catalog), options_(options), meta_(meta), config_(ConfigFromMeta(meta)), dbi_(dbi),
       index_dir_(std::move(index_dir)) {}
 
 Collection::~Collection() = default;
@@ -203,7 +216,8 @@ Status Collection::NotFoundError() const {
 // Loading
 
 Status Collection::Load() {
-  for (const auto& pi : meta_.payload_indexes()) GV_RETURN_IF_ERROR(payload_indexes_.Add(pi.field(), pi.type()));
+  for (const auto& pi : meta_.payload_indexes())
+    GV_RETURN_IF_ERROR(payload_indexes_.Add(pi.field(), static_cast<PayloadIndexType>(pi.type())));
 
   std::unordered_map<std::string, uint32_t> slot_of_key;
   if (IsHnsw()) {
@@ -216,7 +230,7 @@ Status Collection::Load() {
       slots_.clear();
       slot_of_key.clear();
       hnsw_ = std::make_unique<HnswIndex>(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone,
-                                          dimension(), meta_.m(), meta_.ef_construct());
+                                          dimension(), config_.m, config_.ef_construct);
     }
   }
 
@@ -304,7 +318,7 @@ Status Collection::LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_
 
   GV_ASSIGN_OR_RETURN(hnsw_, HnswIndex::Load(index_dir_ + "/graph." + std::to_string(gen), distance(),
                                              IsQuantized() ? Quantization::kSq8 : Quantization::kNone, dimension(),
-                                             meta_.m(), meta_.ef_construct()));
+                                             config_.m, config_.ef_construct));
   slots_.resize(count);
   for (uint64_t label = 0; label < count; ++label) {
     uint64_t graph_version;
@@ -594,14 +608,14 @@ Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType
     UniqueLock state_lock(state_mu_);
     if (payload_indexes_.Has(field)) {
       for (const auto& pi : meta_.payload_indexes())
-        if (pi.field() == field && pi.type() == type) return Status::OK();
+        if (pi.field() == field && static_cast<PayloadIndexType>(pi.type()) == type) return Status::OK();
     }
     GV_RETURN_IF_ERROR(payload_indexes_.Add(field, type));
   }
   pb::CollectionMeta meta = meta_;
   auto* pi = meta.add_payload_indexes();
   pi->set_field(field);
-  pi->set_type(type);
+  pi->set_type(static_cast<pb::PayloadIndexType>(type));
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(catalog_->PutMeta(txn.get(), meta));
   GV_RETURN_IF_ERROR(catalog_->Stamp(txn.get(), stamp));
@@ -610,7 +624,8 @@ Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType
   meta_ = meta;
   // Rebuild all indexes from scratch is not needed: the new one is empty, the others are complete.
   PayloadIndexSet fresh;
-  for (const auto& m : meta_.payload_indexes()) GV_RETURN_IF_ERROR(fresh.Add(m.field(), m.type()));
+  for (const auto& m : meta_.payload_indexes())
+    GV_RETURN_IF_ERROR(fresh.Add(m.field(), static_cast<PayloadIndexType>(m.type())));
   for (uint32_t slot = 0; slot < slots_.size(); ++slot)
     if (slots_[slot].live) fresh.Insert(slot, slots_[slot].payload);
   payload_indexes_ = std::move(fresh);
@@ -879,7 +894,7 @@ Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, Searc
 
   const Filter* filter = p.filter && !p.filter->MatchesAll() ? p.filter.get() : nullptr;
   const size_t need = static_cast<size_t>(p.k) + p.offset;
-  const size_t ef = std::max<size_t>(p.ef ? p.ef : meta_.ef(), need);
+  const size_t ef = std::max<size_t>(p.ef ? p.ef : config_.ef, need);
   QueryDistance qd(distance(), IsQuantized() ? Quantization::kSq8 : Quantization::kNone, query.data(),
                    dimension());
 
@@ -1145,7 +1160,7 @@ CollectionInfo Collection::Info() {
   std::unique_ptr<SharedLock> index_lock;
   if (IsHnsw()) index_lock = std::make_unique<SharedLock>(index_mu_);
   SharedLock state_lock(state_mu_);
-  info.meta = meta_;
+  info.config = config_;
   info.points = live_count_;
   if (IsHnsw()) {
     for (uint32_t slot = 0; slot < slots_.size(); ++slot)

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api.h"
 #include "engine/apply.h"
 #include "engine/config.h"
 #include "engine/filter.h"
@@ -37,88 +38,11 @@
 
 namespace govector {
 
-struct PointInput {
-  PointId id;
-  std::vector<float> vector;
-  Json payload = Json::object();
-  bool keep_payload = false;  // replace only the vector; the stored payload (or {} for a new point) stays
-};
-
-struct Record {
-  PointId id;
-  uint64_t version = 0;
-  std::optional<std::vector<float>> vector;
-  std::optional<Json> payload;
-};
-
-struct ScoredPoint {
-  PointId id;
-  float score = 0;
-  uint64_t version = 0;
-  std::optional<std::vector<float>> vector;
-  std::optional<Json> payload;
-};
-
-// Which points a payload or delete operation touches: the listed ids, or those matching the filter.
-struct PointSelector {
-  std::vector<PointId> ids;
-  std::shared_ptr<const Filter> filter;  // used when set
-};
-
-struct SearchParams {
-  std::vector<float> vector;                 // the query, unless by_id is set
-  std::optional<PointId> by_id;              // search with this point's stored vector (it is not returned)
-  std::shared_ptr<const Filter> filter;      // null: every point
-  uint32_t k = 10;
-  uint32_t offset = 0;
-  uint32_t ef = 0;                           // 0: the collection's default
-  bool exact = false;                        // brute force, no graph
-  std::optional<float> score_threshold;      // keep score > t (cosine, dot) or score < t (euclid, manhattan)
-  bool with_payload = false;
-  bool with_vector = false;
-};
-
-// How a search was carried out (for EXPLAIN, tests and benchmarks).
-struct SearchPlan {
-  enum class Kind { kGraph, kExact, kGraphThenExact } kind = Kind::kGraph;
-  size_t estimated_matches = 0;   // for filtered searches
-  size_t visited = 0;             // distance computations in the graph
-  size_t pending_scanned = 0;     // not-yet-indexed points scanned exactly
-  bool from_payload_index = false;
-};
-
-struct ScrollParams {
-  std::shared_ptr<const Filter> filter;
-  uint32_t limit = 10;
-  std::optional<PointId> start;              // first id to consider (inclusive)
-  bool with_payload = true;
-  bool with_vector = false;
-};
-
-struct ScrollPage {
-  std::vector<Record> points;
-  std::optional<PointId> next;               // the id to start the next page at, if any
-};
-
-struct WriteResult {
-  uint64_t version = 0;  // the version given to this write
-  uint64_t count = 0;    // points written, deleted or changed
-};
-
+// What a payload update does with the payload given (Engine's SetPayload, DeletePayloadKeys, ClearPayload).
 enum class PayloadMode { kMerge, kOverwrite, kDeleteKeys, kClear };
 
-struct CollectionInfo {
-  pb::CollectionMeta meta;
-  uint64_t points = 0;
-  uint64_t indexed_vectors = 0;   // points whose current vector is in the graph (all points for flat)
-  uint64_t graph_elements = 0;    // graph nodes, including deleted ones kept as stepping stones
-  uint64_t graph_deleted = 0;
-  uint64_t index_memory_bytes = 0;   // graph (or flat arena) including vectors or codes
-  uint64_t vector_memory_bytes = 0;  // the vectors or codes alone
-  uint64_t pending_memory_bytes = 0; // vectors waiting for the indexer
-  bool snapshot_pending = false;     // the graph changed since its last snapshot (saved within a minute)
-  std::vector<PayloadIndexInfo> payload_indexes;
-};
+// The configuration a catalog entry describes.
+CollectionConfig ConfigFromMeta(const pb::CollectionMeta& meta);
 
 // Shared services a collection needs from the engine.
 class CatalogWriter {
@@ -146,9 +70,11 @@ class Collection {
                                                   MDB_dbi dbi, const std::string& index_dir);
   ~Collection();
 
-  const std::string& name() const { return meta_.name(); }
-  uint32_t dimension() const { return meta_.dimension(); }
-  Distance distance() const { return static_cast<Distance>(meta_.distance()); }
+  // The configuration it was created with (never changes).
+  const CollectionConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  uint32_t dimension() const { return config_.dimension; }
+  Distance distance() const { return config_.distance; }
   uint64_t uid() const { return meta_.uid(); }
   MDB_dbi dbi() const { return dbi_; }
 
@@ -198,8 +124,8 @@ class Collection {
              MDB_dbi dbi, std::string index_dir);
   Status Load();
   Status LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_of_key);
-  bool IsHnsw() const { return meta_.index() == pb::HNSW; }
-  bool IsQuantized() const { return meta_.quantization() == pb::SQ8; }
+  bool IsHnsw() const { return config_.index == IndexKind::kHnsw; }
+  bool IsQuantized() const { return config_.quantization == Quantization::kSq8; }
   // HNSW collections of float vectors keep an SQ8 code of every live vector beside the graph (scan codes):
   // the planner's exact scans (a filter with few matches, or matches the graph walk cannot reach) score
   // the codes, a quarter of the floats' memory traffic, and rescore the best with the floats. A search the
@@ -245,7 +171,8 @@ class Collection {
   Storage* storage_;
   CatalogWriter* catalog_;
   EngineOptions options_;
-  pb::CollectionMeta meta_;
+  pb::CollectionMeta meta_;  // its catalog entry (payload indexes added under write_mu_ and state_mu_)
+  const CollectionConfig config_;
   MDB_dbi dbi_;
   std::string index_dir_;
   std::atomic<bool> dropped_{false};

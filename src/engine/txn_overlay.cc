@@ -92,7 +92,7 @@ void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uin
   undo_.push_back(std::move(u));
 }
 
-void TxnOverlay::AddPayloadIndex(const Key& key, pb::PayloadIndexMeta index, uint32_t subxact) {
+void TxnOverlay::AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact) {
   Entry(key).payload_indexes.push_back(std::move(index));
   undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, key, PointId(), std::nullopt, nullptr});
 }
@@ -134,11 +134,9 @@ void TxnOverlay::Clear() {
 OverlayView::OverlayView(std::shared_ptr<Collection> committed, const OverlayCollection* overlay)
     : committed_(std::move(committed)), overlay_(overlay) {}
 
-uint32_t OverlayView::dimension() const { return committed_ ? committed_->dimension() : overlay_->meta.dimension(); }
+uint32_t OverlayView::dimension() const { return committed_ ? committed_->dimension() : overlay_->config.dimension; }
 
-Distance OverlayView::distance() const {
-  return committed_ ? committed_->distance() : static_cast<Distance>(overlay_->meta.distance());
-}
+Distance OverlayView::distance() const { return committed_ ? committed_->distance() : overlay_->config.distance; }
 
 const OverlayPoint* OverlayView::Own(const PointId& id) const {
   if (!overlay_) return nullptr;
@@ -362,12 +360,10 @@ Status OverlayView::ForEach(const Filter* filter, bool with_vector, FunctionRef<
   return Status::OK();
 }
 
-std::vector<pb::PayloadIndexMeta> OverlayView::PayloadIndexes() const {
-  std::vector<pb::PayloadIndexMeta> out;
-  if (committed_) {
-    const pb::CollectionMeta meta = committed_->Info().meta;
-    out.assign(meta.payload_indexes().begin(), meta.payload_indexes().end());
-  }
+std::vector<PayloadIndexSpec> OverlayView::PayloadIndexes() const {
+  std::vector<PayloadIndexSpec> out;
+  if (committed_)
+    for (const auto& pi : committed_->Info().payload_indexes) out.push_back({pi.field, pi.type});
   if (overlay_) out.insert(out.end(), overlay_->payload_indexes.begin(), overlay_->payload_indexes.end());
   return out;
 }
@@ -377,7 +373,7 @@ Result<CollectionInfo> OverlayView::Info() const {
   if (committed_)
     info = committed_->Info();
   else
-    info.meta = overlay_->meta;
+    info.config = overlay_->config;
   if (HasPoints()) {
     GV_ASSIGN_OR_RETURN(info.points, Count(nullptr));
     info.indexed_vectors = committed_ ? std::min(info.indexed_vectors, info.points) : 0;
@@ -385,10 +381,7 @@ Result<CollectionInfo> OverlayView::Info() const {
   if (!overlay_ || overlay_->payload_indexes.empty()) return info;
   // The transaction's own indexes do not exist yet: count what they will hold.
   PayloadIndexSet added;
-  for (const auto& pi : overlay_->payload_indexes) {
-    GV_RETURN_IF_ERROR(added.Add(pi.field(), pi.type()));
-    *info.meta.add_payload_indexes() = pi;
-  }
+  for (const auto& pi : overlay_->payload_indexes) GV_RETURN_IF_ERROR(added.Add(pi.field, pi.type));
   uint32_t slot = 0;
   GV_RETURN_IF_ERROR(ForEach(nullptr, false, [&](Record&& r) { added.Insert(slot++, *r.payload); }));
   for (auto& pi : added.Info()) info.payload_indexes.push_back(std::move(pi));

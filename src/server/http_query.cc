@@ -146,8 +146,8 @@ Json MmrSearch(Engine* engine, uint32_t ns, const std::string& name, SearchSpec 
   s.params.offset = 0;
   s.params.with_vector = true;
   auto cands = Take(engine->Search(ns, name, s.params));
-  CollectionInfo info = Take(engine->GetCollectionInfo(ns, name));
-  auto picked = Mmr(std::move(cands), static_cast<Distance>(info.meta.distance()), *s.mmr_diversity, k + offset);
+  Distance distance = Take(engine->GetConfig(ns, name)).distance;
+  auto picked = Mmr(std::move(cands), distance, *s.mmr_diversity, k + offset);
   Json out = Json::array();
   for (size_t i = offset; i < picked.size(); ++i) {
     if (!s.user_wants_vector) picked[i].vector.reset();

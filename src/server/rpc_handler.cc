@@ -99,10 +99,10 @@ Status DropCollection(EngineOps& engine, uint32_t ns, const pb::DropCollectionRe
 Status ListCollections(EngineOps& engine, uint32_t ns, pb::Response* resp) {
   for (const auto& info : engine.ListCollections(ns)) {
     auto* s = resp->add_collections();
-    s->set_name(info.meta.name());
-    s->set_dimension(info.meta.dimension());
-    s->set_distance(DistanceName(static_cast<Distance>(info.meta.distance())));
-    s->set_index(IndexKindName(static_cast<IndexKind>(info.meta.index())));
+    s->set_name(info.config.name);
+    s->set_dimension(info.config.dimension);
+    s->set_distance(DistanceName(info.config.distance));
+    s->set_index(IndexKindName(info.config.index));
     s->set_points(info.points);
   }
   return Status::OK();

@@ -97,13 +97,13 @@ TEST_F(EngineTest, CreateListInfoDrop) {
 
   auto list = engine_->ListCollections(1);
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].meta.name(), "a");
-  EXPECT_EQ(list[1].meta.name(), "b");
-  EXPECT_EQ(list[0].meta.dimension(), 3u);
-  EXPECT_EQ(list[0].meta.distance(), pb::EUCLID);
-  EXPECT_EQ(list[0].meta.index(), pb::FLAT);
-  EXPECT_EQ(list[1].meta.m(), kDefaultM);
-  EXPECT_EQ(list[1].meta.ef_construct(), kDefaultEfConstruct);
+  EXPECT_EQ(list[0].config.name, "a");
+  EXPECT_EQ(list[1].config.name, "b");
+  EXPECT_EQ(list[0].config.dimension, 3u);
+  EXPECT_EQ(list[0].config.distance, Distance::kEuclid);
+  EXPECT_EQ(list[0].config.index, IndexKind::kFlat);
+  EXPECT_EQ(list[1].config.m, kDefaultM);
+  EXPECT_EQ(list[1].config.ef_construct, kDefaultEfConstruct);
 
   auto info = engine_->GetCollectionInfo(1, "b");
   ASSERT_TRUE(info.ok());
@@ -200,7 +200,7 @@ TEST_F(EngineTest, NamespacesAndDropNamespace) {
   EXPECT_TRUE(engine_->ListCollections(3).empty());
   ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 5)).ok());
   EXPECT_EQ(ValueOf(engine_->Count(3, "b", nullptr)), 0u);
-  EXPECT_EQ(ValueOf(engine_->GetCollectionInfo(3, "b")).meta.dimension(), 5u);
+  EXPECT_EQ(ValueOf(engine_->GetCollectionInfo(3, "b")).config.dimension, 5u);
   EXPECT_EQ(ValueOf(engine_->Count(2, "b", nullptr)), 2u);
   EXPECT_EQ(ValueOf(engine_->Count(4, "a", nullptr)), 2u);
   // The standalone namespace is a namespace like any other to the engine (the callers keep it).
@@ -504,7 +504,7 @@ TEST_F(EngineTest, EverythingSurvivesReopen) {
   auto info = engine_->GetCollectionInfo(4, "keep");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->indexed_vectors, 299u);
-  EXPECT_EQ(info->meta.distance(), pb::MANHATTAN);
+  EXPECT_EQ(info->config.distance, Distance::kManhattan);
   auto got = engine_->Get(4, "keep", {PointId::Num(8)}, true, true);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_EQ(got->size(), 1u);

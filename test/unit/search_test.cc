@@ -244,7 +244,7 @@ TEST(Search, FilteredSearchNeverUnderfills) {
         e->CreateCollection(1, Config(name, 16, Distance::kCosine, name == "flat" ? IndexKind::kFlat : IndexKind::kHnsw))
             .ok());
     if (name == "graph_indexed") {
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "g", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "g", PayloadIndexType::kInteger).ok());
     }
     std::vector<PointInput> pts;
     for (uint64_t i = 0; i < d.train.size(); ++i) {
@@ -332,9 +332,9 @@ class RecallTest : public ::testing::Test {
     c.quantization = q;
     ASSERT_TRUE(e->CreateCollection(1, c).ok());
     if (payload_index) {
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "label", pb::INTEGER).ok());
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b100", pb::INTEGER).ok());
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b1000", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "label", PayloadIndexType::kInteger).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b100", PayloadIndexType::kInteger).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b1000", PayloadIndexType::kInteger).ok());
     }
     std::vector<PointInput> pts;
     for (uint64_t i = 0; i < d.train.size(); ++i)

@@ -185,8 +185,8 @@ TEST_F(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
   dup.dimension = 0;
   dup.name = "fresh";
   check([&] { return a_->CreateCollection(kNs, dup); }, [&] { return engine_->CreateCollection(kNs, dup); });
-  check([&] { return a_->CreatePayloadIndex(kNs, "c", "g", pb::PAYLOAD_INDEX_UNSPECIFIED); },
-        [&] { return engine_->CreatePayloadIndex(kNs, "c", "g", pb::PAYLOAD_INDEX_UNSPECIFIED); });
+  check([&] { return a_->CreatePayloadIndex(kNs, "c", "g", static_cast<PayloadIndexType>(0)); },
+        [&] { return engine_->CreatePayloadIndex(kNs, "c", "g", static_cast<PayloadIndexType>(0)); });
   // A batch with one bad point leaves nothing behind.
   In(*a_, RequestKind::kPointWrite, 7);
   EXPECT_FALSE(a_->Upsert(kNs, "c", {P(10, {1, 1}), P(11, {1})}, Durability::kApplied).ok());
@@ -440,7 +440,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   EXPECT_EQ(All(*a_, 7, "fresh"), (std::vector<uint64_t>{1, 2}));
   auto listed = a_->ListCollections(kNs);
   ASSERT_EQ(listed.size(), 2u);
-  EXPECT_EQ(listed[1].meta.name(), "fresh");
+  EXPECT_EQ(listed[1].config.name, "fresh");
   EXPECT_EQ(listed[1].points, 2u);
   // Nobody else sees it, and a second create in the transaction is a duplicate.
   In(*b_, RequestKind::kRead, 8);
@@ -463,7 +463,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   n.dimension = 3;
   ASSERT_TRUE(a_->CreateCollection(kNs, n).ok());
   EXPECT_EQ(All(*a_, 7), (std::vector<uint64_t>{}));
-  EXPECT_EQ(engine_->GetCollectionInfo(kNs, "c")->meta.dimension(), 2u);
+  EXPECT_EQ(engine_->GetCollectionInfo(kNs, "c")->config.dimension, 2u);
   // Rolling the savepoint back brings the committed collection and the transaction's point 10 back.
   EXPECT_EQ(All(*b_, 8), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   In(*a_, RequestKind::kRead, 7, 3, {2});
@@ -472,9 +472,9 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
 
 TEST_F(TxnTest, PayloadIndexesCreatedInTheTransaction) {
   In(*a_, RequestKind::kCollectionWrite, 7);
-  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", pb::INTEGER).ok());
-  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", pb::INTEGER).ok());  // the same again: no change
-  Status other = a_->CreatePayloadIndex(kNs, "c", "g", pb::KEYWORD);
+  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());
+  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());  // the same again: no change
+  Status other = a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kKeyword);
   EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(other.message(), "field \"g\" already has a integer index");
   ASSERT_TRUE(Up(*a_, 7, {P(10, {0, 1}, {{"g", 3}})}).ok());
