@@ -106,7 +106,8 @@ class Collection {
   CollectionInfo Info();
 
   // Background work. IndexSome moves up to max_points pending vectors into the graph (using `threads`
-  // threads) and returns how many it handled; 0 when there is nothing to do.
+  // threads) and returns how many it handled (inserted, failed to insert, or marked deleted): 0 only when
+  // there is nothing to do.
   size_t IndexSome(size_t max_points, unsigned threads);
   bool HasIndexWork();
   // Waits until no vector is pending (for tests and benchmarks). False on timeout.

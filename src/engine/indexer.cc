@@ -20,7 +20,9 @@ constexpr uint8_t kMaxInsertAttempts = 3;
 
 // One insertion round of Collection::IndexSome, with the graph locked exclusively: inserts work[i] (slot,
 // version) with vectors[i] and sets (*results)[i] to the outcome. A round stops taking new points after
-// kIndexRoundTime, since searches wait meanwhile: the points it did not reach keep no result.
+// kIndexRoundTime, since searches wait meanwhile: the points it did not reach keep no result. It always
+// reaches one, however long the machine keeps it from running, so that no round comes back empty-handed
+// while there is work (the indexer would take that for the end of its work, and stop until the next write).
 void InsertRound(HnswIndex* hnsw, const std::vector<std::pair<uint32_t, uint64_t>>& work,
                  const std::vector<std::vector<float>>& vectors, unsigned threads,
                  std::vector<std::optional<Status>>* results) {
@@ -34,18 +36,23 @@ void InsertRound(HnswIndex* hnsw, const std::vector<std::pair<uint32_t, uint64_t
   // New nodes go in from several threads; replacing the vector of an existing node (an update, or a reused
   // slot) races with concurrent insertions in hnswlib 0.6.2, so those go in first, one by one.
   auto deadline = std::chrono::steady_clock::now() + kIndexRoundTime;
+  std::atomic<size_t> reached{0};
+  auto in_time = [&] { return reached.load() == 0 || std::chrono::steady_clock::now() < deadline; };
   std::vector<size_t> fresh;
   for (size_t i = 0; i < work.size(); ++i) {
-    if (!hnsw->HasNode(work[i].first))
+    if (!hnsw->HasNode(work[i].first)) {
       fresh.push_back(i);
-    else if (std::chrono::steady_clock::now() < deadline)
+    } else if (in_time()) {
       (*results)[i] = hnsw->Add(work[i].first, vectors[i].data());
+      ++reached;
+    }
   }
   std::atomic<size_t> next{0};
   auto worker = [&]() {
-    for (size_t j; std::chrono::steady_clock::now() < deadline && (j = next.fetch_add(1)) < fresh.size();) {
+    for (size_t j; in_time() && (j = next.fetch_add(1)) < fresh.size();) {
       size_t i = fresh[j];
       (*results)[i] = hnsw->Add(work[i].first, vectors[i].data());
+      ++reached;
     }
   };
   // Concurrent insertions into a small graph interfere (two new neighbours can prune each other away; on
@@ -98,7 +105,7 @@ size_t Collection::IndexSome(size_t max_points, unsigned threads) {
   IndexOutcome outcome = FinishIndexWork(&batch);
   ReportIndexFailures(outcome);
   changes_since_snapshot_ += outcome.inserted + batch.unindex.size();
-  return outcome.inserted + batch.unindex.size();
+  return outcome.inserted + outcome.failed + batch.unindex.size();
 }
 
 void Collection::TakeIndexWork(size_t max_points, IndexBatch* batch) {
