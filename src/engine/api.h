@@ -59,6 +59,17 @@ struct WriteResult {
 // ---------------------------------------------------------------------------------------------------------
 // Search and scroll
 
+// Maximal marginal relevance (Qdrant's {"nearest": ..., "mmr": ...}): the search takes the best `candidates`
+// hits (at least k + offset), then picks k + offset of them, the best first and each next maximising
+// lambda * relevance - (1 - lambda) * (its greatest similarity to one already picked), lambda = 1 - diversity;
+// the offset is skipped in that order. Relevance and similarity are minus the internal distance (cosine or
+// dot similarity, minus the squared L2 distance, minus the L1 distance), so the two terms are comparable, as
+// in Qdrant. Hits keep their score.
+struct MmrParams {
+  double diversity = 0.5;   // 0 to 1: 0 ranks by relevance alone
+  uint32_t candidates = 0;  // 0: k + offset; the pool is at most kMaxK
+};
+
 struct SearchParams {
   std::vector<float> vector;                 // the query, unless by_id is set
   std::optional<PointId> by_id;              // search with this point's stored vector (it is not returned)
@@ -68,6 +79,7 @@ struct SearchParams {
   uint32_t ef = 0;                           // 0: the collection's default
   bool exact = false;                        // brute force, no graph
   std::optional<float> score_threshold;      // keep score > t (cosine, dot) or score < t (euclid, manhattan)
+  std::optional<MmrParams> mmr;              // re-rank the best for diversity (see MmrParams)
   bool with_payload = false;
   bool with_vector = false;
 };
@@ -81,11 +93,14 @@ struct SearchPlan {
   bool from_payload_index = false;
 };
 
-// Points in id order (PointId's order).
+// Points in id order (PointId's order): the matching points from the start on (ids from start, and after
+// `after`; both may be given), less the first `offset` of them, at most `limit`.
 struct ScrollParams {
   std::shared_ptr<const Filter> filter;
   uint32_t limit = 10;
   std::optional<PointId> start;              // first id to consider (inclusive)
+  std::optional<PointId> after;              // consider only ids after this one (exclusive: SQL's keyset paging)
+  uint32_t offset = 0;                       // matching points to skip (at most kMaxOffset)
   bool with_payload = true;
   bool with_vector = false;
 };

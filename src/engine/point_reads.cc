@@ -9,30 +9,6 @@
 
 namespace govector {
 
-namespace {
-
-// Fills a scroll page from the matching points, visited in id order.
-class PageFiller {
- public:
-  explicit PageFiller(const ScrollParams& params) : params_(params) {}
-
-  // The next matching point: true when it goes on the page (the caller adds it with Add). False once the
-  // page is full; the page's next is then this point.
-  bool Take(const PointId& id) {
-    if (page_.points.size() < params_.limit) return true;
-    page_.next = id;
-    return false;
-  }
-  void Add(Record&& r) { page_.points.push_back(std::move(r)); }
-  ScrollPage& page() { return page_; }
-
- private:
-  const ScrollParams& params_;
-  ScrollPage page_;
-};
-
-}  // namespace
-
 Record Collection::RecordOf(uint32_t slot, bool with_payload) const {
   const Slot& s = slots_[slot];
   Record r;
@@ -73,7 +49,7 @@ Result<uint64_t> Collection::Count(const Filter* filter) {
 }
 
 Result<ScrollPage> Collection::Scroll(const ScrollParams& params) {
-  GV_RETURN_IF_ERROR(CheckScrollLimit(params.limit));
+  GV_RETURN_IF_ERROR(CheckScrollParams(params));
   SharedLock state_lock(state_mu_);
   if (dropped_) return NotFoundError();
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginRead());
@@ -90,13 +66,14 @@ Result<ScrollPage> Collection::ScrollSlots(const ScrollParams& params, const Fil
   std::vector<uint32_t> slots;
   for (uint32_t slot : candidates) {
     const Slot& s = slots_[slot];
-    if (s.live && (!params.start || !(s.id < *params.start)) && FilterMatches(filter, s.id, s.payload))
-      slots.push_back(slot);
+    if (s.live && InScrollRange(params, s.id) && FilterMatches(filter, s.id, s.payload)) slots.push_back(slot);
   }
   std::sort(slots.begin(), slots.end(), [&](uint32_t a, uint32_t b) { return slots_[a].id < slots_[b].id; });
-  PageFiller fill(params);
+  ScrollPageFiller fill(params);
   for (uint32_t slot : slots) {
-    if (!fill.Take(slots_[slot].id)) break;
+    ScrollPageFiller::Turn turn = fill.Next(slots_[slot].id);
+    if (turn == ScrollPageFiller::Turn::kFull) break;
+    if (turn == ScrollPageFiller::Turn::kSkip) continue;
     Record r = RecordOf(slot, params.with_payload);
     if (params.with_vector) {
       GV_ASSIGN_OR_RETURN(r.vector, ReadVector(txn, r.id));
@@ -107,10 +84,12 @@ Result<ScrollPage> Collection::ScrollSlots(const ScrollParams& params, const Fil
 }
 
 Result<ScrollPage> Collection::ScrollKeys(const ScrollParams& params, const Filter* filter, ReadTxn* txn) const {
-  PageFiller fill(params);
+  ScrollPageFiller fill(params);
   Status error;
   pb::Point point;
-  std::string start = params.start ? params.start->Key() : std::string();
+  // Keys sort as ids do: the scan starts at the later of the two bounds (after itself is passed over).
+  std::string start =
+      std::max(params.start ? params.start->Key() : std::string(), params.after ? params.after->Key() : std::string());
   GV_RETURN_IF_ERROR(Storage::Scan(txn->raw(), dbi_, start, [&](std::string_view key, std::string_view value) {
     auto id = PointId::FromKey(key);
     if (!id.ok()) {
@@ -120,8 +99,9 @@ Result<ScrollPage> Collection::ScrollKeys(const ScrollParams& params, const Filt
     auto it = by_id_.find(*id);
     if (it == by_id_.end()) return true;  // committed but not yet applied: not visible yet
     const Slot& s = slots_[it->second];
-    if (filter && !FilterMatches(*filter, s.id, s.payload)) return true;
-    if (!fill.Take(s.id)) return false;
+    if (!InScrollRange(params, s.id) || (filter && !FilterMatches(*filter, s.id, s.payload))) return true;
+    ScrollPageFiller::Turn turn = fill.Next(s.id);
+    if (turn != ScrollPageFiller::Turn::kTake) return turn == ScrollPageFiller::Turn::kSkip;
     Record r = RecordOf(it->second, params.with_payload);
     if (params.with_vector) {
       if (!ParsePoint(value, &point)) {

@@ -1,13 +1,14 @@
 // A collection's searches (collection.h): the planner, which picks an exact scan or a graph walk from the
 // filter's estimated matches (Qdrant's full_scan_threshold), and the scans both plans use. A graph walk
 // also scores the pending set (vectors the indexer has not put in the graph yet) exactly, and falls back to
-// an exact scan when it cannot fill the request.
+// an exact scan when it cannot fill the request. A search with MMR re-ranks a plain search's best (mmr.h).
 #include "engine/collection.h"
 
 #include <algorithm>
 #include <queue>
 
 #include "engine/distance.h"
+#include "engine/mmr.h"
 #include "engine/point_checks.h"
 
 namespace govector {
@@ -63,6 +64,7 @@ struct Collection::SearchContext {
 
 Result<std::vector<ScoredPoint>> Collection::Search(const SearchParams& p, SearchPlan* plan_out) {
   GV_RETURN_IF_ERROR(CheckSearchParams(p));
+  if (p.mmr) return SearchWithMmr(p, distance(), [&](const SearchParams& pool) { return Search(pool, plan_out); });
   std::unique_ptr<SharedLock> index_lock;
   if (IsHnsw()) index_lock = std::make_unique<SharedLock>(index_mu_);
   SharedLock state_lock(state_mu_);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/distance.h"
+#include "engine/mmr.h"
 #include "engine/payload_index.h"
 #include "engine/point_checks.h"
 
@@ -204,45 +205,57 @@ Result<uint64_t> OverlayView::Count(const Filter* filter) const {
 }
 
 Result<ScrollPage> OverlayView::Scroll(const ScrollParams& params) const {
-  GV_RETURN_IF_ERROR(CheckScrollLimit(params.limit));
+  GV_RETURN_IF_ERROR(CheckScrollParams(params));
   if (!HasPoints()) {
     if (committed_) return committed_->Scroll(params);
     return ScrollPage();
   }
+  // The committed points (less the overlay's ids) and the overlay's visible ones in the scroll's range,
+  // merged in id order; the offset counts both. Committed points come a page at a time, a page as long as
+  // the merged page can use (and one more, for its next).
+  ScrollParams cp = params;
+  cp.filter = Beneath(params.filter);
+  cp.offset = 0;
+  cp.limit = static_cast<uint32_t>(std::min<size_t>(kMaxScrollLimit, size_t{params.offset} + params.limit + 1));
   ScrollPage beneath;
-  if (committed_) {
-    ScrollParams cp = params;
-    cp.filter = Beneath(params.filter);
-    GV_ASSIGN_OR_RETURN(beneath, committed_->Scroll(cp));
-  }
-  // Merge the committed page with the overlay's points from the start id, in id order.
-  const Filter* f = Effective(params.filter.get());
-  auto own = params.start ? overlay_->points.lower_bound(*params.start) : overlay_->points.begin();
-  auto skip = [&] {
-    while (own != overlay_->points.end() && !Visible(f, own->first, own->second)) ++own;
-  };
-  skip();
-  ScrollPage page;
   size_t next_beneath = 0;
-  while (own != overlay_->points.end() || next_beneath < beneath.points.size()) {
-    bool take_own = own != overlay_->points.end() &&
-                    (next_beneath == beneath.points.size() || own->first < beneath.points[next_beneath].id);
-    const PointId& id = take_own ? own->first : beneath.points[next_beneath].id;
-    if (page.points.size() == params.limit) {
-      page.next = id;
-      break;
+  bool more_beneath = committed_ != nullptr;
+  auto below = [&]() -> Result<Record*> {
+    while (next_beneath == beneath.points.size() && more_beneath) {
+      GV_ASSIGN_OR_RETURN(beneath, committed_->Scroll(cp));
+      next_beneath = 0;
+      more_beneath = beneath.next.has_value();
+      cp.start = beneath.next;
+      cp.after.reset();
     }
-    if (take_own) {
-      page.points.push_back(ToRecord(own->first, own->second, params.with_payload, params.with_vector));
-      ++own;
-      skip();
-    } else {
-      page.points.push_back(std::move(beneath.points[next_beneath++]));
+    return next_beneath < beneath.points.size() ? &beneath.points[next_beneath] : nullptr;
+  };
+  const Filter* f = Effective(params.filter.get());
+  const auto end = overlay_->points.end();
+  auto own = params.start ? overlay_->points.lower_bound(*params.start) : overlay_->points.begin();
+  if (params.after && own != end && !(*params.after < own->first)) own = overlay_->points.upper_bound(*params.after);
+  auto skip_hidden = [&] {
+    while (own != end && !Visible(f, own->first, own->second)) ++own;
+  };
+  skip_hidden();
+  ScrollPageFiller fill(params);
+  while (true) {
+    GV_ASSIGN_OR_RETURN(Record * committed, below());
+    bool take_own = own != end && (!committed || own->first < committed->id);
+    if (!take_own && !committed) break;
+    ScrollPageFiller::Turn turn = fill.Next(take_own ? own->first : committed->id);
+    if (turn == ScrollPageFiller::Turn::kFull) break;
+    if (!take_own) {
+      if (turn == ScrollPageFiller::Turn::kTake) fill.Add(std::move(*committed));
+      ++next_beneath;
+      continue;
     }
+    if (turn == ScrollPageFiller::Turn::kTake)
+      fill.Add(ToRecord(own->first, own->second, params.with_payload, params.with_vector));
+    ++own;
+    skip_hidden();
   }
-  // A full committed page holds the `limit` smallest committed ids: the merged page ends before its next.
-  if (beneath.next && (!page.next || *beneath.next < *page.next)) page.next = beneath.next;
-  return page;
+  return std::move(fill.page());
 }
 
 Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::vector<float>* query) const {
@@ -289,6 +302,7 @@ Result<std::vector<ScoredPoint>> OverlayView::CommittedHits(SearchParams p, size
 Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) const {
   if (!HasPoints() && committed_) return committed_->Search(p);
   GV_RETURN_IF_ERROR(CheckSearchParams(p));
+  if (p.mmr) return SearchWithMmr(p, distance(), [&](const SearchParams& pool) { return Search(pool); });
   SearchParams cp = p;
   std::vector<float> query;
   GV_RETURN_IF_ERROR(Query(p, &cp, &query));

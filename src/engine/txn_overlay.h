@@ -10,8 +10,9 @@
 // OverlayView is one collection as the transaction sees it: the committed collection (unless the
 // transaction created it) with the overlay on top. Its reads ask committed state for everything but the
 // overlay's ids (a filter excluding them, so a search or scroll never under-fills) and merge the overlay's
-// points in: search scores them exactly, scroll keeps id order, count adds them; filters are evaluated on
-// them by the engine's one evaluator.
+// points in: search scores them exactly (offset and MMR apply to the merged ranking), scroll keeps id order
+// (its offset and `after` count both), count adds them; filters are evaluated on them by the engine's one
+// evaluator.
 //
 // Neither is thread-safe: a transaction's overlay belongs to the one connection that runs it.
 #pragma once

@@ -414,6 +414,65 @@ TEST_F(EngineTest, HasIdFiltersEnumerateTheirIds) {
   EXPECT_TRUE(plan.from_payload_index);  // candidates came from the ids, not a scan
 }
 
+// A scroll's exclusive `after` (SQL's keyset paging) and its offset, alone and together, with `start`, on
+// both ways a scroll goes: walking the keys (no filter, or one no index answers) and visiting a filter's
+// candidates (has_id).
+TEST_F(EngineTest, ScrollAfterAndOffset) {
+  ASSERT_TRUE(engine_->CreateCollection(1, Config("s", 2, Distance::kEuclid)).ok());
+  std::vector<PointInput> pts;
+  for (uint64_t i = 1; i <= 12; ++i) pts.push_back(Point(i, {float(i), 0}, {{"even", i % 2 == 0}}));
+  ASSERT_TRUE(engine_->Upsert(1, "s", pts, Durability::kApplied).ok());
+  PointSelector gone;
+  gone.ids = {PointId::Num(4)};
+  ASSERT_TRUE(engine_->Delete(1, "s", gone, Durability::kApplied).ok());
+  auto scroll = [&](ScrollParams sp, std::optional<uint64_t>* next) {
+    auto page = engine_->Scroll(1, "s", sp);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<uint64_t> ids;
+    if (!page.ok()) return ids;
+    for (const Record& r : page->points) ids.push_back(r.id.num());
+    *next = page->next ? std::optional<uint64_t>(page->next->num()) : std::nullopt;
+    return ids;
+  };
+  auto num = [](uint64_t n) { return std::optional<PointId>(PointId::Num(n)); };
+  const std::vector<std::string> filters = {
+      "", R"({"must":[{"key":"even","match":{"value":true}}]})",
+      R"({"must":[{"has_id":[1,2,3,4,5,6,7,8,9,10,11,12]},{"key":"even","match":{"value":true}}]})"};
+  for (const std::string& filter : filters) {
+    const bool evens = !filter.empty();
+    SCOPED_TRACE(filter);
+    std::optional<uint64_t> next;
+    ScrollParams sp;
+    if (evens) sp.filter = ParsedFilter(filter);
+    sp.limit = 3;
+    sp.after = num(2);  // exclusive
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({6, 8, 10}) : std::vector<uint64_t>({3, 5, 6}));
+    EXPECT_EQ(next, evens ? 12u : 7u);
+    sp.after = num(4);  // deleted: still a bound
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({6, 8, 10}) : std::vector<uint64_t>({5, 6, 7}));
+    sp.start = num(7);  // the later bound wins
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({8, 10, 12}) : std::vector<uint64_t>({7, 8, 9}));
+    sp.start = num(1);
+    sp.after = num(9);
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({10, 12}) : std::vector<uint64_t>({10, 11, 12}));
+    EXPECT_EQ(next, std::nullopt);
+    sp = ScrollParams();
+    if (evens) sp.filter = ParsedFilter(filter);
+    sp.limit = 2;
+    sp.offset = 2;  // matching points skipped first
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({8, 10}) : std::vector<uint64_t>({3, 5}));
+    EXPECT_EQ(next, evens ? 12u : 6u);
+    sp.after = num(5);
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({10, 12}) : std::vector<uint64_t>({8, 9}));
+    sp.offset = 20;
+    EXPECT_TRUE(scroll(sp, &next).empty());
+    EXPECT_EQ(next, std::nullopt);
+  }
+  ScrollParams bad;
+  bad.offset = kMaxOffset + 1;
+  EXPECT_EQ(engine_->Scroll(1, "s", bad).status().message(), "offset must be at most 100000");
+}
+
 TEST_F(EngineTest, VectorOnlyUpsertKeepsPayload) {
   ASSERT_TRUE(engine_->Upsert(1, "nope", {Point(1, {1, 0})}, Durability::kApplied).status().code() ==
               StatusCode::kNotFound);

@@ -52,6 +52,9 @@ std::vector<uint64_t> Ids(const std::vector<ScoredPoint>& rs) {
   return out;
 }
 
+// A page's next id as text ("none" for the last page).
+std::string NextText(const ScrollPage& page) { return page.next ? page.next->ToString() : "none"; }
+
 class TxnTest : public ::testing::Test {
  public:
   void SetUp() override {
@@ -308,6 +311,81 @@ TEST_F(TxnTest, ScrollKeepsIdOrderAndPages) {
   EXPECT_EQ(Ids(page->points), (std::vector<uint64_t>{5}));
   ASSERT_TRUE(page->next);
   EXPECT_EQ(page->next->num(), 7u);
+}
+
+// A scroll's offset and exclusive `after`, and a search's offset and MMR, over the merged view: each answer
+// is the one a committed collection holding exactly what the transaction sees gives.
+TEST_F(TxnTest, OffsetMmrAndAfterAgreeWithACommittedCopy) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> coord(0, 10);
+  auto random_point = [&](uint64_t id) { return P(id, {coord(rng), coord(rng)}, {{"g", int(rng() % 2)}}); };
+  std::vector<PointInput> committed;
+  for (uint64_t i = 6; i <= 80; ++i) committed.push_back(random_point(i));
+  ASSERT_TRUE(engine_->Upsert(kNs, "c", committed, Durability::kApplied).ok());
+  std::vector<PointInput> own;
+  for (uint64_t i : {3, 10, 40, 200, 201, 202, 203, 204, 205, 206, 207, 208}) own.push_back(random_point(i));
+  ASSERT_TRUE(Up(*a_, 21, own).ok());
+  In(*a_, RequestKind::kPointWrite, 21);
+  PointSelector del;
+  del.ids = {PointId::Num(7), PointId::Num(8), PointId::Num(50)};
+  ASSERT_TRUE(a_->Delete(kNs, "c", del, Durability::kApplied).ok());
+
+  // The copy: every point as the transaction sees it, committed in collection "m".
+  In(*a_, RequestKind::kRead, 21);
+  ScrollParams everything;
+  everything.limit = 1000;
+  everything.with_vector = true;
+  auto seen = a_->Scroll(kNs, "c", everything);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  std::vector<PointInput> copy;
+  for (const Record& r : seen->points) copy.push_back(P(r.id.num(), *r.vector, *r.payload));
+  CollectionConfig m = *engine_->GetConfig(kNs, "c");
+  m.name = "m";
+  ASSERT_TRUE(engine_->CreateCollection(kNs, m).ok());
+  ASSERT_TRUE(engine_->Upsert(kNs, "m", copy, Durability::kApplied).ok());
+
+  auto num = [](uint64_t n) { return std::optional<PointId>(PointId::Num(n)); };
+  struct ScrollCase {
+    std::optional<PointId> start, after;
+    uint32_t offset, limit;
+    bool odd;
+  };
+  const std::vector<ScrollCase> scrolls = {
+      {std::nullopt, num(5), 0, 7, false},     {std::nullopt, num(7), 3, 10, false},
+      {num(100), num(50), 2, 5, false},        {std::nullopt, std::nullopt, 30, 40, false},
+      {std::nullopt, num(201), 0, 100, false}, {std::nullopt, num(3), 4, 6, true},
+      {num(9), std::nullopt, 60, 5, true}};
+  for (const ScrollCase& c : scrolls) {
+    ScrollParams sp;
+    sp.start = c.start;
+    sp.after = c.after;
+    sp.offset = c.offset;
+    sp.limit = c.limit;
+    if (c.odd) sp.filter = F(R"({"must":[{"key":"g","match":{"value":1}}]})");
+    In(*a_, RequestKind::kRead, 21);
+    auto mine = a_->Scroll(kNs, "c", sp);
+    auto expected = engine_->Scroll(kNs, "m", sp);
+    ASSERT_TRUE(mine.ok() && expected.ok()) << mine.status().ToString();
+    EXPECT_EQ(Ids(mine->points), Ids(expected->points)) << "offset " << c.offset << " limit " << c.limit;
+    EXPECT_EQ(NextText(*mine), NextText(*expected)) << "offset " << c.offset << " limit " << c.limit;
+  }
+
+  for (uint32_t offset : {0u, 3u, 12u}) {
+    for (bool mmr : {false, true}) {
+      SearchParams sp;
+      sp.vector = {3.3f, 1.7f};
+      sp.k = 6;
+      sp.offset = offset;
+      sp.exact = true;
+      if (mmr) sp.mmr = MmrParams{0.6, 25};
+      In(*a_, RequestKind::kRead, 21);
+      auto mine = a_->Search(kNs, "c", sp);
+      auto expected = engine_->Search(kNs, "m", sp);
+      ASSERT_TRUE(mine.ok() && expected.ok()) << mine.status().ToString();
+      ASSERT_EQ(Ids(*mine), Ids(*expected)) << "offset " << offset << " mmr " << mmr;
+      for (size_t i = 0; i < mine->size(); ++i) EXPECT_NEAR((*mine)[i].score, (*expected)[i].score, 1e-4);
+    }
+  }
 }
 
 TEST_F(TxnTest, CountAdjustsForTheOverlay) {
