@@ -1,5 +1,5 @@
 // Postgres mode's bookkeeping (ARCHITECTURE.md decision 8): the versions handed to tentative writes, and the
-// WAL position the engine's committed state reflects.
+// WAL position the engine's committed state reflects (ApplyPosition, ApplyStamp and ApplyState, in api.h).
 //
 // Versions (VersionClock). Every write has a version, unique for the life of the data directory. A committed
 // write made by the engine itself (the standalone path) takes the next one inside its LMDB transaction, as
@@ -23,39 +23,11 @@
 #include <cstdint>
 #include <mutex>
 
+#include "engine/api.h"
 #include "engine/status.h"
 #include "engine/storage.h"
 
 namespace govector {
-
-// Where one replayed write sits in WAL.
-struct ApplyPosition {
-  uint64_t commit_lsn = 0;   // end of its transaction's commit record; never 0
-  uint32_t seq = 0;          // its index among the transaction's writes, from 0
-  bool last = false;         // the transaction's last write
-  uint64_t restart_lsn = 0;  // where WAL reading must restart to see every transaction not yet applied
-
-  // True when a write at `other` is already applied once this position is: an earlier transaction, or an
-  // earlier (or the same) write of this one.
-  bool Covers(const ApplyPosition& other) const {
-    return other.commit_lsn < commit_lsn || (other.commit_lsn == commit_lsn && other.seq <= seq);
-  }
-};
-
-// What an apply-mode write carries down to the LMDB transaction that commits it.
-struct ApplyStamp {
-  uint64_t version = 0;  // the version reserved when the write was validated (0 for collection DDL)
-  ApplyPosition at;
-};
-
-struct ApplyState {
-  uint64_t commit_lsn = 0;  // 0: nothing applied yet
-  uint32_t seq = 0;
-  bool done = true;         // every write of transaction commit_lsn is applied
-  uint64_t restart_lsn = 0;
-  uint64_t durable_restart_lsn = 0;  // as of the last flush to disk
-  uint64_t durable_commit_lsn = 0;
-};
 
 class VersionClock {
  public:

@@ -1,4 +1,13 @@
-// Collection: one collection's points, its index and its search planner.
+// Collection: one collection's points, its index and its search planner; private to the engine (Engine,
+// engine.h, is the API). The class is declared here and implemented by concern:
+//   collection.cc      opening (points from LMDB, the graph from its snapshot), snapshots, statistics, drop
+//   point_table.cc     slots: each point's id, versions and payload; the id map, the free list, selections
+//   vector_store.cc    where each slot's vector is (graph, pending set, flat arena), scan codes, LMDB vectors
+//   point_writes.cc    upserts, deletes, payload updates, payload indexes
+//   point_reads.cc     get, count, scroll
+//   search_planner.cc  search: exact scan or graph walk, filters, the pending set
+//   indexer.cc         the background indexer's rounds
+// and index_snapshot.h holds the snapshot's file format.
 //
 // Write path (the seed's rule, storage first): validate the whole batch, commit it to LMDB in one
 // transaction, then apply it to memory. Memory holds, per point, a slot with its id, versions and payload;
@@ -18,16 +27,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api.h"
 #include "engine/apply.h"
 #include "engine/config.h"
 #include "engine/filter.h"
+#include "engine/distance.h"
 #include "engine/hnsw_index.h"
+#include "engine/index_snapshot.h"
 #include "engine/payload_index.h"
 #include "engine/point_id.h"
 #include "engine/status.h"
@@ -37,88 +50,11 @@
 
 namespace govector {
 
-struct PointInput {
-  PointId id;
-  std::vector<float> vector;
-  Json payload = Json::object();
-  bool keep_payload = false;  // replace only the vector; the stored payload (or {} for a new point) stays
-};
-
-struct Record {
-  PointId id;
-  uint64_t version = 0;
-  std::optional<std::vector<float>> vector;
-  std::optional<Json> payload;
-};
-
-struct ScoredPoint {
-  PointId id;
-  float score = 0;
-  uint64_t version = 0;
-  std::optional<std::vector<float>> vector;
-  std::optional<Json> payload;
-};
-
-// Which points a payload or delete operation touches: the listed ids, or those matching the filter.
-struct PointSelector {
-  std::vector<PointId> ids;
-  std::shared_ptr<const Filter> filter;  // used when set
-};
-
-struct SearchParams {
-  std::vector<float> vector;                 // the query, unless by_id is set
-  std::optional<PointId> by_id;              // search with this point's stored vector (it is not returned)
-  std::shared_ptr<const Filter> filter;      // null: every point
-  uint32_t k = 10;
-  uint32_t offset = 0;
-  uint32_t ef = 0;                           // 0: the collection's default
-  bool exact = false;                        // brute force, no graph
-  std::optional<float> score_threshold;      // keep score > t (cosine, dot) or score < t (euclid, manhattan)
-  bool with_payload = false;
-  bool with_vector = false;
-};
-
-// How a search was carried out (for EXPLAIN, tests and benchmarks).
-struct SearchPlan {
-  enum class Kind { kGraph, kExact, kGraphThenExact } kind = Kind::kGraph;
-  size_t estimated_matches = 0;   // for filtered searches
-  size_t visited = 0;             // distance computations in the graph
-  size_t pending_scanned = 0;     // not-yet-indexed points scanned exactly
-  bool from_payload_index = false;
-};
-
-struct ScrollParams {
-  std::shared_ptr<const Filter> filter;
-  uint32_t limit = 10;
-  std::optional<PointId> start;              // first id to consider (inclusive)
-  bool with_payload = true;
-  bool with_vector = false;
-};
-
-struct ScrollPage {
-  std::vector<Record> points;
-  std::optional<PointId> next;               // the id to start the next page at, if any
-};
-
-struct WriteResult {
-  uint64_t version = 0;  // the version given to this write
-  uint64_t count = 0;    // points written, deleted or changed
-};
-
+// What a payload update does with the payload given (Engine's SetPayload, DeletePayloadKeys, ClearPayload).
 enum class PayloadMode { kMerge, kOverwrite, kDeleteKeys, kClear };
 
-struct CollectionInfo {
-  pb::CollectionMeta meta;
-  uint64_t points = 0;
-  uint64_t indexed_vectors = 0;   // points whose current vector is in the graph (all points for flat)
-  uint64_t graph_elements = 0;    // graph nodes, including deleted ones kept as stepping stones
-  uint64_t graph_deleted = 0;
-  uint64_t index_memory_bytes = 0;   // graph (or flat arena) including vectors or codes
-  uint64_t vector_memory_bytes = 0;  // the vectors or codes alone
-  uint64_t pending_memory_bytes = 0; // vectors waiting for the indexer
-  bool snapshot_pending = false;     // the graph changed since its last snapshot (saved within a minute)
-  std::vector<PayloadIndexInfo> payload_indexes;
-};
+// The configuration a catalog entry describes.
+CollectionConfig ConfigFromMeta(const pb::CollectionMeta& meta);
 
 // Shared services a collection needs from the engine.
 class CatalogWriter {
@@ -146,27 +82,32 @@ class Collection {
                                                   MDB_dbi dbi, const std::string& index_dir);
   ~Collection();
 
-  const std::string& name() const { return meta_.name(); }
-  uint32_t dimension() const { return meta_.dimension(); }
-  Distance distance() const { return static_cast<Distance>(meta_.distance()); }
+  // The configuration it was created with (never changes).
+  const CollectionConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  uint32_t dimension() const { return config_.dimension; }
+  Distance distance() const { return config_.distance; }
   uint64_t uid() const { return meta_.uid(); }
   MDB_dbi dbi() const { return dbi_; }
 
   // Writes. A write that changes nothing (no point selected) returns version 0 and writes no stamp.
   Result<WriteResult> Upsert(std::vector<PointInput> points, const ApplyStamp* stamp = nullptr);
-  Result<std::vector<Record>> Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector);
   Result<WriteResult> Delete(const PointSelector& selector, const ApplyStamp* stamp = nullptr);
   Result<WriteResult> UpdatePayload(const PointSelector& selector, PayloadMode mode, const Json& payload,
                                     const std::vector<std::string>& keys, const ApplyStamp* stamp = nullptr);
+  // An index that exists already with this type is no change (and no stamp).
+  Status CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp = nullptr);
+
+  // Reads.
+  Result<std::vector<Record>> Get(const std::vector<PointId>& ids, bool with_payload, bool with_vector);
   Result<uint64_t> Count(const Filter* filter);
   Result<ScrollPage> Scroll(const ScrollParams& params);
   Result<std::vector<ScoredPoint>> Search(const SearchParams& params, SearchPlan* plan = nullptr);
-  // An index that exists already with this type is no change (and no stamp).
-  Status CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp = nullptr);
   CollectionInfo Info();
 
   // Background work. IndexSome moves up to max_points pending vectors into the graph (using `threads`
-  // threads) and returns how many it handled; 0 when there is nothing to do.
+  // threads) and returns how many it handled (inserted, failed to insert, or marked deleted): 0 only when
+  // there is nothing to do.
   size_t IndexSome(size_t max_points, unsigned threads);
   bool HasIndexWork();
   // Waits until no vector is pending (for tests and benchmarks). False on timeout.
@@ -180,6 +121,11 @@ class Collection {
   void RemoveFiles();
 
  private:
+  using SharedLock = std::shared_lock<RwLock>;
+  using UniqueLock = std::unique_lock<RwLock>;
+  // (internal distance, slot): a search's candidate.
+  using Candidate = std::pair<float, uint32_t>;
+
   struct Slot {
     PointId id;
     uint64_t version = 0;
@@ -194,58 +140,122 @@ class Collection {
     bool free = false;            // in free_slots_
   };
 
+  // A read transaction begun on first use (most searches need none).
+  class LazyReadTxn {
+   public:
+    explicit LazyReadTxn(Storage* storage) : storage_(storage) {}
+    Result<ReadTxn*> Get() {
+      if (!txn_) {
+        GV_ASSIGN_OR_RETURN(txn_, storage_->BeginRead());
+      }
+      return txn_.get();
+    }
+
+   private:
+    Storage* storage_;
+    std::unique_ptr<ReadTxn> txn_;
+  };
+
+  struct SearchContext;  // search_planner.cc
+  struct IndexBatch;     // indexer.cc
+  struct IndexOutcome;   // indexer.cc
+
+  // collection.cc
   Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options, const pb::CollectionMeta& meta,
              MDB_dbi dbi, std::string index_dir);
   Status Load();
+  // One point record of LMDB, into the slot its graph node has in the snapshot, or a new one.
+  void LoadPoint(PointId id, const pb::Point& point, std::optional<uint32_t> snapshot_slot);
   Status LoadSnapshot(std::unordered_map<std::string, uint32_t>* slot_of_key);
-  bool IsHnsw() const { return meta_.index() == pb::HNSW; }
-  bool IsQuantized() const { return meta_.quantization() == pb::SQ8; }
-  // HNSW collections of float vectors keep an SQ8 code of every live vector beside the graph (scan codes):
-  // the planner's exact scans (a filter with few matches, or matches the graph walk cannot reach) score
-  // the codes, a quarter of the floats' memory traffic, and rescore the best with the floats. A search the
-  // caller asks to be exact scores the floats. (SQ8 collections have codes in the graph already; flat
-  // collections are exact by definition.)
-  bool UsesScanCodes() const { return IsHnsw() && !IsQuantized(); }
-  void EncodeScanCode(uint32_t slot, const float* vec);
-  size_t ElementBytes() const;
+  SnapshotIdentity Identity() const;
   Status NotFoundError() const;
 
-  // Slot management; state_mu_ held exclusively. A released slot becomes free only once nothing refers to
-  // it: its graph node (if any) marked deleted and no insertion of it in flight; each step happens once.
+  // point_table.cc. Slot management; state_mu_ held exclusively. A released slot becomes free only once
+  // nothing refers to it: its graph node (if any) marked deleted and no insertion of it in flight; each step
+  // happens once.
   uint32_t AllocateSlot();
   void ReleaseSlot(uint32_t slot);
   void QueueUnindex(uint32_t slot);
   void FreeIfUnused(uint32_t slot);
-  void ApplyVector(uint32_t slot, const float* vec);
   bool SlotSearchable(uint32_t slot) const {
     const Slot& s = slots_[slot];
     return s.live && s.in_graph && s.graph_version == s.vector_version && !s.in_flight;
   }
-
-  // Ids of the points a selector names (existing ones only); state_mu_ held.
-  std::vector<uint32_t> SelectSlots(const PointSelector& selector);
-  // The slots a filter can match, sorted, when its top-level must clause narrows them (has_id conditions,
-  // payload indexes), and whether they are exactly the matches; nullopt when every live slot must be
-  // checked. state_mu_ held.
+  // Lookups; state_mu_ held. The slots a filter can match, sorted, when its top-level must clause narrows
+  // them (has_id conditions, payload indexes), and whether they are exactly the matches; nullopt when every
+  // live slot must be checked.
   std::optional<PayloadIndexSet::CandidateSet> FilterCandidates(const Filter& filter) const;
-  Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id);
+  // Calls fn with every slot whose point matches filter.
+  void ForEachMatch(const Filter& filter, FunctionRef<void(uint32_t)> fn) const;
+  // The slots of the points a selector names (existing ones only, each once).
+  std::vector<uint32_t> SelectSlots(const PointSelector& selector) const;
 
-  // Search pieces; index_mu_ and state_mu_ held shared.
-  using Candidate = std::pair<float, uint32_t>;
+  // vector_store.cc. HNSW collections of float vectors keep an SQ8 code of every live vector beside the graph
+  // (scan codes): the planner's exact scans (a filter with few matches, or matches the graph walk cannot
+  // reach) score the codes, a quarter of the floats' memory traffic, and rescore the best with the floats.
+  // A search the caller asks to be exact scores the floats. (SQ8 collections have codes in the graph
+  // already; flat collections are exact by definition.)
+  bool IsHnsw() const { return config_.index == IndexKind::kHnsw; }
+  bool IsQuantized() const { return config_.quantization == Quantization::kSq8; }
+  bool UsesScanCodes() const { return IsHnsw() && !IsQuantized(); }
+  size_t ElementBytes() const;
+  void EncodeScanCode(uint32_t slot, const float* vec);
+  // A slot's new vector: into the pending set (HNSW) or the arena (flat). state_mu_ held exclusively.
+  void ApplyVector(uint32_t slot, const float* vec);
+  // The slot's element in the graph or the flat arena (float vector, or SQ8 code for SQ8 collections), of
+  // element_bytes (ElementBytes()); nullptr when the graph lacks its current vector.
+  const void* ElementOf(uint32_t slot, size_t element_bytes) const;
+  // The internal distance from the query (qd, or query for a pending vector) to the slot's current vector:
+  // from its element, or from the pending set when the graph lacks it. False when the slot has neither.
+  bool FloatDistance(const QueryDistance& qd, const std::vector<float>& query, uint32_t slot, size_t element_bytes,
+                     float* d) const;
+  Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id) const;
+
+  // point_writes.cc; write_mu_ held. After a write that changed vectors: wakes the indexer, or indexes now when
+  // indexing is synchronous.
+  void IndexAfterWrite();
+  // Commits the points (or the slots' new payloads) in one LMDB transaction; the version it took.
+  Result<uint64_t> StorePoints(const std::vector<PointInput>& points, const ApplyStamp* stamp);
+  Result<uint64_t> StorePayloads(const std::vector<uint32_t>& slots, const std::vector<Json>& payloads,
+                                 const ApplyStamp* stamp);
+  // A committed point into memory; state_mu_ held exclusively.
+  void ApplyPoint(PointInput&& p, uint64_t version);
+
+  // point_reads.cc; state_mu_ held shared.
+  Record RecordOf(uint32_t slot, bool with_payload) const;
+  // A scroll that visits the filter's candidate slots, or every key of the collection in order.
+  Result<ScrollPage> ScrollSlots(const ScrollParams& params, const Filter& filter,
+                                 const std::vector<uint32_t>& candidates, ReadTxn* txn) const;
+  Result<ScrollPage> ScrollKeys(const ScrollParams& params, const Filter* filter, ReadTxn* txn) const;
+
+  // search_planner.cc; index_mu_ and state_mu_ held shared.
+  // The query vector (params.by_id's stored vector, or params.vector checked and normalised).
+  Status ResolveQuery(SearchContext* ctx, LazyReadTxn* txn) const;
+  // The filter's candidates and the plan: exact, or a graph walk.
+  void PlanSearch(SearchContext* ctx) const;
+  bool Accepts(const SearchContext& ctx, uint32_t slot) const;
   size_t EstimateMatches(const Filter& filter, const PayloadIndexSet::CandidateSet* indexed, size_t live) const;
-  // Scores every accepted slot (or every accepted one of candidates) and keeps out->capacity() nearest.
-  // With use_codes it scores the scan codes and rescores the best of them with the float vectors.
-  void ExactScan(const QueryDistance& qd, const std::vector<float>& query,
-                 FunctionRef<bool(uint32_t)> accept, const std::vector<uint32_t>* candidates, bool use_codes,
-                 std::vector<Candidate>* out);
-  void ScanPending(const std::vector<float>& query, FunctionRef<bool(uint32_t)> accept,
-                   std::vector<Candidate>* out, SearchPlan* plan);
-  Status Rescore(ReadTxn* txn, const std::vector<float>& query, std::vector<Candidate>* cands);
+  // A graph walk, with the pending set scored exactly, and an exact scan when the walk cannot fill the request.
+  void GraphSearch(SearchContext* ctx, const QueryDistance& qd, std::vector<Candidate>* cands) const;
+  // Replaces *out with the `limit` nearest accepted slots (of the filter's candidates, when known). With scan
+  // codes it scores the codes and rescores the best of them with the float vectors.
+  void ExactScan(const SearchContext& ctx, const QueryDistance& qd, size_t limit, std::vector<Candidate>* out) const;
+  void ScanPending(SearchContext& ctx, std::vector<Candidate>* out) const;
+  Status Rescore(ReadTxn* txn, const std::vector<float>& query, std::vector<Candidate>* cands) const;
+  // The results from the sorted candidates: ranks from the offset on, within the score threshold.
+  Result<std::vector<ScoredPoint>> Hits(const SearchContext& ctx, const std::vector<Candidate>& cands,
+                                        LazyReadTxn* txn) const;
+
+  // indexer.cc
+  void TakeIndexWork(size_t max_points, IndexBatch* batch);
+  IndexOutcome FinishIndexWork(IndexBatch* batch);
+  void ReportIndexFailures(const IndexOutcome& outcome);
 
   Storage* storage_;
   CatalogWriter* catalog_;
   EngineOptions options_;
-  pb::CollectionMeta meta_;
+  pb::CollectionMeta meta_;  // its catalog entry (payload indexes added under write_mu_ and state_mu_)
+  const CollectionConfig config_;
   MDB_dbi dbi_;
   std::string index_dir_;
   std::atomic<bool> dropped_{false};

@@ -39,10 +39,31 @@ Result<Quantization> ParseQuantization(std::string_view name) {
   return Status::InvalidArgument("unknown quantization \"" + std::string(name) + "\": use none or sq8");
 }
 
+Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name) {
+  if (name == "keyword" || name == "uuid") return PayloadIndexType::kKeyword;
+  if (name == "integer") return PayloadIndexType::kInteger;
+  if (name == "float") return PayloadIndexType::kFloat;
+  if (name == "bool") return PayloadIndexType::kBool;
+  if (name == "datetime") return PayloadIndexType::kDatetime;
+  return Status::InvalidArgument("unsupported payload index type \"" + std::string(name) +
+                                 "\": use keyword, integer, float, bool or datetime");
+}
+
 const char* DistanceName(Distance d) { return gv_distance_name(static_cast<GvDistance>(d)); }
 
 const char* IndexKindName(IndexKind k) { return k == IndexKind::kHnsw ? "hnsw" : "flat"; }
 const char* QuantizationName(Quantization q) { return q == Quantization::kSq8 ? "sq8" : "none"; }
+
+const char* PayloadIndexTypeName(PayloadIndexType type) {
+  switch (type) {
+    case PayloadIndexType::kKeyword: return "keyword";
+    case PayloadIndexType::kInteger: return "integer";
+    case PayloadIndexType::kFloat: return "float";
+    case PayloadIndexType::kBool: return "bool";
+    case PayloadIndexType::kDatetime: return "datetime";
+  }
+  return "unknown";
+}
 
 Status ValidateCollectionName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("collection name must not be empty");

@@ -1,4 +1,5 @@
-// Collection configuration, engine options and the engine's limits, with their defaults in one place.
+// Collection configuration, engine options and the engine's limits, with their defaults in one place; the
+// names of distances, index kinds, quantizations and payload index types.
 #pragma once
 
 #include <cstddef>
@@ -41,15 +42,21 @@ enum class Distance : uint8_t {
 };
 enum class IndexKind : uint8_t { kHnsw = 1, kFlat = 2 };
 enum class Quantization : uint8_t { kNone = 1, kSq8 = 2 };
+// The numbers are the storage format's (proto/govector.proto's PayloadIndexType): they are stored as such.
+enum class PayloadIndexType : uint8_t { kKeyword = 1, kInteger = 2, kFloat = 3, kBool = 4, kDatetime = 5 };
 
 // Names as users write them ("cosine", "Euclid", "l2", "dot", "ip", "manhattan", "l1"), case-insensitive.
 Result<Distance> ParseDistance(std::string_view name);
 Result<IndexKind> ParseIndexKind(std::string_view name);
 Result<Quantization> ParseQuantization(std::string_view name);
+// "keyword", "integer", "float", "bool", "datetime" ("uuid" is a keyword index); case-sensitive.
+Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name);
 // Lower-case canonical names: "cosine", "euclid", "dot", "manhattan"; "hnsw", "flat"; "none", "sq8".
 const char* DistanceName(Distance d);
 const char* IndexKindName(IndexKind k);
 const char* QuantizationName(Quantization q);
+// "keyword", "integer", "float", "bool", "datetime"; "unknown" for a number that is none of them.
+const char* PayloadIndexTypeName(PayloadIndexType type);
 // True when a higher score is better (Cosine, Dot): Qdrant's convention.
 inline bool HigherIsBetter(Distance d) { return d == Distance::kCosine || d == Distance::kDot; }
 

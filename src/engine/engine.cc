@@ -1,4 +1,5 @@
-#include "engine/engine.h"
+// EngineImpl: see engine.h (the API) and engine_impl.h.
+#include "engine/engine_impl.h"
 
 #include <sys/stat.h>
 
@@ -17,20 +18,36 @@ uint64_t NowMicros() {
                                    .count());
 }
 
+// The catalog entry a new collection of this configuration gets (its uid not yet set).
+pb::CollectionMeta NewMeta(uint32_t ns, const CollectionConfig& config) {
+  pb::CollectionMeta meta;
+  meta.set_namespace_id(ns);
+  meta.set_name(config.name);
+  meta.set_dimension(config.dimension);
+  meta.set_distance(static_cast<pb::Distance>(config.distance));
+  meta.set_index(static_cast<pb::IndexKind>(config.index));
+  meta.set_m(config.m);
+  meta.set_ef_construct(config.ef_construct);
+  meta.set_ef(config.ef);
+  meta.set_quantization(static_cast<pb::Quantization>(config.quantization));
+  meta.set_created_at_us(NowMicros());
+  return meta;
+}
+
 }  // namespace
 
-std::string Engine::MetaKey(uint32_t ns, std::string_view name) {
+std::string EngineImpl::MetaKey(uint32_t ns, std::string_view name) {
   std::string k = "m";
   for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>((ns >> (i * 8)) & 0xff));
   k.append(name);
   return k;
 }
 
-std::string Engine::IndexDir(uint64_t uid) const { return options_.data_dir + "/index/c" + std::to_string(uid); }
+std::string EngineImpl::IndexDir(uint64_t uid) const { return options_.data_dir + "/index/c" + std::to_string(uid); }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("data directory not set");
-  std::unique_ptr<Engine> e(new Engine(options));
+  std::unique_ptr<EngineImpl> e(new EngineImpl(options));
   GV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(options.data_dir, options.map_size));
   mkdir((options.data_dir + "/index").c_str(), 0700);
   GV_RETURN_IF_ERROR(e->LoadCatalog());
@@ -38,10 +55,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   GV_RETURN_IF_ERROR(e->SyncStorage());
   e->indexer_ = std::thread([p = e.get()] { p->IndexerLoop(); });
   e->maintenance_ = std::thread([p = e.get()] { p->MaintenanceLoop(); });
-  return e;
+  return std::unique_ptr<Engine>(std::move(e));
 }
 
-Status Engine::LoadCatalog() {
+Status EngineImpl::LoadCatalog() {
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(versions_.Load(storage_.get(), txn.get()));
   GV_RETURN_IF_ERROR(apply_.Load(storage_.get(), txn.get()));
@@ -78,7 +95,7 @@ Status Engine::LoadCatalog() {
   return Status::OK();
 }
 
-Engine::~Engine() {
+EngineImpl::~EngineImpl() {
   {
     std::lock_guard<std::mutex> l(bg_mu_);
     stopping_ = true;
@@ -99,27 +116,27 @@ Engine::~Engine() {
 // ---------------------------------------------------------------------------------------------------------
 // CatalogWriter
 
-Result<uint64_t> Engine::NextVersion(WriteTxn* txn, const ApplyStamp* stamp) {
+Result<uint64_t> EngineImpl::NextVersion(WriteTxn* txn, const ApplyStamp* stamp) {
   dirty_ = true;
   if (!stamp) return versions_.Next(txn);
   GV_RETURN_IF_ERROR(Stamp(txn, stamp));
   return stamp->version;
 }
 
-Status Engine::Stamp(WriteTxn* txn, const ApplyStamp* stamp) {
+Status EngineImpl::Stamp(WriteTxn* txn, const ApplyStamp* stamp) {
   if (!stamp) return Status::OK();
   dirty_ = true;
   if (stamp->version) GV_RETURN_IF_ERROR(versions_.Adopt(txn, stamp->version));
   return apply_.Put(txn, stamp->at);
 }
 
-Status Engine::PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) {
+Status EngineImpl::PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) {
   std::string bytes;
   meta.SerializeToString(&bytes);
   return txn->Put(storage_->catalog(), MetaKey(meta.namespace_id(), meta.name()), bytes);
 }
 
-void Engine::NotifyIndexWork() {
+void EngineImpl::NotifyIndexWork() {
   {
     std::lock_guard<std::mutex> l(bg_mu_);
     index_work_ = true;
@@ -127,13 +144,13 @@ void Engine::NotifyIndexWork() {
   bg_cv_.notify_all();
 }
 
-void Engine::RecordBackgroundError(const Status& error) {
+void EngineImpl::RecordBackgroundError(const Status& error) {
   InfoLog(options_, InfoLogLevel::kError, error.ToString());
   std::lock_guard<std::mutex> l(bg_mu_);
   if (bg_error_.ok()) bg_error_ = error;
 }
 
-Status Engine::BackgroundError() {
+Status EngineImpl::BackgroundError() {
   std::lock_guard<std::mutex> l(bg_mu_);
   return bg_error_;
 }
@@ -141,7 +158,7 @@ Status Engine::BackgroundError() {
 // ---------------------------------------------------------------------------------------------------------
 // Background work
 
-void Engine::IndexerLoop() {
+void EngineImpl::IndexerLoop() {
   while (true) {
     {
       std::unique_lock<std::mutex> l(bg_mu_);
@@ -155,12 +172,7 @@ void Engine::IndexerLoop() {
     bool any = true;
     while (any) {
       any = false;
-      std::vector<std::shared_ptr<Collection>> all;
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        for (auto& [k, c] : collections_) all.push_back(c);
-      }
-      for (auto& c : all) {
+      for (auto& c : AllCollections()) {
         {
           std::lock_guard<std::mutex> l(bg_mu_);
           if (stopping_) return;
@@ -171,7 +183,7 @@ void Engine::IndexerLoop() {
   }
 }
 
-void Engine::MaintenanceLoop() {
+void EngineImpl::MaintenanceLoop() {
   auto last_snapshot = std::chrono::steady_clock::now();
   bool sync_failing = false;
   while (true) {
@@ -200,7 +212,7 @@ void Engine::MaintenanceLoop() {
   }
 }
 
-Status Engine::SaveSnapshots() {
+Status EngineImpl::SaveSnapshots() {
   std::vector<std::pair<CollectionMap::key_type, std::shared_ptr<Collection>>> all;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -218,21 +230,21 @@ Status Engine::SaveSnapshots() {
   return first;
 }
 
-Status Engine::Sync() {
+Status EngineImpl::Sync() {
   dirty_ = false;
   Status s = SyncStorage();
   if (!s.ok()) dirty_ = true;  // not durable yet: the background sync tries again
   return s;
 }
 
-Status Engine::SyncStorage() {
+Status EngineImpl::SyncStorage() {
   auto before = apply_.BeforeSync();
   GV_RETURN_IF_ERROR(storage_->Sync());
   if (before.ok()) apply_.AfterSync(*before);
   return Status::OK();
 }
 
-Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
+Result<WriteResult> EngineImpl::Finish(Result<WriteResult> r, Durability d) {
   if (r.ok() && d == Durability::kDurable) GV_RETURN_IF_ERROR(Sync());
   return r;
 }
@@ -240,29 +252,31 @@ Result<WriteResult> Engine::Finish(Result<WriteResult> r, Durability d) {
 // ---------------------------------------------------------------------------------------------------------
 // Collections
 
-Result<std::shared_ptr<Collection>> Engine::Find(uint32_t ns, std::string_view name) {
+Result<std::shared_ptr<Collection>> EngineImpl::Find(uint32_t ns, std::string_view name) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = collections_.find({ns, std::string(name)});
   if (it == collections_.end()) return Status::CollectionNotFound(name);
   return it->second;
 }
 
-pb::CollectionMeta Engine::NewMeta(uint32_t ns, const CollectionConfig& config) {
-  pb::CollectionMeta meta;
-  meta.set_namespace_id(ns);
-  meta.set_name(config.name);
-  meta.set_dimension(config.dimension);
-  meta.set_distance(static_cast<pb::Distance>(config.distance));
-  meta.set_index(static_cast<pb::IndexKind>(config.index));
-  meta.set_m(config.m);
-  meta.set_ef_construct(config.ef_construct);
-  meta.set_ef(config.ef);
-  meta.set_quantization(static_cast<pb::Quantization>(config.quantization));
-  meta.set_created_at_us(NowMicros());
-  return meta;
+std::vector<std::shared_ptr<Collection>> EngineImpl::AllCollections() {
+  std::vector<std::shared_ptr<Collection>> all;
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto& [k, c] : collections_) all.push_back(c);
+  return all;
 }
 
-Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp) {
+bool EngineImpl::Exists(uint32_t ns, std::string_view name) {
+  std::lock_guard<std::mutex> l(mu_);
+  return collections_.count({ns, std::string(name)}) > 0;
+}
+
+Result<CollectionConfig> EngineImpl::GetConfig(uint32_t ns, std::string_view name) {
+  GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
+  return c->config();
+}
+
+Status EngineImpl::CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp) {
   GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
   std::lock_guard<std::mutex> l(mu_);
   if (collections_.count({ns, config.name})) return Status::CollectionExists(config.name);
@@ -281,7 +295,7 @@ Status Engine::CreateCollection(uint32_t ns, const CollectionConfig& config, con
   return Status::OK();
 }
 
-Status Engine::DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp) {
+Status EngineImpl::DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp) {
   std::shared_ptr<Collection> c = it->second;
   std::string key = MetaKey(it->first.first, it->first.second);
   GV_RETURN_IF_ERROR(c->Drop([&](WriteTxn* txn) {
@@ -294,7 +308,7 @@ Status Engine::DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp) {
   return Status::OK();
 }
 
-Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name, const ApplyStamp* stamp) {
+Result<bool> EngineImpl::DropCollection(uint32_t ns, std::string_view name, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = collections_.find({ns, std::string(name)});
   if (it == collections_.end()) return false;
@@ -302,7 +316,7 @@ Result<bool> Engine::DropCollection(uint32_t ns, std::string_view name, const Ap
   return true;
 }
 
-std::vector<uint32_t> Engine::Namespaces() {
+std::vector<uint32_t> EngineImpl::Namespaces() {
   std::vector<uint32_t> out;
   std::lock_guard<std::mutex> l(mu_);
   // The map is ordered by namespace first: each namespace's collections are adjacent.
@@ -311,7 +325,7 @@ std::vector<uint32_t> Engine::Namespaces() {
   return out;
 }
 
-Result<size_t> Engine::DropNamespace(uint32_t ns) {
+Result<size_t> EngineImpl::DropNamespace(uint32_t ns) {
   size_t dropped = 0;
   Status s;
   {
@@ -333,7 +347,7 @@ Result<size_t> Engine::DropNamespace(uint32_t ns) {
   return dropped;
 }
 
-std::vector<CollectionInfo> Engine::ListCollections(uint32_t ns) {
+std::vector<CollectionInfo> EngineImpl::ListCollections(uint32_t ns) {
   std::vector<std::shared_ptr<Collection>> found;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -346,13 +360,13 @@ std::vector<CollectionInfo> Engine::ListCollections(uint32_t ns) {
   return out;
 }
 
-Result<CollectionInfo> Engine::GetCollectionInfo(uint32_t ns, std::string_view name) {
+Result<CollectionInfo> EngineImpl::GetCollectionInfo(uint32_t ns, std::string_view name) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->Info();
 }
 
-Status Engine::CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field,
-                                  PayloadIndexType type) {
+Status EngineImpl::CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field,
+                                      PayloadIndexType type) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   GV_RETURN_IF_ERROR(c->CreatePayloadIndex(field, type));
   return Sync();
@@ -361,68 +375,66 @@ Status Engine::CreatePayloadIndex(uint32_t ns, std::string_view name, const std:
 // ---------------------------------------------------------------------------------------------------------
 // Points
 
-Result<WriteResult> Engine::Upsert(uint32_t ns, std::string_view name, std::vector<PointInput> points, Durability d) {
+Result<WriteResult> EngineImpl::Upsert(uint32_t ns, std::string_view name, std::vector<PointInput> points,
+                                       Durability d) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return Finish(c->Upsert(std::move(points)), d);
 }
 
-Result<std::vector<Record>> Engine::Get(uint32_t ns, std::string_view name, const std::vector<PointId>& ids,
-                                        bool with_payload, bool with_vector) {
+Result<std::vector<Record>> EngineImpl::Get(uint32_t ns, std::string_view name, const std::vector<PointId>& ids,
+                                            bool with_payload, bool with_vector) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->Get(ids, with_payload, with_vector);
 }
 
-Result<WriteResult> Engine::Delete(uint32_t ns, std::string_view name, const PointSelector& selector, Durability d) {
+Result<WriteResult> EngineImpl::Delete(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                       Durability d) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return Finish(c->Delete(selector), d);
 }
 
-Result<uint64_t> Engine::Count(uint32_t ns, std::string_view name, const Filter* filter) {
+Result<uint64_t> EngineImpl::Count(uint32_t ns, std::string_view name, const Filter* filter) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->Count(filter);
 }
 
-Result<ScrollPage> Engine::Scroll(uint32_t ns, std::string_view name, const ScrollParams& params) {
+Result<ScrollPage> EngineImpl::Scroll(uint32_t ns, std::string_view name, const ScrollParams& params) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->Scroll(params);
 }
 
-Result<WriteResult> Engine::SetPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
-                                       const Json& payload, bool overwrite, Durability d) {
+Result<WriteResult> EngineImpl::SetPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                           const Json& payload, bool overwrite, Durability d) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return Finish(c->UpdatePayload(selector, overwrite ? PayloadMode::kOverwrite : PayloadMode::kMerge, payload, {}), d);
 }
 
-Result<WriteResult> Engine::DeletePayloadKeys(uint32_t ns, std::string_view name, const PointSelector& selector,
-                                              const std::vector<std::string>& keys, Durability d) {
+Result<WriteResult> EngineImpl::DeletePayloadKeys(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                                  const std::vector<std::string>& keys, Durability d) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return Finish(c->UpdatePayload(selector, PayloadMode::kDeleteKeys, Json(), keys), d);
 }
 
-Result<WriteResult> Engine::ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
-                                         Durability d) {
+Result<WriteResult> EngineImpl::ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                             Durability d) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return Finish(c->UpdatePayload(selector, PayloadMode::kClear, Json(), {}), d);
 }
 
-Result<std::vector<ScoredPoint>> Engine::Search(uint32_t ns, std::string_view name, const SearchParams& params,
-                                                SearchPlan* plan) {
+Result<std::vector<ScoredPoint>> EngineImpl::Search(uint32_t ns, std::string_view name, const SearchParams& params,
+                                                    SearchPlan* plan) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->Search(params, plan);
 }
 
-Result<bool> Engine::WaitIndexed(uint32_t ns, std::string_view name, int timeout_ms) {
+Result<bool> EngineImpl::WaitIndexed(uint32_t ns, std::string_view name, int timeout_ms) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
   return c->WaitIndexed(timeout_ms);
 }
 
-EngineStats Engine::Stats() {
+EngineStats EngineImpl::Stats() {
   EngineStats st;
-  std::vector<std::shared_ptr<Collection>> all;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    for (auto& [k, c] : collections_) all.push_back(c);
-  }
+  std::vector<std::shared_ptr<Collection>> all = AllCollections();
   st.collections = all.size();
   for (auto& c : all) {
     CollectionInfo info = c->Info();
@@ -439,16 +451,16 @@ EngineStats Engine::Stats() {
 // ---------------------------------------------------------------------------------------------------------
 // Postgres mode
 
-Result<uint64_t> Engine::ReserveVersion() { return versions_.Reserve(); }
+Result<uint64_t> EngineImpl::ReserveVersion() { return versions_.Reserve(); }
 
-Result<bool> Engine::ApplyCovers(const ApplyPosition& at) { return apply_.Covers(at); }
+Result<bool> EngineImpl::ApplyCovers(const ApplyPosition& at) { return apply_.Covers(at); }
 
-Status Engine::StampApply(const ApplyPosition& at) {
+Status EngineImpl::StampApply(const ApplyPosition& at) {
   dirty_ = true;
   return apply_.PutAlone(at);
 }
 
-Result<ApplyState> Engine::GetApplyState(uint64_t advance_restart_lsn) {
+Result<ApplyState> EngineImpl::GetApplyState(uint64_t advance_restart_lsn) {
   bool wrote = false;
   GV_ASSIGN_OR_RETURN(ApplyState state, apply_.State(advance_restart_lsn, &wrote));
   if (wrote) dirty_ = true;

@@ -1,5 +1,6 @@
-// Engine: govector's public C++ API. Open one per data directory; every call is thread-safe, returns a Status
-// or Result and never throws.
+// Engine: govector's public C++ API, on the types of api.h. Open one per data directory; every call is
+// thread-safe, returns a Status or Result and never throws. The implementation (engine_impl.h, collection.h)
+// is private to the engine's own modules.
 //
 // Collections live in namespaces (the Postgres database OID; 0 for the standalone server): the same name in
 // two namespaces is two collections, and no call on one namespace sees another's.
@@ -15,142 +16,89 @@
 // WAL position (an ApplyStamp, stored in the write's own LMDB transaction), and the apply state (apply.h).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "engine/apply.h"
-#include "engine/collection.h"
+#include "engine/api.h"
 #include "engine/config.h"
 #include "engine/filter.h"
 #include "engine/status.h"
-#include "engine/storage.h"
 
 namespace govector {
 
-enum class Durability { kApplied, kDurable };
+class EngineImpl;
 
-struct EngineStats {
-  uint64_t collections = 0;
-  uint64_t points = 0;
-  uint64_t index_memory_bytes = 0;
-  uint64_t pending_memory_bytes = 0;
-  uint64_t storage_bytes = 0;
-  uint64_t last_version = 0;
-  Status background_error;  // BackgroundError() when the stats were taken
-};
-
-class Engine : private CatalogWriter {
+class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
   // Stops background work, saves index snapshots and syncs storage.
-  ~Engine() override;
+  virtual ~Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
-  // Collections. With a stamp (apply mode), the stamp is stored in the LMDB transaction that creates or
-  // drops the collection.
-  Status CreateCollection(uint32_t ns, const CollectionConfig& config, const ApplyStamp* stamp = nullptr);
-  // False when there was no such collection (and then nothing is stamped).
-  Result<bool> DropCollection(uint32_t ns, std::string_view name, const ApplyStamp* stamp = nullptr);
-  // The metadata a new collection of this configuration gets (its uid not yet set).
-  static pb::CollectionMeta NewMeta(uint32_t ns, const CollectionConfig& config);
+  // Collections.
+  virtual Status CreateCollection(uint32_t ns, const CollectionConfig& config) = 0;
+  // False when there was no such collection.
+  virtual Result<bool> DropCollection(uint32_t ns, std::string_view name) = 0;
+  virtual bool Exists(uint32_t ns, std::string_view name) = 0;
+  // The configuration the collection was created with (cheap: no statistics are gathered).
+  virtual Result<CollectionConfig> GetConfig(uint32_t ns, std::string_view name) = 0;
   // The namespaces that have at least one collection, ascending.
-  std::vector<uint32_t> Namespaces();
+  virtual std::vector<uint32_t> Namespaces() = 0;
   // Drops every collection of the namespace and syncs storage before returning (also after a failure part
   // way, so the collections dropped so far stay dropped); how many were dropped (0 for an unknown namespace).
-  Result<size_t> DropNamespace(uint32_t ns);
+  virtual Result<size_t> DropNamespace(uint32_t ns) = 0;
   // Sorted by name.
-  std::vector<CollectionInfo> ListCollections(uint32_t ns);
-  Result<CollectionInfo> GetCollectionInfo(uint32_t ns, std::string_view name);
-  Status CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field, PayloadIndexType type);
+  virtual std::vector<CollectionInfo> ListCollections(uint32_t ns) = 0;
+  virtual Result<CollectionInfo> GetCollectionInfo(uint32_t ns, std::string_view name) = 0;
+  // An index that exists already with this type is no change.
+  virtual Status CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field,
+                                    PayloadIndexType type) = 0;
 
   // Points.
-  Result<WriteResult> Upsert(uint32_t ns, std::string_view name, std::vector<PointInput> points, Durability d);
-  Result<std::vector<Record>> Get(uint32_t ns, std::string_view name, const std::vector<PointId>& ids,
-                                  bool with_payload, bool with_vector);
-  Result<WriteResult> Delete(uint32_t ns, std::string_view name, const PointSelector& selector, Durability d);
-  Result<uint64_t> Count(uint32_t ns, std::string_view name, const Filter* filter);
-  Result<ScrollPage> Scroll(uint32_t ns, std::string_view name, const ScrollParams& params);
-  Result<WriteResult> SetPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
-                                 const Json& payload, bool overwrite, Durability d);
-  Result<WriteResult> DeletePayloadKeys(uint32_t ns, std::string_view name, const PointSelector& selector,
-                                        const std::vector<std::string>& keys, Durability d);
-  Result<WriteResult> ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector, Durability d);
-  Result<std::vector<ScoredPoint>> Search(uint32_t ns, std::string_view name, const SearchParams& params,
-                                          SearchPlan* plan = nullptr);
+  virtual Result<WriteResult> Upsert(uint32_t ns, std::string_view name, std::vector<PointInput> points,
+                                     Durability d) = 0;
+  // The existing ones of ids, each once, in the order asked.
+  virtual Result<std::vector<Record>> Get(uint32_t ns, std::string_view name, const std::vector<PointId>& ids,
+                                          bool with_payload, bool with_vector) = 0;
+  virtual Result<WriteResult> Delete(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                     Durability d) = 0;
+  virtual Result<uint64_t> Count(uint32_t ns, std::string_view name, const Filter* filter) = 0;
+  virtual Result<ScrollPage> Scroll(uint32_t ns, std::string_view name, const ScrollParams& params) = 0;
+  virtual Result<WriteResult> SetPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                         const Json& payload, bool overwrite, Durability d) = 0;
+  virtual Result<WriteResult> DeletePayloadKeys(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                                const std::vector<std::string>& keys, Durability d) = 0;
+  virtual Result<WriteResult> ClearPayload(uint32_t ns, std::string_view name, const PointSelector& selector,
+                                           Durability d) = 0;
+  // Best first; plan (when given) says how the search was carried out.
+  virtual Result<std::vector<ScoredPoint>> Search(uint32_t ns, std::string_view name, const SearchParams& params,
+                                                  SearchPlan* plan = nullptr) = 0;
 
   // Makes every write so far durable.
-  Status Sync();
+  virtual Status Sync() = 0;
   // Waits until the collection's pending vectors are all in its graph. False on timeout.
-  Result<bool> WaitIndexed(uint32_t ns, std::string_view name, int timeout_ms);
+  virtual Result<bool> WaitIndexed(uint32_t ns, std::string_view name, int timeout_ms) = 0;
   // Saves the index snapshots of every changed collection now.
-  Status SaveSnapshots();
-  EngineStats Stats();
+  virtual Status SaveSnapshots() = 0;
+  virtual EngineStats Stats() = 0;
   // The first failure of background work since Open (as LevelDB's bg_error_): a periodic sync that failed, or
   // points the indexer gave up inserting into the graph. OK when there was none. It stays set when a later
   // retry succeeds, so a passing failure is not missed; the message says what failed.
-  Status BackgroundError();
-  const EngineOptions& options() const { return options_; }
-
-  Result<std::shared_ptr<Collection>> Find(uint32_t ns, std::string_view name);
+  virtual Status BackgroundError() = 0;
 
   // Postgres mode (apply.h). A version for a tentative write, never handed out before or again.
-  Result<uint64_t> ReserveVersion();
-  // Serialises the apply worker's writes: held from ApplyCovers to the write's stamp.
-  std::mutex& apply_mu() { return apply_.mu(); }
-  // True when the stamp covers `at` (that write is applied). apply_mu() held.
-  Result<bool> ApplyCovers(const ApplyPosition& at);
-  // Stamps `at` in an LMDB transaction of its own (a write that changed nothing, or was skipped).
-  // apply_mu() held.
-  Status StampApply(const ApplyPosition& at);
+  virtual Result<uint64_t> ReserveVersion() = 0;
   // The apply state, first moving the stamped restart_lsn to advance_restart_lsn (see ApplyLog::State).
-  Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn);
+  virtual Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn) = 0;
 
  private:
-  explicit Engine(const EngineOptions& options) : options_(options) {}
-  Status LoadCatalog();
-  void IndexerLoop();
-  void MaintenanceLoop();
-  Result<WriteResult> Finish(Result<WriteResult> r, Durability d);
-  std::string IndexDir(uint64_t uid) const;
-  static std::string MetaKey(uint32_t ns, std::string_view name);
-  using CollectionMap = std::map<std::pair<uint32_t, std::string>, std::shared_ptr<Collection>>;
-  // Drops one collection (its data and catalog entry in one LMDB transaction, then its index files) and
-  // erases it from collections_. Needs mu_; does not sync.
-  Status DropLocked(CollectionMap::iterator it, const ApplyStamp* stamp);
-  // Flushes storage, recording the apply stamp it made durable.
-  Status SyncStorage();
-
-  // CatalogWriter
-  Result<uint64_t> NextVersion(WriteTxn* txn, const ApplyStamp* stamp) override;
-  Status Stamp(WriteTxn* txn, const ApplyStamp* stamp) override;
-  Status PutMeta(WriteTxn* txn, const pb::CollectionMeta& meta) override;
-  void NotifyIndexWork() override;
-  void RecordBackgroundError(const Status& error) override;
-
-  EngineOptions options_;
-  std::unique_ptr<Storage> storage_;
-
-  std::mutex mu_;  // guards collections_ and uid allocation
-  CollectionMap collections_;
-  uint64_t next_uid_ = 1;
-  VersionClock versions_;
-  ApplyLog apply_;
-  std::atomic<bool> dirty_{false};
-
-  std::mutex bg_mu_;  // guards stopping_, index_work_ and bg_error_
-  std::condition_variable bg_cv_;
-  bool stopping_ = false;
-  bool index_work_ = false;
-  Status bg_error_;
-  std::thread indexer_;
-  std::thread maintenance_;
+  // EngineImpl is the one implementation (so the engine's own modules may convert an Engine to it).
+  friend class EngineImpl;
+  Engine() = default;
 };
 
 }  // namespace govector

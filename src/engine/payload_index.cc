@@ -9,27 +9,6 @@
 
 namespace govector {
 
-Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name) {
-  if (name == "keyword" || name == "uuid") return pb::KEYWORD;
-  if (name == "integer") return pb::INTEGER;
-  if (name == "float") return pb::FLOAT;
-  if (name == "bool") return pb::BOOL;
-  if (name == "datetime") return pb::DATETIME;
-  return Status::InvalidArgument("unsupported payload index type \"" + std::string(name) +
-                                 "\": use keyword, integer, float, bool or datetime");
-}
-
-const char* PayloadIndexTypeName(PayloadIndexType type) {
-  switch (type) {
-    case pb::KEYWORD: return "keyword";
-    case pb::INTEGER: return "integer";
-    case pb::FLOAT: return "float";
-    case pb::BOOL: return "bool";
-    case pb::DATETIME: return "datetime";
-    default: return "unknown";
-  }
-}
-
 namespace {
 
 // A posting list: slots in ascending order, so a lookup hands out contiguous memory. Slots mostly arrive in
@@ -69,19 +48,19 @@ struct PayloadIndexSet::FieldIndex {
   void Values(const Json& payload, Fn fn) const {
     ForEachPathValue(path, payload, [&](const Json& v) {
       switch (type) {
-        case pb::KEYWORD:
+        case PayloadIndexType::kKeyword:
           if (v.is_string()) fn(v);
           break;
-        case pb::INTEGER:
+        case PayloadIndexType::kInteger:
           if (JsonInt64(v)) fn(v);  // what integer match conditions can equal (not unsigned > INT64_MAX)
           break;
-        case pb::FLOAT:
+        case PayloadIndexType::kFloat:
           if (v.is_number()) fn(v);
           break;
-        case pb::BOOL:
+        case PayloadIndexType::kBool:
           if (v.is_boolean()) fn(v);
           break;
-        case pb::DATETIME:
+        case PayloadIndexType::kDatetime:
           if (v.is_string() && ParseDatetimeMicros(v.get_ref<const std::string&>())) fn(v);
           break;
         default: break;
@@ -91,7 +70,8 @@ struct PayloadIndexSet::FieldIndex {
   }
 
   double NumberOf(const Json& v) const {
-    if (type == pb::DATETIME) return static_cast<double>(*ParseDatetimeMicros(v.get_ref<const std::string&>()));
+    if (type == PayloadIndexType::kDatetime)
+      return static_cast<double>(*ParseDatetimeMicros(v.get_ref<const std::string&>()));
     return v.get<double>();
   }
 
@@ -100,9 +80,9 @@ struct PayloadIndexSet::FieldIndex {
     Values(payload, [&](const Json& v) {
       ++n;
       switch (type) {
-        case pb::KEYWORD: PostingAdd(&by_string[v.get<std::string>()], slot); break;
-        case pb::BOOL: PostingAdd(&by_string[v.get<bool>() ? "true" : "false"], slot); break;
-        case pb::INTEGER: PostingAdd(&by_int[*JsonInt64(v)], slot); break;
+        case PayloadIndexType::kKeyword: PostingAdd(&by_string[v.get<std::string>()], slot); break;
+        case PayloadIndexType::kBool: PostingAdd(&by_string[v.get<bool>() ? "true" : "false"], slot); break;
+        case PayloadIndexType::kInteger: PostingAdd(&by_int[*JsonInt64(v)], slot); break;
         default: by_number.emplace(NumberOf(v), slot); break;
       }
     });
@@ -112,16 +92,17 @@ struct PayloadIndexSet::FieldIndex {
   void Remove(uint32_t slot, const Json& payload) {
     Values(payload, [&](const Json& v) {
       switch (type) {
-        case pb::KEYWORD:
-        case pb::BOOL: {
-          auto it = by_string.find(type == pb::BOOL ? (v.get<bool>() ? "true" : "false") : v.get<std::string>());
+        case PayloadIndexType::kKeyword:
+        case PayloadIndexType::kBool: {
+          auto it = by_string.find(type == PayloadIndexType::kBool ? (v.get<bool>() ? "true" : "false")
+                                                                   : v.get<std::string>());
           if (it != by_string.end()) {
             PostingRemove(&it->second, slot);
             if (it->second.empty()) by_string.erase(it);
           }
           break;
         }
-        case pb::INTEGER: {
+        case PayloadIndexType::kInteger: {
           auto it = by_int.find(*JsonInt64(v));
           if (it != by_int.end()) {
             PostingRemove(&it->second, slot);
@@ -155,25 +136,25 @@ struct PayloadIndexSet::FieldIndex {
     if (c.match && !c.range && !c.values_count && !c.is_empty && !c.is_null) {
       const MatchCondition& m = *c.match;
       if (m.kind == MatchCondition::Kind::kValue) {
-        if (type == pb::KEYWORD && m.value.is_string()) {
+        if (type == PayloadIndexType::kKeyword && m.value.is_string()) {
           auto it = by_string.find(m.value.get<std::string>());
           if (it != by_string.end()) add_set(it->second);
-        } else if (type == pb::BOOL && m.value.is_boolean()) {
+        } else if (type == PayloadIndexType::kBool && m.value.is_boolean()) {
           auto it = by_string.find(m.value.get<bool>() ? "true" : "false");
           if (it != by_string.end()) add_set(it->second);
-        } else if (type == pb::INTEGER && IsJsonInteger(m.value)) {
+        } else if (type == PayloadIndexType::kInteger && IsJsonInteger(m.value)) {
           auto it = by_int.find(m.value.get<int64_t>());  // the parser keeps match values as int64
           if (it != by_int.end()) add_set(it->second);
         } else {
           return std::nullopt;
         }
       } else if (m.kind == MatchCondition::Kind::kAny) {
-        if (type == pb::KEYWORD && m.integers.empty()) {
+        if (type == PayloadIndexType::kKeyword && m.integers.empty()) {
           for (const auto& s : m.strings) {
             auto it = by_string.find(s);
             if (it != by_string.end()) add_set(it->second);
           }
-        } else if (type == pb::INTEGER && m.strings.empty()) {
+        } else if (type == PayloadIndexType::kInteger && m.strings.empty()) {
           for (int64_t i : m.integers) {
             auto it = by_int.find(i);
             if (it != by_int.end()) add_set(it->second);
@@ -186,7 +167,8 @@ struct PayloadIndexSet::FieldIndex {
       }
     } else if (c.range && !c.match && !c.values_count && !c.is_empty && !c.is_null) {
       const RangeCondition& r = *c.range;
-      if (!((type == pb::FLOAT && !r.datetime) || (type == pb::DATETIME && r.datetime))) return std::nullopt;
+      if (!((type == PayloadIndexType::kFloat && !r.datetime) || (type == PayloadIndexType::kDatetime && r.datetime)))
+        return std::nullopt;
       double lo = -INFINITY, hi = INFINITY;
       if (r.gt) lo = std::max(lo, *r.gt);
       if (r.gte) lo = std::max(lo, *r.gte);
@@ -219,11 +201,11 @@ Status PayloadIndexSet::Add(const std::string& field, PayloadIndexType type) {
   auto path = ParseFieldPath(field);
   if (!path.ok()) return Status::InvalidArgument("bad payload index field: " + path.status().message());
   switch (type) {
-    case pb::KEYWORD:
-    case pb::INTEGER:
-    case pb::FLOAT:
-    case pb::BOOL:
-    case pb::DATETIME: break;
+    case PayloadIndexType::kKeyword:
+    case PayloadIndexType::kInteger:
+    case PayloadIndexType::kFloat:
+    case PayloadIndexType::kBool:
+    case PayloadIndexType::kDatetime: break;
     default: return Status::InvalidArgument("unsupported payload index type");
   }
   for (auto& f : fields_) {

@@ -15,24 +15,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/api.h"
+#include "engine/config.h"
 #include "engine/filter.h"
 #include "engine/status.h"
 #include "engine/sync.h"
-#include "govector.pb.h"
 
 namespace govector {
-
-using PayloadIndexType = pb::PayloadIndexType;
-
-// "keyword", "integer", "float", "bool", "datetime" ("uuid" is a keyword index).
-Result<PayloadIndexType> ParsePayloadIndexType(std::string_view name);
-const char* PayloadIndexTypeName(PayloadIndexType type);
-
-struct PayloadIndexInfo {
-  std::string field;
-  PayloadIndexType type;
-  uint64_t points = 0;  // points with at least one indexed value
-};
 
 class PayloadIndexSet {
  public:

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "engine/distance.h"
+#include "engine/mmr.h"
 #include "engine/payload_codec.h"
 
 namespace govector {
@@ -80,15 +81,34 @@ Json UpdatedPayload(const Json& stored, PayloadMode mode, const Json& payload, c
   return p;
 }
 
+namespace {
+
+Status CheckOffset(uint32_t offset) {
+  if (offset > kMaxOffset) return Status::InvalidArgument("offset must be at most " + std::to_string(kMaxOffset));
+  return Status::OK();
+}
+
+Status CheckMmr(const SearchParams& p) {
+  if (!(p.mmr->diversity >= 0 && p.mmr->diversity <= 1))
+    return Status::InvalidArgument("mmr diversity must be between 0 and 1, got " + Json(p.mmr->diversity).dump());
+  if (MmrPoolSize(p) > kMaxK)
+    return Status::InvalidArgument("mmr draws from at most " + std::to_string(kMaxK) +
+                                   " candidates (the larger of its candidates and k + offset), got " +
+                                   std::to_string(MmrPoolSize(p)));
+  return Status::OK();
+}
+
+}  // namespace
+
 Status CheckSearchParams(const SearchParams& p) {
   if (p.k < 1 || p.k > kMaxK)
     return Status::InvalidArgument("k (limit) must be between 1 and " + std::to_string(kMaxK) + ", got " +
                                    std::to_string(p.k));
-  if (p.offset > kMaxOffset)
-    return Status::InvalidArgument("offset must be at most " + std::to_string(kMaxOffset));
+  GV_RETURN_IF_ERROR(CheckOffset(p.offset));
   if (p.ef > kMaxEf) return Status::InvalidArgument("ef must be at most " + std::to_string(kMaxEf));
   if (p.score_threshold && !std::isfinite(*p.score_threshold))
     return Status::InvalidArgument("score_threshold must be a finite number");
+  if (p.mmr) GV_RETURN_IF_ERROR(CheckMmr(p));
   return Status::OK();
 }
 
@@ -96,11 +116,11 @@ bool PassesThreshold(Distance d, float score, float threshold) {
   return HigherIsBetter(d) ? score > threshold : score < threshold;
 }
 
-Status CheckScrollLimit(uint32_t limit) {
-  if (limit < 1 || limit > kMaxScrollLimit)
+Status CheckScrollParams(const ScrollParams& p) {
+  if (p.limit < 1 || p.limit > kMaxScrollLimit)
     return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
-                                   std::to_string(limit));
-  return Status::OK();
+                                   std::to_string(p.limit));
+  return CheckOffset(p.offset);
 }
 
 }  // namespace govector

@@ -26,11 +26,45 @@ Status CheckPayloadUpdate(PayloadMode mode, const Json& payload);
 // A point's payload after the update (stored is its payload now; null counts as {}).
 Json UpdatedPayload(const Json& stored, PayloadMode mode, const Json& payload, const std::vector<std::string>& keys);
 
-// Validates the limits of a search (k, offset, ef, score threshold); the query vector is checked apart.
+// Validates the limits of a search (k, offset, ef, score threshold, MMR); the query vector is checked apart.
 Status CheckSearchParams(const SearchParams& p);
 // True when a hit with this score is kept under the threshold (score > t for cosine and dot, < t otherwise).
 bool PassesThreshold(Distance d, float score, float threshold);
 
-Status CheckScrollLimit(uint32_t limit);
+// Validates the limit and the offset of a scroll.
+Status CheckScrollParams(const ScrollParams& p);
+
+// True when a scroll includes this id: from p.start (inclusive) on, and after p.after.
+inline bool InScrollRange(const ScrollParams& p, const PointId& id) {
+  return (!p.start || !(id < *p.start)) && (!p.after || *p.after < id);
+}
+
+// Fills a scroll page from the matching points, visited in id order: skips the offset's, takes up to the
+// limit, and gives the page the id of the point after it as its next.
+class ScrollPageFiller {
+ public:
+  enum class Turn { kTake, kSkip, kFull };
+
+  explicit ScrollPageFiller(const ScrollParams& p) : limit_(p.limit), skip_(p.offset) {}
+
+  // The next matching point: kTake when it goes on the page (the caller adds it), kSkip when it is one of the
+  // offset's, kFull when the page is complete (its next is then this id; the caller stops).
+  Turn Next(const PointId& id) {
+    if (skip_ > 0) {
+      --skip_;
+      return Turn::kSkip;
+    }
+    if (page_.points.size() < limit_) return Turn::kTake;
+    page_.next = id;
+    return Turn::kFull;
+  }
+  void Add(Record&& r) { page_.points.push_back(std::move(r)); }
+  ScrollPage& page() { return page_; }
+
+ private:
+  uint32_t limit_;
+  uint32_t skip_;
+  ScrollPage page_;
+};
 
 }  // namespace govector

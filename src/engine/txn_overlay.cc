@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/distance.h"
+#include "engine/mmr.h"
 #include "engine/payload_index.h"
 #include "engine/point_checks.h"
 
@@ -92,7 +93,7 @@ void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uin
   undo_.push_back(std::move(u));
 }
 
-void TxnOverlay::AddPayloadIndex(const Key& key, pb::PayloadIndexMeta index, uint32_t subxact) {
+void TxnOverlay::AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact) {
   Entry(key).payload_indexes.push_back(std::move(index));
   undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, key, PointId(), std::nullopt, nullptr});
 }
@@ -134,11 +135,9 @@ void TxnOverlay::Clear() {
 OverlayView::OverlayView(std::shared_ptr<Collection> committed, const OverlayCollection* overlay)
     : committed_(std::move(committed)), overlay_(overlay) {}
 
-uint32_t OverlayView::dimension() const { return committed_ ? committed_->dimension() : overlay_->meta.dimension(); }
+uint32_t OverlayView::dimension() const { return committed_ ? committed_->dimension() : overlay_->config.dimension; }
 
-Distance OverlayView::distance() const {
-  return committed_ ? committed_->distance() : static_cast<Distance>(overlay_->meta.distance());
-}
+Distance OverlayView::distance() const { return committed_ ? committed_->distance() : overlay_->config.distance; }
 
 const OverlayPoint* OverlayView::Own(const PointId& id) const {
   if (!overlay_) return nullptr;
@@ -206,45 +205,57 @@ Result<uint64_t> OverlayView::Count(const Filter* filter) const {
 }
 
 Result<ScrollPage> OverlayView::Scroll(const ScrollParams& params) const {
-  GV_RETURN_IF_ERROR(CheckScrollLimit(params.limit));
+  GV_RETURN_IF_ERROR(CheckScrollParams(params));
   if (!HasPoints()) {
     if (committed_) return committed_->Scroll(params);
     return ScrollPage();
   }
+  // The committed points (less the overlay's ids) and the overlay's visible ones in the scroll's range,
+  // merged in id order; the offset counts both. Committed points come a page at a time, a page as long as
+  // the merged page can use (and one more, for its next).
+  ScrollParams cp = params;
+  cp.filter = Beneath(params.filter);
+  cp.offset = 0;
+  cp.limit = static_cast<uint32_t>(std::min<size_t>(kMaxScrollLimit, size_t{params.offset} + params.limit + 1));
   ScrollPage beneath;
-  if (committed_) {
-    ScrollParams cp = params;
-    cp.filter = Beneath(params.filter);
-    GV_ASSIGN_OR_RETURN(beneath, committed_->Scroll(cp));
-  }
-  // Merge the committed page with the overlay's points from the start id, in id order.
-  const Filter* f = Effective(params.filter.get());
-  auto own = params.start ? overlay_->points.lower_bound(*params.start) : overlay_->points.begin();
-  auto skip = [&] {
-    while (own != overlay_->points.end() && !Visible(f, own->first, own->second)) ++own;
-  };
-  skip();
-  ScrollPage page;
   size_t next_beneath = 0;
-  while (own != overlay_->points.end() || next_beneath < beneath.points.size()) {
-    bool take_own = own != overlay_->points.end() &&
-                    (next_beneath == beneath.points.size() || own->first < beneath.points[next_beneath].id);
-    const PointId& id = take_own ? own->first : beneath.points[next_beneath].id;
-    if (page.points.size() == params.limit) {
-      page.next = id;
-      break;
+  bool more_beneath = committed_ != nullptr;
+  auto below = [&]() -> Result<Record*> {
+    while (next_beneath == beneath.points.size() && more_beneath) {
+      GV_ASSIGN_OR_RETURN(beneath, committed_->Scroll(cp));
+      next_beneath = 0;
+      more_beneath = beneath.next.has_value();
+      cp.start = beneath.next;
+      cp.after.reset();
     }
-    if (take_own) {
-      page.points.push_back(ToRecord(own->first, own->second, params.with_payload, params.with_vector));
-      ++own;
-      skip();
-    } else {
-      page.points.push_back(std::move(beneath.points[next_beneath++]));
+    return next_beneath < beneath.points.size() ? &beneath.points[next_beneath] : nullptr;
+  };
+  const Filter* f = Effective(params.filter.get());
+  const auto end = overlay_->points.end();
+  auto own = params.start ? overlay_->points.lower_bound(*params.start) : overlay_->points.begin();
+  if (params.after && own != end && !(*params.after < own->first)) own = overlay_->points.upper_bound(*params.after);
+  auto skip_hidden = [&] {
+    while (own != end && !Visible(f, own->first, own->second)) ++own;
+  };
+  skip_hidden();
+  ScrollPageFiller fill(params);
+  while (true) {
+    GV_ASSIGN_OR_RETURN(Record * committed, below());
+    bool take_own = own != end && (!committed || own->first < committed->id);
+    if (!take_own && !committed) break;
+    ScrollPageFiller::Turn turn = fill.Next(take_own ? own->first : committed->id);
+    if (turn == ScrollPageFiller::Turn::kFull) break;
+    if (!take_own) {
+      if (turn == ScrollPageFiller::Turn::kTake) fill.Add(std::move(*committed));
+      ++next_beneath;
+      continue;
     }
+    if (turn == ScrollPageFiller::Turn::kTake)
+      fill.Add(ToRecord(own->first, own->second, params.with_payload, params.with_vector));
+    ++own;
+    skip_hidden();
   }
-  // A full committed page holds the `limit` smallest committed ids: the merged page ends before its next.
-  if (beneath.next && (!page.next || *beneath.next < *page.next)) page.next = beneath.next;
-  return page;
+  return std::move(fill.page());
 }
 
 Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::vector<float>* query) const {
@@ -291,6 +302,7 @@ Result<std::vector<ScoredPoint>> OverlayView::CommittedHits(SearchParams p, size
 Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) const {
   if (!HasPoints() && committed_) return committed_->Search(p);
   GV_RETURN_IF_ERROR(CheckSearchParams(p));
+  if (p.mmr) return SearchWithMmr(p, distance(), [&](const SearchParams& pool) { return Search(pool); });
   SearchParams cp = p;
   std::vector<float> query;
   GV_RETURN_IF_ERROR(Query(p, &cp, &query));
@@ -362,12 +374,10 @@ Status OverlayView::ForEach(const Filter* filter, bool with_vector, FunctionRef<
   return Status::OK();
 }
 
-std::vector<pb::PayloadIndexMeta> OverlayView::PayloadIndexes() const {
-  std::vector<pb::PayloadIndexMeta> out;
-  if (committed_) {
-    const pb::CollectionMeta meta = committed_->Info().meta;
-    out.assign(meta.payload_indexes().begin(), meta.payload_indexes().end());
-  }
+std::vector<PayloadIndexSpec> OverlayView::PayloadIndexes() const {
+  std::vector<PayloadIndexSpec> out;
+  if (committed_)
+    for (const auto& pi : committed_->Info().payload_indexes) out.push_back({pi.field, pi.type});
   if (overlay_) out.insert(out.end(), overlay_->payload_indexes.begin(), overlay_->payload_indexes.end());
   return out;
 }
@@ -377,7 +387,7 @@ Result<CollectionInfo> OverlayView::Info() const {
   if (committed_)
     info = committed_->Info();
   else
-    info.meta = overlay_->meta;
+    info.config = overlay_->config;
   if (HasPoints()) {
     GV_ASSIGN_OR_RETURN(info.points, Count(nullptr));
     info.indexed_vectors = committed_ ? std::min(info.indexed_vectors, info.points) : 0;
@@ -385,10 +395,7 @@ Result<CollectionInfo> OverlayView::Info() const {
   if (!overlay_ || overlay_->payload_indexes.empty()) return info;
   // The transaction's own indexes do not exist yet: count what they will hold.
   PayloadIndexSet added;
-  for (const auto& pi : overlay_->payload_indexes) {
-    GV_RETURN_IF_ERROR(added.Add(pi.field(), pi.type()));
-    *info.meta.add_payload_indexes() = pi;
-  }
+  for (const auto& pi : overlay_->payload_indexes) GV_RETURN_IF_ERROR(added.Add(pi.field, pi.type));
   uint32_t slot = 0;
   GV_RETURN_IF_ERROR(ForEach(nullptr, false, [&](Record&& r) { added.Insert(slot++, *r.payload); }));
   for (auto& pi : added.Info()) info.payload_indexes.push_back(std::move(pi));

@@ -10,8 +10,9 @@
 // OverlayView is one collection as the transaction sees it: the committed collection (unless the
 // transaction created it) with the overlay on top. Its reads ask committed state for everything but the
 // overlay's ids (a filter excluding them, so a search or scroll never under-fills) and merge the overlay's
-// points in: search scores them exactly, scroll keeps id order, count adds them; filters are evaluated on
-// them by the engine's one evaluator.
+// points in: search scores them exactly (offset and MMR apply to the merged ranking), scroll keeps id order
+// (its offset and `after` count both), count adds them; filters are evaluated on them by the engine's one
+// evaluator.
 //
 // Neither is thread-safe: a transaction's overlay belongs to the one connection that runs it.
 #pragma once
@@ -29,7 +30,6 @@
 #include "engine/filter.h"
 #include "engine/status.h"
 #include "engine/sync.h"
-#include "govector.pb.h"
 
 namespace govector {
 
@@ -42,12 +42,18 @@ struct OverlayPoint {
   uint32_t subxact = 0;       // the subtransaction of that write
 };
 
+// A payload index as the transaction created it.
+struct PayloadIndexSpec {
+  std::string field;
+  PayloadIndexType type;
+};
+
 // One collection as the transaction changed it.
 struct OverlayCollection {
-  bool created = false;  // created by the transaction: nothing committed lies beneath; meta describes it
+  bool created = false;  // created by the transaction: nothing committed lies beneath; config describes it
   bool dropped = false;  // dropped by the transaction (and not created again): gone for it
-  pb::CollectionMeta meta;
-  std::vector<pb::PayloadIndexMeta> payload_indexes;  // created by the transaction
+  CollectionConfig config;
+  std::vector<PayloadIndexSpec> payload_indexes;  // created by the transaction
   std::map<PointId, OverlayPoint> points;              // in id order (PointId's order is the scroll order)
 
   // A filter matching every id in points: what committed reads must leave out. Built on first use.
@@ -68,7 +74,7 @@ class TxnOverlay {
   void PutPoint(const Key& key, const PointId& id, OverlayPoint point);
   // Replaces the collection's whole entry (a create or a drop).
   void PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact);
-  void AddPayloadIndex(const Key& key, pb::PayloadIndexMeta index, uint32_t subxact);
+  void AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact);
 
   // Undoes, latest first, every change tagged with subxact or later. Postgres numbers subtransactions in
   // the order they start and rolls one back only while it is open, so every change made since it began
@@ -109,7 +115,7 @@ class OverlayView {
   // points counts the transaction's points too; indexed_vectors only committed ones in the index.
   Result<CollectionInfo> Info() const;
   // The collection's payload indexes, committed and created by the transaction.
-  std::vector<pb::PayloadIndexMeta> PayloadIndexes() const;
+  std::vector<PayloadIndexSpec> PayloadIndexes() const;
 
   // Calls fn with every point matching filter (null: every point), its payload set and its vector when
   // with_vector: what a write by filter selects.

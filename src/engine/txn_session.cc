@@ -4,8 +4,11 @@
 #include <map>
 #include <unordered_map>
 
+#include "engine/collection.h"
+#include "engine/engine_impl.h"
 #include "engine/payload_index.h"
 #include "engine/point_checks.h"
+#include "engine/txn_overlay.h"
 
 namespace govector {
 
@@ -20,6 +23,11 @@ bool Retryable(StatusCode code) {
 
 }  // namespace
 
+TxnSession::TxnSession(Engine* engine)
+    : EngineOps(engine), impl_(EngineImpl::Of(engine)), overlay_(std::make_unique<TxnOverlay>()) {}
+
+TxnSession::~TxnSession() = default;
+
 // ---------------------------------------------------------------------------------------------------------
 // Requests
 
@@ -31,7 +39,7 @@ Status TxnSession::Begin(const RequestContext& context) {
   if (context.txn && context.apply)
     return Status::InvalidArgument("a request carries a transaction context or an apply context, not both");
   if (!context.txn || context.txn->token != token_) {
-    overlay_.Clear();
+    overlay_->Clear();
     token_ = 0;
   }
   if (context.apply) return BeginApply(context);
@@ -43,7 +51,7 @@ Status TxnSession::Begin(const RequestContext& context) {
     return Status::InvalidArgument("a write inside a transaction must be tentative (TxnContext.tentative)");
   token_ = txn.token;
   subxact_ = txn.subxact;
-  for (uint32_t s : txn.aborted_subxacts) overlay_.RollbackTo(s);
+  for (uint32_t s : txn.aborted_subxacts) overlay_->RollbackTo(s);
   mode_ = Mode::kTxn;
   return Status::OK();
 }
@@ -55,8 +63,8 @@ Status TxnSession::BeginApply(const RequestContext& context) {
   if (a.at.commit_lsn == 0) return Status::InvalidArgument("an apply context needs its commit_lsn");
   if (context.kind == RequestKind::kPointWrite && a.version == 0)
     return Status::InvalidArgument("an applied point write needs the version reserved for it");
-  std::unique_lock<std::mutex> lock(engine_->apply_mu());
-  GV_ASSIGN_OR_RETURN(covered_, engine_->ApplyCovers(a.at));
+  std::unique_lock<std::mutex> lock(impl_->apply_mu());
+  GV_ASSIGN_OR_RETURN(covered_, impl_->ApplyCovers(a.at));
   apply_ = a;
   apply_lock_ = std::move(lock);
   mode_ = Mode::kApply;
@@ -68,24 +76,24 @@ Status TxnSession::End(const Status& result) {
   std::unique_lock<std::mutex> lock = std::move(apply_lock_);  // released on return
   mode_ = Mode::kPlain;
   if (!result.ok() && Retryable(result.code())) return Status::OK();
-  GV_ASSIGN_OR_RETURN(bool stamped, engine_->ApplyCovers(apply_.at));
-  if (!stamped) GV_RETURN_IF_ERROR(engine_->StampApply(apply_.at));
+  GV_ASSIGN_OR_RETURN(bool stamped, impl_->ApplyCovers(apply_.at));
+  if (!stamped) GV_RETURN_IF_ERROR(impl_->StampApply(apply_.at));
   skipped_ = !result.ok();
   return Status::OK();
 }
 
 Result<OverlayView> TxnSession::View(uint32_t ns, std::string_view name) {
-  const OverlayCollection* own = overlay_.Find(ns, name);
+  const OverlayCollection* own = overlay_->Find(ns, name);
   if (own && own->created) return OverlayView(nullptr, own);
   if (own && own->dropped) return Status::CollectionNotFound(name);
-  GV_ASSIGN_OR_RETURN(auto committed, engine_->Find(ns, name));
+  GV_ASSIGN_OR_RETURN(auto committed, impl_->Find(ns, name));
   return OverlayView(std::move(committed), own);
 }
 
 bool TxnSession::Exists(uint32_t ns, const std::string& name) {
-  const OverlayCollection* own = overlay_.Find(ns, name);
+  const OverlayCollection* own = overlay_->Find(ns, name);
   if (own && (own->created || own->dropped)) return own->created;
-  return engine_->Find(ns, name).ok();
+  return impl_->Find(ns, name).ok();
 }
 
 Result<uint64_t> TxnSession::Reserve() {
@@ -103,23 +111,23 @@ Status TxnSession::Sync() {
 
 Status TxnSession::CreateCollection(uint32_t ns, const CollectionConfig& config) {
   if (mode_ == Mode::kPlain) return EngineOps::CreateCollection(ns, config);
-  if (mode_ == Mode::kApply) return engine_->CreateCollection(ns, config, &apply_);
+  if (mode_ == Mode::kApply) return impl_->CreateCollection(ns, config, &apply_);
   GV_RETURN_IF_ERROR(ValidateCollectionConfig(config));
   if (Exists(ns, config.name)) return Status::CollectionExists(config.name);
   OverlayCollection c;
   c.created = true;
-  c.meta = Engine::NewMeta(ns, config);
-  overlay_.PutCollection({ns, config.name}, std::move(c), subxact_);
+  c.config = config;
+  overlay_->PutCollection({ns, config.name}, std::move(c), subxact_);
   return Status::OK();
 }
 
 Result<bool> TxnSession::DropCollection(uint32_t ns, std::string_view name) {
   if (mode_ == Mode::kPlain) return EngineOps::DropCollection(ns, name);
-  if (mode_ == Mode::kApply) return engine_->DropCollection(ns, name, &apply_);
+  if (mode_ == Mode::kApply) return impl_->DropCollection(ns, name, &apply_);
   if (!Exists(ns, std::string(name))) return false;
   OverlayCollection gone;
   gone.dropped = true;
-  overlay_.PutCollection({ns, std::string(name)}, std::move(gone), subxact_);
+  overlay_->PutCollection({ns, std::string(name)}, std::move(gone), subxact_);
   return true;
 }
 
@@ -127,8 +135,8 @@ std::vector<CollectionInfo> TxnSession::ListCollections(uint32_t ns) {
   std::vector<CollectionInfo> committed = EngineOps::ListCollections(ns);
   if (mode_ != Mode::kTxn) return committed;
   std::map<std::string, CollectionInfo> by_name;
-  for (auto& info : committed) by_name[info.meta.name()] = std::move(info);
-  for (const auto& [key, own] : overlay_.collections()) {
+  for (auto& info : committed) by_name[info.config.name] = std::move(info);
+  for (const auto& [key, own] : overlay_->collections()) {
     if (key.first != ns) continue;
     if (own.created || own.dropped) by_name.erase(key.second);
     if (own.dropped && !own.created) continue;
@@ -153,7 +161,7 @@ Status TxnSession::CreatePayloadIndex(uint32_t ns, std::string_view name, const 
                                       PayloadIndexType type) {
   if (mode_ == Mode::kPlain) return EngineOps::CreatePayloadIndex(ns, name, field, type);
   if (mode_ == Mode::kTxn) return TentativePayloadIndex(ns, name, field, type);
-  GV_ASSIGN_OR_RETURN(auto c, engine_->Find(ns, name));
+  GV_ASSIGN_OR_RETURN(auto c, impl_->Find(ns, name));
   return c->CreatePayloadIndex(field, type, &apply_);
 }
 
@@ -164,14 +172,11 @@ Status TxnSession::TentativePayloadIndex(uint32_t ns, std::string_view name, con
   // a bad field path or type is refused by PayloadIndexSet::Add.
   PayloadIndexSet probe;
   for (const auto& pi : view.PayloadIndexes()) {
-    if (pi.field() == field && pi.type() == type) return Status::OK();
-    GV_RETURN_IF_ERROR(probe.Add(pi.field(), pi.type()));
+    if (pi.field == field && pi.type == type) return Status::OK();
+    GV_RETURN_IF_ERROR(probe.Add(pi.field, pi.type));
   }
   GV_RETURN_IF_ERROR(probe.Add(field, type));
-  pb::PayloadIndexMeta index;
-  index.set_field(field);
-  index.set_type(type);
-  overlay_.AddPayloadIndex({ns, std::string(name)}, std::move(index), subxact_);
+  overlay_->AddPayloadIndex({ns, std::string(name)}, PayloadIndexSpec{field, type}, subxact_);
   return Status::OK();
 }
 
@@ -182,7 +187,7 @@ Result<WriteResult> TxnSession::Upsert(uint32_t ns, std::string_view name, std::
                                        Durability d) {
   if (mode_ == Mode::kPlain) return EngineOps::Upsert(ns, name, std::move(points), d);
   if (mode_ == Mode::kTxn) return TentativeUpsert(ns, name, std::move(points));
-  GV_ASSIGN_OR_RETURN(auto c, engine_->Find(ns, name));
+  GV_ASSIGN_OR_RETURN(auto c, impl_->Find(ns, name));
   return c->Upsert(std::move(points), &apply_);
 }
 
@@ -212,7 +217,7 @@ Result<WriteResult> TxnSession::TentativeUpsert(uint32_t ns, std::string_view na
       own.payload = Json::object();
     }
     own.subxact = subxact_;
-    overlay_.PutPoint(key, p.id, std::move(own));
+    overlay_->PutPoint(key, p.id, std::move(own));
   }
   return WriteResult{version, points.size()};
 }
@@ -221,7 +226,7 @@ Result<WriteResult> TxnSession::Delete(uint32_t ns, std::string_view name, const
                                        Durability d) {
   if (mode_ == Mode::kPlain) return EngineOps::Delete(ns, name, selector, d);
   if (mode_ == Mode::kApply) {
-    GV_ASSIGN_OR_RETURN(auto c, engine_->Find(ns, name));
+    GV_ASSIGN_OR_RETURN(auto c, impl_->Find(ns, name));
     return c->Delete(selector, &apply_);
   }
   GV_ASSIGN_OR_RETURN(OverlayView view, View(ns, name));
@@ -244,7 +249,7 @@ Result<WriteResult> TxnSession::Delete(uint32_t ns, std::string_view name, const
     gone.deleted = true;
     gone.version = version;
     gone.subxact = subxact_;
-    overlay_.PutPoint(key, id, std::move(gone));
+    overlay_->PutPoint(key, id, std::move(gone));
   }
   return WriteResult{version, count};
 }
@@ -271,7 +276,7 @@ Result<WriteResult> TxnSession::UpdatePayload(uint32_t ns, std::string_view name
                                               PayloadMode mode, const Json& payload,
                                               const std::vector<std::string>& keys) {
   if (mode_ == Mode::kTxn) return TentativeUpdate(ns, name, selector, mode, payload, keys);
-  GV_ASSIGN_OR_RETURN(auto c, engine_->Find(ns, name));
+  GV_ASSIGN_OR_RETURN(auto c, impl_->Find(ns, name));
   return c->UpdatePayload(selector, mode, payload, keys, &apply_);
 }
 
@@ -295,7 +300,7 @@ Result<WriteResult> TxnSession::TentativeUpdate(uint32_t ns, std::string_view na
     own.vector = std::move(*t.vector);
     own.payload = UpdatedPayload(*t.payload, mode, payload, keys);
     own.subxact = subxact_;
-    overlay_.PutPoint(key, t.id, std::move(own));
+    overlay_->PutPoint(key, t.id, std::move(own));
   }
   return WriteResult{version, targets.size()};
 }

@@ -24,17 +24,22 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engine/apply.h"
+#include "engine/api.h"
 #include "engine/engine_ops.h"
-#include "engine/txn_overlay.h"
 
 namespace govector {
+
+class EngineImpl;
+class OverlayView;
+class TxnOverlay;
+enum class PayloadMode;  // collection.h
 
 struct TxnContext {
   uint64_t token = 0;                      // the backend's transaction; never 0
@@ -53,7 +58,8 @@ struct RequestContext {
 
 class TxnSession : public EngineOps {
  public:
-  explicit TxnSession(Engine* engine) : EngineOps(engine) {}
+  explicit TxnSession(Engine* engine);
+  ~TxnSession() override;
 
   // Before a request. An error (a malformed context) means the request must not run. In apply mode this
   // takes the engine's apply lock until End.
@@ -110,10 +116,11 @@ class TxnSession : public EngineOps {
                                       PayloadMode mode, const Json& payload, const std::vector<std::string>& keys);
   Status TentativePayloadIndex(uint32_t ns, std::string_view name, const std::string& field, PayloadIndexType type);
 
+  EngineImpl* impl_;  // the engine_ of EngineOps
   Mode mode_ = Mode::kPlain;
   uint64_t token_ = 0;  // the overlay's transaction (0: none)
   uint32_t subxact_ = 0;
-  TxnOverlay overlay_;
+  std::unique_ptr<TxnOverlay> overlay_;  // never null
   ApplyStamp apply_;
   std::unique_lock<std::mutex> apply_lock_;
   bool covered_ = false;

@@ -6,19 +6,19 @@ namespace govector {
 using Json = nlohmann::json;
 
 Json CollectionInfoJson(const CollectionInfo& info) {
-  const auto& m = info.meta;
+  const CollectionConfig& c = info.config;
   Json indexes = Json::array();
   for (const auto& pi : info.payload_indexes)
     indexes.push_back({{"field", pi.field}, {"type", PayloadIndexTypeName(pi.type)}, {"points", pi.points}});
   return {
-      {"name", m.name()},
-      {"dimension", m.dimension()},
-      {"distance", DistanceName(static_cast<Distance>(m.distance()))},
-      {"index", IndexKindName(static_cast<IndexKind>(m.index()))},
-      {"m", m.m()},
-      {"ef_construct", m.ef_construct()},
-      {"ef", m.ef()},
-      {"quantization", QuantizationName(static_cast<Quantization>(m.quantization()))},
+      {"name", c.name},
+      {"dimension", c.dimension},
+      {"distance", DistanceName(c.distance)},
+      {"index", IndexKindName(c.index)},
+      {"m", c.m},
+      {"ef_construct", c.ef_construct},
+      {"ef", c.ef},
+      {"quantization", QuantizationName(c.quantization)},
       {"points", info.points},
       {"indexed_vectors", info.indexed_vectors},
       {"status", info.indexed_vectors == info.points ? "green" : "yellow"},

@@ -50,7 +50,7 @@ void ReadIndexConfig(const Json& body, const Json& v, CollectionConfig* c) {
 ApiResult QdrantApi::ListCollections() {
   return Guard([&]() -> Json {
     Json list = Json::array();
-    for (const auto& info : engine_->ListCollections(ns_)) list.push_back({{"name", info.meta.name()}});
+    for (const auto& info : engine_->ListCollections(ns_)) list.push_back({{"name", info.config.name}});
     return {{"collections", list}};
   });
 }
@@ -86,7 +86,7 @@ ApiResult QdrantApi::DeleteCollection(const std::string& name) {
 }
 
 ApiResult QdrantApi::CollectionExists(const std::string& name) {
-  return Guard([&]() -> Json { return {{"exists", engine_->Find(ns_, name).ok()}}; });
+  return Guard([&]() -> Json { return {{"exists", engine_->Exists(ns_, name)}}; });
 }
 
 ApiResult QdrantApi::GetCollection(const std::string& name) {

@@ -73,7 +73,7 @@ ApiResult QdrantApi::Upsert(const std::string& name, const Json& body, bool wait
     if (points.empty()) return UpdateResult(0, wait);
     // Qdrant's message for a wrong dimension names no point (the engine's does); checked here so it is the
     // same for the list and the batch form.
-    uint32_t dimension = Take(engine_->Find(ns_, name))->dimension();
+    uint32_t dimension = Take(engine_->GetConfig(ns_, name)).dimension;
     for (const PointInput& p : points)
       if (p.vector.size() != dimension)
         Fail({400, "Wrong input: Vector dimension error: expected dim: " + std::to_string(dimension) + ", got " +

@@ -1,10 +1,6 @@
-// Qdrant's search routes: /points/query and /points/search, one by one and in batches. Two things the engine
-// does not do yet are done here: maximal marginal relevance ({"nearest": ..., "mmr": ...}), and the offset
-// of a query without a query vector (points in id order, paged through with the engine's scroll).
-#include <algorithm>
-#include <cmath>
-
-#include "engine/distance.h"
+// Qdrant's search routes: /points/query and /points/search, one by one and in batches. A query is a vector,
+// a point id or {"nearest": ..., "mmr": ...} (the engine's search, with MMR when asked), or absent (the
+// engine's scroll: points in id order, scored 0).
 #include "server/http_api.h"
 #include "server/http_json.h"
 
@@ -17,10 +13,7 @@ namespace {
 struct SearchSpec {
   SearchParams params;
   PayloadSelector selector;
-  bool user_wants_vector = false;
-  std::optional<double> mmr_diversity;  // set for {"nearest": ..., "mmr": {...}}
-  uint32_t mmr_candidates = 0;
-  bool no_query = false;                // query absent: points in id order
+  bool no_query = false;  // query absent: points in id order
 };
 
 void ReadCommon(const Json& body, SearchSpec* s) {
@@ -37,8 +30,7 @@ void ReadCommon(const Json& body, SearchSpec* s) {
   }
   s->selector = PayloadSelector::From(body, false);
   s->params.with_payload = s->selector.enabled;
-  s->user_wants_vector = WithVector(body, false);
-  s->params.with_vector = s->user_wants_vector;
+  s->params.with_vector = WithVector(body, false);
 }
 
 // {"mmr": {"diversity": 0..1, "candidates_limit": n}} of a nearest query.
@@ -49,8 +41,7 @@ void ReadMmr(const Json& mmr, SearchSpec* s) {
     diversity = mmr["diversity"].get<double>();
     if (diversity < 0 || diversity > 1) Fail({400, "Wrong input: mmr.diversity must be between 0 and 1"});
   }
-  s->mmr_diversity = diversity;
-  s->mmr_candidates = UInt(mmr, "candidates_limit", 0, 0, kMaxK);
+  s->params.mmr = MmrParams{diversity, UInt(mmr, "candidates_limit", 0, 0, kMaxK)};
 }
 
 // The query field: a vector, a point id, {"nearest": vector|id, "mmr": {...}}, or absent.
@@ -81,84 +72,22 @@ void ReadQuery(const Json& body, SearchSpec* s) {
   }
 }
 
-// Similarity (higher is more alike) between two stored vectors, for MMR: minus the internal distance, so
-// cosine or dot similarity, minus the squared L2 distance, or minus the L1 distance (Qdrant's raw scores).
-float Similarity(Distance d, const std::vector<float>& a, const std::vector<float>& b) {
-  return -InternalDistance(d, a.data(), b.data(), a.size());
-}
-
-// Maximal marginal relevance: the best first, then each next maximising
-// lambda * relevance - (1 - lambda) * (greatest similarity to one already chosen), lambda = 1 - diversity.
-// Relevance is the query's similarity on the same scale as Similarity() (for Euclid minus the squared
-// distance, not minus the reported L2 distance), so the two terms are comparable, as in Qdrant.
-std::vector<ScoredPoint> Mmr(std::vector<ScoredPoint> cands, Distance d, double diversity, size_t limit) {
-  double lambda = 1 - diversity;
-  auto relevance = [&](const ScoredPoint& p) { return -DistanceFromScore(d, p.score); };
-  std::vector<ScoredPoint> chosen;
-  std::vector<bool> used(cands.size(), false);
-  while (chosen.size() < limit && chosen.size() < cands.size()) {
-    size_t best = cands.size();
-    double best_value = -INFINITY;
-    for (size_t i = 0; i < cands.size(); ++i) {
-      if (used[i]) continue;
-      double max_sim = -INFINITY;
-      for (const auto& c : chosen) max_sim = std::max<double>(max_sim, Similarity(d, *cands[i].vector, *c.vector));
-      double value = chosen.empty() ? relevance(cands[i]) : lambda * relevance(cands[i]) - (1 - lambda) * max_sim;
-      if (value > best_value) {
-        best_value = value;
-        best = i;
-      }
-    }
-    used[best] = true;
-    chosen.push_back(cands[best]);
-  }
-  return chosen;
-}
-
-// No query: points in id order, scored 0. The offset is skipped in pages without payloads or vectors (a
-// single page of offset + limit points could exceed the scroll limit).
+// No query: points in id order, scored 0, from the offset on.
 Json PointsInIdOrder(Engine* engine, uint32_t ns, const std::string& name, const SearchSpec& s) {
   ScrollParams sp;
   sp.filter = s.params.filter;
-  sp.with_payload = false;
-  sp.with_vector = false;
-  Json out = Json::array();
-  for (uint64_t skip = s.params.offset; skip > 0;) {
-    sp.limit = static_cast<uint32_t>(std::min<uint64_t>(skip, kMaxScrollLimit));
-    ScrollPage skipped = Take(engine->Scroll(ns, name, sp));
-    skip -= std::min<uint64_t>(skip, skipped.points.size());
-    if (!skipped.next) return out;
-    sp.start = skipped.next;
-  }
+  sp.offset = s.params.offset;
   sp.limit = s.params.k;
   sp.with_payload = s.selector.enabled;
-  sp.with_vector = s.user_wants_vector;
+  sp.with_vector = s.params.with_vector;
   ScrollPage page = Take(engine->Scroll(ns, name, sp));
+  Json out = Json::array();
   for (const Record& r : page.points) out.push_back(ScoredJson(r, 0, s.selector));
   return out;
 }
 
-// MMR over the offset + limit best (or candidates_limit, when larger), read with their vectors; the offset
-// is then skipped in MMR's order.
-Json MmrSearch(Engine* engine, uint32_t ns, const std::string& name, SearchSpec s) {
-  uint32_t k = s.params.k, offset = s.params.offset;
-  s.params.k = std::max(s.mmr_candidates ? s.mmr_candidates : k, k + offset);
-  s.params.offset = 0;
-  s.params.with_vector = true;
-  auto cands = Take(engine->Search(ns, name, s.params));
-  CollectionInfo info = Take(engine->GetCollectionInfo(ns, name));
-  auto picked = Mmr(std::move(cands), static_cast<Distance>(info.meta.distance()), *s.mmr_diversity, k + offset);
-  Json out = Json::array();
-  for (size_t i = offset; i < picked.size(); ++i) {
-    if (!s.user_wants_vector) picked[i].vector.reset();
-    out.push_back(ScoredJson(picked[i], picked[i].score, s.selector));
-  }
-  return out;
-}
-
-Json RunSearch(Engine* engine, uint32_t ns, const std::string& name, SearchSpec s) {
+Json RunSearch(Engine* engine, uint32_t ns, const std::string& name, const SearchSpec& s) {
   if (s.no_query) return PointsInIdOrder(engine, ns, name, s);
-  if (s.mmr_diversity) return MmrSearch(engine, ns, name, std::move(s));
   auto hits = Take(engine->Search(ns, name, s.params));
   Json out = Json::array();
   for (const auto& h : hits) out.push_back(ScoredJson(h, h.score, s.selector));
@@ -188,7 +117,7 @@ ApiResult QdrantApi::Query(const std::string& name, const Json& body) {
     SearchSpec s;
     ReadCommon(body, &s);
     ReadQuery(body, &s);
-    return {{"points", RunSearch(engine_, ns_, name, std::move(s))}};
+    return {{"points", RunSearch(engine_, ns_, name, s)}};
   });
 }
 
@@ -204,7 +133,7 @@ ApiResult QdrantApi::Search(const std::string& name, const Json& body) {
     SearchSpec s;
     ReadCommon(body, &s);
     s.params.vector = VectorFromJson(*v, "vector");
-    return RunSearch(engine_, ns_, name, std::move(s));
+    return RunSearch(engine_, ns_, name, s);
   });
 }
 

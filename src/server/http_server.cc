@@ -217,7 +217,7 @@ struct HttpServer::Impl {
     out += "govector_collections " + std::to_string(collections.size()) + "\n";
     out += "# HELP govector_points Points per collection.\n# TYPE govector_points gauge\n";
     for (const auto& c : collections)
-      out += "govector_points{collection=\"" + Escape(c.meta.name()) + "\"} " + std::to_string(c.points) + "\n";
+      out += "govector_points{collection=\"" + Escape(c.config.name) + "\"} " + std::to_string(c.points) + "\n";
     return out;
   }
 

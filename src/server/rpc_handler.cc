@@ -99,10 +99,10 @@ Status DropCollection(EngineOps& engine, uint32_t ns, const pb::DropCollectionRe
 Status ListCollections(EngineOps& engine, uint32_t ns, pb::Response* resp) {
   for (const auto& info : engine.ListCollections(ns)) {
     auto* s = resp->add_collections();
-    s->set_name(info.meta.name());
-    s->set_dimension(info.meta.dimension());
-    s->set_distance(DistanceName(static_cast<Distance>(info.meta.distance())));
-    s->set_index(IndexKindName(static_cast<IndexKind>(info.meta.index())));
+    s->set_name(info.config.name);
+    s->set_dimension(info.config.dimension);
+    s->set_distance(DistanceName(info.config.distance));
+    s->set_index(IndexKindName(info.config.index));
     s->set_points(info.points);
   }
   return Status::OK();
@@ -177,6 +177,7 @@ Status Search(EngineOps& engine, uint32_t ns, const pb::SearchRequest& r, pb::Re
   sp.exact = r.exact();
   sp.offset = r.offset();
   if (r.has_score_threshold()) sp.score_threshold = r.score_threshold();
+  if (r.has_mmr()) sp.mmr = MmrParams{r.mmr_diversity(), r.mmr_candidates()};
   GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
   sp.with_payload = shape.read_payload();
   sp.with_vector = r.with_vector();
@@ -189,32 +190,21 @@ Status Search(EngineOps& engine, uint32_t ns, const pb::SearchRequest& r, pb::Re
   return Status::OK();
 }
 
-// SQL's keyset pagination starts after a given id; the engine's scroll starts at one. The page is read one
-// point longer and the start point, when it is there, skipped.
+// SQL's keyset pagination starts after a given id (`after`, exclusive).
 Status Scroll(EngineOps& engine, uint32_t ns, const pb::ScrollRequest& r, pb::Response* resp) {
   ScrollParams sp;
   GV_ASSIGN_OR_RETURN(sp.filter, OptionalFilter(r.filter_json()));
-  if (r.limit() < 1 || r.limit() > kMaxScrollLimit)
-    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxScrollLimit) + ", got " +
-                                   std::to_string(r.limit()));
   sp.limit = r.limit();
-  std::optional<PointId> after;
+  sp.offset = r.offset();
   if (r.has_after()) {
-    GV_ASSIGN_OR_RETURN(PointId a, PointId::FromText(r.after()));
-    after = a;
-    sp.start = a;
-    sp.limit = r.limit() + 1;  // the start id is inclusive; "after" is not
+    GV_ASSIGN_OR_RETURN(PointId after, PointId::FromText(r.after()));
+    sp.after = after;
   }
   GV_ASSIGN_OR_RETURN(RecordShape shape, ParseShape(r.with_payload(), r.columns()));
   sp.with_payload = shape.read_payload();
   sp.with_vector = r.with_vector();
   GV_ASSIGN_OR_RETURN(auto page, engine.Scroll(ns, r.collection(), sp));
-  size_t emitted = 0;
-  for (const auto& rec : page.points) {
-    if (after && rec.id == *after) continue;
-    if (emitted++ == r.limit()) break;
-    FillRecord(resp->add_records(), rec, shape);
-  }
+  for (const auto& rec : page.points) FillRecord(resp->add_records(), rec, shape);
   return Status::OK();
 }
 

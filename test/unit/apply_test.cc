@@ -202,7 +202,7 @@ TEST_F(ApplyTest, MalformedApplyContextsAreRefused) {
 TEST_F(ApplyTest, PayloadIndexesAndDropsStampWithTheirWrite) {
   ASSERT_TRUE(Create(10, 0, false, "c").ok());
   ASSERT_TRUE(Run(Apply(RequestKind::kCollectionWrite, 10, 1, false), [&] {
-                return session_->CreatePayloadIndex(kNs, "c", "g", pb::KEYWORD);
+                return session_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kKeyword);
               }).ok());
   EXPECT_EQ(State().seq, 1u);
   EXPECT_EQ(engine_->GetCollectionInfo(kNs, "c")->payload_indexes.size(), 1u);
@@ -210,7 +210,7 @@ TEST_F(ApplyTest, PayloadIndexesAndDropsStampWithTheirWrite) {
                 return session_->DropCollection(kNs, "c").status();
               }).ok());
   EXPECT_EQ(State().seq, 2u);
-  EXPECT_FALSE(engine_->Find(kNs, "c").ok());
+  EXPECT_FALSE(engine_->Exists(kNs, "c"));
   // Dropping what is not there (IF EXISTS): nothing changes, the stamp moves on.
   ASSERT_TRUE(Run(Apply(RequestKind::kCollectionWrite, 20, 0, true), [&] {
                 return session_->DropCollection(kNs, "c").status();
@@ -233,7 +233,7 @@ TEST_F(ApplyTest, ReplayAfterAKillAppliesEachWriteOnce) {
       writes.emplace_back(Apply(RequestKind::kCollectionWrite, lsn, 0, false),
                           [=] { return s->CreateCollection(kNs, Config(name)); });
       writes.emplace_back(Apply(RequestKind::kCollectionWrite, lsn, 1, false),
-                          [=] { return s->CreatePayloadIndex(kNs, name, "g", pb::INTEGER); });
+                          [=] { return s->CreatePayloadIndex(kNs, name, "g", PayloadIndexType::kInteger); });
       writes.emplace_back(Apply(RequestKind::kPointWrite, lsn, 2, i == 0, 100 + i), [=] {
         return s->Upsert(kNs, name, {P(1, {1, 1}, {{"g", i}}), P(2, {2, 2})}, Durability::kApplied).status();
       });
@@ -281,7 +281,7 @@ TEST_F(ApplyTest, ReplayAfterAKillAppliesEachWriteOnce) {
   ASSERT_EQ(replay(session_.get()), kClean);
   std::vector<CollectionInfo> left = engine_->ListCollections(kNs);
   ASSERT_EQ(left.size(), 1u);
-  EXPECT_EQ(left[0].meta.name(), "t" + std::to_string(kTxns - 1));
+  EXPECT_EQ(left[0].config.name, "t" + std::to_string(kTxns - 1));
   EXPECT_EQ(left[0].points, 2u);
   EXPECT_EQ(left[0].payload_indexes.size(), 1u);
   ApplyState s = State();

@@ -111,7 +111,7 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   c.dimension = 16;
   c.distance = Distance::kEuclid;
   ASSERT_TRUE(e->CreateCollection(1, c).ok());
-  ASSERT_TRUE(e->CreatePayloadIndex(1, "c", "g", pb::INTEGER).ok());
+  ASSERT_TRUE(e->CreatePayloadIndex(1, "c", "g", PayloadIndexType::kInteger).ok());
   testing::Dataset d = testing::ClusteredSynthetic(4000, 0, 16, 8, 3);
   // Ids below 1000 are never deleted, so every search has at least 1,000 live candidates.
   std::vector<PointInput> base;

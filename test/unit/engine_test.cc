@@ -99,13 +99,13 @@ TEST_F(EngineTest, CreateListInfoDrop) {
 
   auto list = engine_->ListCollections(1);
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].meta.name(), "a");
-  EXPECT_EQ(list[1].meta.name(), "b");
-  EXPECT_EQ(list[0].meta.dimension(), 3u);
-  EXPECT_EQ(list[0].meta.distance(), pb::EUCLID);
-  EXPECT_EQ(list[0].meta.index(), pb::FLAT);
-  EXPECT_EQ(list[1].meta.m(), kDefaultM);
-  EXPECT_EQ(list[1].meta.ef_construct(), kDefaultEfConstruct);
+  EXPECT_EQ(list[0].config.name, "a");
+  EXPECT_EQ(list[1].config.name, "b");
+  EXPECT_EQ(list[0].config.dimension, 3u);
+  EXPECT_EQ(list[0].config.distance, Distance::kEuclid);
+  EXPECT_EQ(list[0].config.index, IndexKind::kFlat);
+  EXPECT_EQ(list[1].config.m, kDefaultM);
+  EXPECT_EQ(list[1].config.ef_construct, kDefaultEfConstruct);
 
   auto info = engine_->GetCollectionInfo(1, "b");
   ASSERT_TRUE(info.ok());
@@ -203,7 +203,7 @@ TEST_F(EngineTest, NamespacesAndDropNamespace) {
   EXPECT_TRUE(engine_->ListCollections(3).empty());
   ASSERT_TRUE(engine_->CreateCollection(3, Config("b", 5)).ok());
   EXPECT_EQ(ValueOf(engine_->Count(3, "b", nullptr)), 0u);
-  EXPECT_EQ(ValueOf(engine_->GetCollectionInfo(3, "b")).meta.dimension(), 5u);
+  EXPECT_EQ(ValueOf(engine_->GetCollectionInfo(3, "b")).config.dimension, 5u);
   EXPECT_EQ(ValueOf(engine_->Count(2, "b", nullptr)), 2u);
   EXPECT_EQ(ValueOf(engine_->Count(4, "a", nullptr)), 2u);
   // The standalone namespace is a namespace like any other to the engine (the callers keep it).
@@ -417,6 +417,65 @@ TEST_F(EngineTest, HasIdFiltersEnumerateTheirIds) {
   EXPECT_TRUE(plan.from_payload_index);  // candidates came from the ids, not a scan
 }
 
+// A scroll's exclusive `after` (SQL's keyset paging) and its offset, alone and together, with `start`, on
+// both ways a scroll goes: walking the keys (no filter, or one no index answers) and visiting a filter's
+// candidates (has_id).
+TEST_F(EngineTest, ScrollAfterAndOffset) {
+  ASSERT_TRUE(engine_->CreateCollection(1, Config("s", 2, Distance::kEuclid)).ok());
+  std::vector<PointInput> pts;
+  for (uint64_t i = 1; i <= 12; ++i) pts.push_back(Point(i, {float(i), 0}, {{"even", i % 2 == 0}}));
+  ASSERT_TRUE(engine_->Upsert(1, "s", pts, Durability::kApplied).ok());
+  PointSelector gone;
+  gone.ids = {PointId::Num(4)};
+  ASSERT_TRUE(engine_->Delete(1, "s", gone, Durability::kApplied).ok());
+  auto scroll = [&](ScrollParams sp, std::optional<uint64_t>* next) {
+    auto page = engine_->Scroll(1, "s", sp);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<uint64_t> ids;
+    if (!page.ok()) return ids;
+    for (const Record& r : page->points) ids.push_back(r.id.num());
+    *next = page->next ? std::optional<uint64_t>(page->next->num()) : std::nullopt;
+    return ids;
+  };
+  auto num = [](uint64_t n) { return std::optional<PointId>(PointId::Num(n)); };
+  const std::vector<std::string> filters = {
+      "", R"({"must":[{"key":"even","match":{"value":true}}]})",
+      R"({"must":[{"has_id":[1,2,3,4,5,6,7,8,9,10,11,12]},{"key":"even","match":{"value":true}}]})"};
+  for (const std::string& filter : filters) {
+    const bool evens = !filter.empty();
+    SCOPED_TRACE(filter);
+    std::optional<uint64_t> next;
+    ScrollParams sp;
+    if (evens) sp.filter = ParsedFilter(filter);
+    sp.limit = 3;
+    sp.after = num(2);  // exclusive
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({6, 8, 10}) : std::vector<uint64_t>({3, 5, 6}));
+    EXPECT_EQ(next, evens ? 12u : 7u);
+    sp.after = num(4);  // deleted: still a bound
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({6, 8, 10}) : std::vector<uint64_t>({5, 6, 7}));
+    sp.start = num(7);  // the later bound wins
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({8, 10, 12}) : std::vector<uint64_t>({7, 8, 9}));
+    sp.start = num(1);
+    sp.after = num(9);
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({10, 12}) : std::vector<uint64_t>({10, 11, 12}));
+    EXPECT_EQ(next, std::nullopt);
+    sp = ScrollParams();
+    if (evens) sp.filter = ParsedFilter(filter);
+    sp.limit = 2;
+    sp.offset = 2;  // matching points skipped first
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({8, 10}) : std::vector<uint64_t>({3, 5}));
+    EXPECT_EQ(next, evens ? 12u : 6u);
+    sp.after = num(5);
+    EXPECT_EQ(scroll(sp, &next), evens ? std::vector<uint64_t>({10, 12}) : std::vector<uint64_t>({8, 9}));
+    sp.offset = 20;
+    EXPECT_TRUE(scroll(sp, &next).empty());
+    EXPECT_EQ(next, std::nullopt);
+  }
+  ScrollParams bad;
+  bad.offset = kMaxOffset + 1;
+  EXPECT_EQ(engine_->Scroll(1, "s", bad).status().message(), "offset must be at most 100000");
+}
+
 TEST_F(EngineTest, VectorOnlyUpsertKeepsPayload) {
   ASSERT_TRUE(engine_->Upsert(1, "nope", {Point(1, {1, 0})}, Durability::kApplied).status().code() ==
               StatusCode::kNotFound);
@@ -507,7 +566,7 @@ TEST_F(EngineTest, EverythingSurvivesReopen) {
   auto info = engine_->GetCollectionInfo(4, "keep");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->indexed_vectors, 299u);
-  EXPECT_EQ(info->meta.distance(), pb::MANHATTAN);
+  EXPECT_EQ(info->config.distance, Distance::kManhattan);
   auto got = engine_->Get(4, "keep", {PointId::Num(8)}, true, true);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_EQ(got->size(), 1u);

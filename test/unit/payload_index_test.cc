@@ -108,7 +108,7 @@ TEST(PayloadIndex, TypeNames) {
   }
   auto uuid = ParsePayloadIndexType("uuid");
   ASSERT_TRUE(uuid.ok()) << uuid.status().ToString();
-  EXPECT_EQ(*uuid, pb::KEYWORD);
+  EXPECT_EQ(*uuid, PayloadIndexType::kKeyword);
   EXPECT_EQ(ParsePayloadIndexType("geo").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParsePayloadIndexType("Keyword").status().code(), StatusCode::kInvalidArgument);
 }
@@ -116,12 +116,12 @@ TEST(PayloadIndex, TypeNames) {
 TEST(PayloadIndex, AddChecksFieldsAndTypes) {
   PayloadIndexSet set;
   EXPECT_TRUE(set.empty());
-  EXPECT_EQ(set.Add("a..b", pb::KEYWORD).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(set.Add("a..b", PayloadIndexType::kKeyword).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(set.Add("a", static_cast<PayloadIndexType>(99)).code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(set.empty());
-  ASSERT_TRUE(set.Add("a", pb::KEYWORD).ok());
-  EXPECT_TRUE(set.Add("a", pb::KEYWORD).ok());  // the same index again is a no-op
-  Status other = set.Add("a", pb::INTEGER);
+  ASSERT_TRUE(set.Add("a", PayloadIndexType::kKeyword).ok());
+  EXPECT_TRUE(set.Add("a", PayloadIndexType::kKeyword).ok());  // the same index again is a no-op
+  Status other = set.Add("a", PayloadIndexType::kInteger);
   EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(other.message().find("already has a keyword index"), std::string::npos) << other.ToString();
   EXPECT_TRUE(set.Has("a"));
@@ -132,8 +132,8 @@ TEST(PayloadIndex, AddChecksFieldsAndTypes) {
 
 TEST(PayloadIndex, Keyword) {
   IndexedPayloads p;
-  p.AddIndex("k", pb::KEYWORD);
-  p.AddIndex("geo.city", pb::KEYWORD);
+  p.AddIndex("k", PayloadIndexType::kKeyword);
+  p.AddIndex("geo.city", PayloadIndexType::kKeyword);
   p.Put(0, {{"k", "red"}, {"geo", {{"city", "Berlin"}}}});
   p.Put(1, {{"k", {"red", "green", "red"}}});
   p.Put(2, {{"k", "Red"}});
@@ -157,8 +157,8 @@ TEST(PayloadIndex, Keyword) {
 
 TEST(PayloadIndex, Integer) {
   IndexedPayloads p;
-  p.AddIndex("i", pb::INTEGER);
-  p.AddIndex("stops[].line", pb::INTEGER);
+  p.AddIndex("i", PayloadIndexType::kInteger);
+  p.AddIndex("stops[].line", PayloadIndexType::kInteger);
   p.Put(0, {{"i", 1}, {"stops", {{{"line", 3}}, {{"line", 4}}}}});
   p.Put(1, {{"i", {1, 2, -5}}});
   p.Put(2, {{"i", 2.0}});   // a float: integer conditions do not match it
@@ -179,7 +179,7 @@ TEST(PayloadIndex, Integer) {
 
 TEST(PayloadIndex, FloatRanges) {
   IndexedPayloads p;
-  p.AddIndex("f", pb::FLOAT);
+  p.AddIndex("f", PayloadIndexType::kFloat);
   p.Put(0, {{"f", 0.5}});
   p.Put(1, {{"f", 1}});
   p.Put(2, {{"f", {1.5, 3, 1.5}}});
@@ -200,7 +200,7 @@ TEST(PayloadIndex, FloatRanges) {
 
 TEST(PayloadIndex, Bool) {
   IndexedPayloads p;
-  p.AddIndex("b", pb::BOOL);
+  p.AddIndex("b", PayloadIndexType::kBool);
   p.Put(0, {{"b", true}});
   p.Put(1, {{"b", false}});
   p.Put(2, {{"b", {false, true}}});
@@ -214,7 +214,7 @@ TEST(PayloadIndex, Bool) {
 
 TEST(PayloadIndex, DatetimeRanges) {
   IndexedPayloads p;
-  p.AddIndex("d", pb::DATETIME);
+  p.AddIndex("d", PayloadIndexType::kDatetime);
   p.Put(0, {{"d", "2024-01-01T00:00:00Z"}});
   p.Put(1, {{"d", "2024-03-15 12:00"}});
   p.Put(2, {{"d", "2024-06-01T02:00:00+02:00"}});  // 2024-06-01T00:00:00Z
@@ -231,8 +231,8 @@ TEST(PayloadIndex, DatetimeRanges) {
 
 TEST(PayloadIndex, ClausesCombine) {
   IndexedPayloads p;
-  p.AddIndex("k", pb::KEYWORD);
-  p.AddIndex("i", pb::INTEGER);
+  p.AddIndex("k", PayloadIndexType::kKeyword);
+  p.AddIndex("i", PayloadIndexType::kInteger);
   for (uint32_t slot = 0; slot < 12; ++slot)
     p.Put(slot, {{"k", slot % 3 == 0 ? "a" : "b"}, {"i", slot % 4}, {"u", slot % 2}});
   const std::string a = R"({"key":"k","match":{"value":"a"}})";   // 0 3 6 9
@@ -258,10 +258,10 @@ TEST(PayloadIndex, ClausesCombine) {
 
 TEST(PayloadIndex, FollowsUpdatesAndDeletes) {
   IndexedPayloads p;
-  p.AddIndex("k", pb::KEYWORD);
-  p.AddIndex("i", pb::INTEGER);
-  p.AddIndex("f", pb::FLOAT);
-  p.AddIndex("d", pb::DATETIME);
+  p.AddIndex("k", PayloadIndexType::kKeyword);
+  p.AddIndex("i", PayloadIndexType::kInteger);
+  p.AddIndex("f", PayloadIndexType::kFloat);
+  p.AddIndex("d", PayloadIndexType::kDatetime);
   p.Put(0, {{"k", "x"}, {"i", 1}, {"f", 1.5}, {"d", "2024-01-01"}});
   p.Put(1, {{"k", {"x", "y"}}, {"i", {1, 1}}, {"f", {2.5, 2.5}}, {"d", "2024-02-01"}});
   p.Put(2, {{"k", "y"}, {"i", 2}, {"f", 1.5}});
@@ -342,12 +342,12 @@ TEST(PayloadIndex, RandomPayloadsAndFilters) {
     }
   };
   IndexedPayloads p;
-  p.AddIndex("k", pb::KEYWORD);
-  p.AddIndex("i", pb::INTEGER);
-  p.AddIndex("f", pb::FLOAT);
-  p.AddIndex("b", pb::BOOL);
-  p.AddIndex("d", pb::DATETIME);
-  p.AddIndex("n.k", pb::KEYWORD);
+  p.AddIndex("k", PayloadIndexType::kKeyword);
+  p.AddIndex("i", PayloadIndexType::kInteger);
+  p.AddIndex("f", PayloadIndexType::kFloat);
+  p.AddIndex("b", PayloadIndexType::kBool);
+  p.AddIndex("d", PayloadIndexType::kDatetime);
+  p.AddIndex("n.k", PayloadIndexType::kKeyword);
   std::vector<bool> live(300, false);
   size_t checked = 0, narrowed = 0, exact = 0;
   for (int round = 0; round < 20; ++round) {

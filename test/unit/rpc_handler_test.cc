@@ -381,6 +381,43 @@ TEST_F(RpcHandlerTest, ScrollAfterIsExclusive) {
   EXPECT_EQ(Scroll("c", kMaxScrollLimit + 1, nullptr).code(), kInvalidArgument);
   after = "";
   EXPECT_EQ(Scroll("c", 2, &after).code(), kInvalidArgument);
+  after = "3";  // the largest page starts after an id too
+  EXPECT_EQ(Ids(Scroll("c", kMaxScrollLimit, &after)), (std::vector<std::string>{"4", "5"}));
+}
+
+// The engine's scroll offset and MMR, as the RPC carries them.
+TEST_F(RpcHandlerTest, ScrollOffsetAndSearchMmr) {
+  ASSERT_EQ(Create("c", 2, "cosine").code(), kOk);
+  ASSERT_EQ(UpsertNumbered("c", 5).code(), kOk);
+  pb::Request scroll = Req();
+  auto* sc = scroll.mutable_scroll();
+  sc->set_collection("c");
+  sc->set_limit(2);
+  sc->set_offset(1);
+  sc->set_after("1");
+  sc->set_has_after(true);
+  EXPECT_EQ(Ids(Call(scroll)), (std::vector<std::string>{"3", "4"}));
+  sc->set_offset(kMaxOffset + 1);
+  EXPECT_EQ(Call(scroll).message(), "offset must be at most 100000");
+
+  // Vectors {i, 1}: 4 and 5 nearly repeat each other, 1 points elsewhere.
+  pb::Request r = Req();
+  auto* s = r.mutable_search();
+  s->set_collection("c");
+  s->add_vector(5);
+  s->add_vector(1);
+  s->set_k(2);
+  s->set_exact(true);
+  EXPECT_EQ(Ids(Call(r)), (std::vector<std::string>{"5", "4"}));
+  s->set_has_mmr(true);
+  s->set_mmr_diversity(1);
+  s->set_mmr_candidates(5);
+  pb::Response resp = Call(r);
+  ASSERT_EQ(resp.code(), kOk) << resp.message();
+  EXPECT_EQ(Ids(resp), (std::vector<std::string>{"5", "1"}));
+  EXPECT_EQ(resp.records(0).vector_size(), 0);
+  s->set_mmr_diversity(2);
+  EXPECT_EQ(Call(r).code(), kInvalidArgument);
 }
 
 TEST_F(RpcHandlerTest, PayloadOperations) {

@@ -1,11 +1,14 @@
-// Search: scores and order per distance, options, deleted and updated points, filters that never under-fill,
-// and recall against brute force on Fashion-MNIST (Euclid) and a clustered synthetic set (cosine).
+// Search: scores and order per distance, options (MMR among them), deleted and updated points, filters that
+// never under-fill, and recall against brute force on Fashion-MNIST (Euclid) and a clustered synthetic set (cosine).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <set>
 
+#include "engine/distance.h"
 #include "engine/engine.h"
+#include "engine/mmr.h"
 #include "test_util.h"
 
 namespace govector {
@@ -131,6 +134,105 @@ TEST(Search, OptionsOffsetThresholdPayloadVectorById) {
   EXPECT_EQ(e->Search(1, "missing", sp).status().code(), StatusCode::kNotFound);
 }
 
+std::vector<uint64_t> HitIds(const std::vector<ScoredPoint>& hits) {
+  std::vector<uint64_t> ids;
+  for (const auto& h : hits) ids.push_back(h.id.num());
+  return ids;
+}
+
+// Maximal marginal relevance: with high diversity the runner-up that nearly repeats the best is passed over,
+// the offset is skipped in MMR's order, and the vectors MMR reads are returned only when asked for.
+TEST(Search, MmrPrefersDiverseHits) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e);
+  for (IndexKind index : {IndexKind::kHnsw, IndexKind::kFlat}) {
+    const std::string name = index == IndexKind::kHnsw ? "hnsw" : "flat";
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(e->CreateCollection(1, Config(name, 2, Distance::kCosine, index)).ok());
+    ASSERT_TRUE(
+        e->Upsert(1, name, {Point(1, {1, 0}), Point(2, {0.99f, 0.01f}), Point(3, {0.7f, 0.7f})}, Durability::kApplied)
+            .ok());
+    SearchParams sp;
+    sp.vector = {1, 0};
+    sp.k = 2;
+    EXPECT_EQ(HitIds(ValueOf(e->Search(1, name, sp))), (std::vector<uint64_t>{1, 2}));
+    sp.mmr = MmrParams{0.9, 3};
+    auto hits = ValueOf(e->Search(1, name, sp));
+    ASSERT_EQ(HitIds(hits), (std::vector<uint64_t>{1, 3}));
+    EXPECT_FALSE(hits[0].vector);
+    EXPECT_NEAR(hits[1].score, std::sqrt(0.5), 1e-3);  // the relevance score, not MMR's value
+    sp.k = 1;
+    sp.offset = 1;
+    sp.with_vector = true;
+    hits = ValueOf(e->Search(1, name, sp));
+    ASSERT_EQ(HitIds(hits), (std::vector<uint64_t>{3}));
+    EXPECT_TRUE(hits[0].vector);
+    sp = SearchParams();
+    sp.vector = {1, 0};
+    sp.k = 2;
+    sp.mmr = MmrParams{0, 0};  // no diversity: by relevance alone
+    EXPECT_EQ(HitIds(ValueOf(e->Search(1, name, sp))), (std::vector<uint64_t>{1, 2}));
+
+    for (double diversity : {-0.1, 1.5, double(NAN)}) {
+      sp.mmr = MmrParams{diversity, 0};
+      EXPECT_EQ(e->Search(1, name, sp).status().code(), StatusCode::kInvalidArgument) << diversity;
+    }
+    sp.mmr = MmrParams{0.5, kMaxK + 1};
+    EXPECT_EQ(e->Search(1, name, sp).status().message(),
+              "mmr draws from at most 10000 candidates (the larger of its candidates and k + offset), got 10001");
+    sp.mmr = MmrParams{0.5, 0};
+    sp.k = kMaxK;
+    sp.offset = 1;
+    EXPECT_EQ(e->Search(1, name, sp).status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
+// MmrSelect against MMR's rule written out plainly (each candidate's similarity to every pick worked out
+// again in every round), on random vectors: the same picks in the same order.
+TEST(Search, MmrSelectFollowsTheRule) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> gauss;
+  for (Distance d : {Distance::kCosine, Distance::kEuclid, Distance::kDot, Distance::kManhattan}) {
+    std::vector<float> query(8);
+    for (float& x : query) x = gauss(rng);
+    if (d == Distance::kCosine) NormalizeInPlace(query.data(), query.size());
+    std::vector<ScoredPoint> cands(60);
+    for (size_t i = 0; i < cands.size(); ++i) {
+      std::vector<float> v(8);
+      for (float& x : v) x = gauss(rng);
+      if (d == Distance::kCosine) NormalizeInPlace(v.data(), v.size());
+      cands[i].id = PointId::Num(i);
+      cands[i].score = ScoreFromDistance(d, InternalDistance(d, query.data(), v.data(), v.size()));
+      cands[i].vector = std::move(v);
+    }
+    for (double diversity : {0.0, 0.3, 0.8, 1.0}) {
+      const double lambda = 1 - diversity;
+      std::vector<uint64_t> expected;
+      std::vector<bool> used(cands.size(), false);
+      for (size_t round = 0; round < 15; ++round) {
+        size_t best = cands.size();
+        double best_value = -INFINITY;
+        for (size_t i = 0; i < cands.size(); ++i) {
+          if (used[i]) continue;
+          double relevance = -DistanceFromScore(d, cands[i].score), max_sim = -INFINITY;
+          for (uint64_t j : expected)
+            max_sim =
+                std::max<double>(max_sim, -InternalDistance(d, cands[i].vector->data(), cands[j].vector->data(), 8));
+          double value = expected.empty() ? relevance : lambda * relevance - (1 - lambda) * max_sim;
+          if (value > best_value) {
+            best_value = value;
+            best = i;
+          }
+        }
+        used[best] = true;
+        expected.push_back(best);
+      }
+      EXPECT_EQ(HitIds(MmrSelect(cands, d, diversity, 15)), expected) << DistanceName(d) << " " << diversity;
+    }
+  }
+}
+
 // Deleted points are never returned; an updated point is found by its new vector only, both while the
 // new vector waits for the background indexer and after it is in the graph.
 TEST(Search, DeletedAndUpdatedPoints) {
@@ -244,7 +346,7 @@ TEST(Search, FilteredSearchNeverUnderfills) {
         e->CreateCollection(1, Config(name, 16, Distance::kCosine, name == "flat" ? IndexKind::kFlat : IndexKind::kHnsw))
             .ok());
     if (name == "graph_indexed") {
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "g", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "g", PayloadIndexType::kInteger).ok());
     }
     std::vector<PointInput> pts;
     for (uint64_t i = 0; i < d.train.size(); ++i) {
@@ -332,9 +434,9 @@ class RecallTest : public ::testing::Test {
     c.quantization = q;
     ASSERT_TRUE(e->CreateCollection(1, c).ok());
     if (payload_index) {
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "label", pb::INTEGER).ok());
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b100", pb::INTEGER).ok());
-      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b1000", pb::INTEGER).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "label", PayloadIndexType::kInteger).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b100", PayloadIndexType::kInteger).ok());
+      ASSERT_TRUE(e->CreatePayloadIndex(1, name, "b1000", PayloadIndexType::kInteger).ok());
     }
     std::vector<PointInput> pts;
     for (uint64_t i = 0; i < d.train.size(); ++i)

@@ -52,6 +52,9 @@ std::vector<uint64_t> Ids(const std::vector<ScoredPoint>& rs) {
   return out;
 }
 
+// A page's next id as text ("none" for the last page).
+std::string NextText(const ScrollPage& page) { return page.next ? page.next->ToString() : "none"; }
+
 class TxnTest : public ::testing::Test {
  public:
   void SetUp() override {
@@ -185,8 +188,8 @@ TEST_F(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
   dup.dimension = 0;
   dup.name = "fresh";
   check([&] { return a_->CreateCollection(kNs, dup); }, [&] { return engine_->CreateCollection(kNs, dup); });
-  check([&] { return a_->CreatePayloadIndex(kNs, "c", "g", pb::PAYLOAD_INDEX_UNSPECIFIED); },
-        [&] { return engine_->CreatePayloadIndex(kNs, "c", "g", pb::PAYLOAD_INDEX_UNSPECIFIED); });
+  check([&] { return a_->CreatePayloadIndex(kNs, "c", "g", static_cast<PayloadIndexType>(0)); },
+        [&] { return engine_->CreatePayloadIndex(kNs, "c", "g", static_cast<PayloadIndexType>(0)); });
   // A batch with one bad point leaves nothing behind.
   In(*a_, RequestKind::kPointWrite, 7);
   EXPECT_FALSE(a_->Upsert(kNs, "c", {P(10, {1, 1}), P(11, {1})}, Durability::kApplied).ok());
@@ -310,6 +313,81 @@ TEST_F(TxnTest, ScrollKeepsIdOrderAndPages) {
   EXPECT_EQ(Ids(page->points), (std::vector<uint64_t>{5}));
   ASSERT_TRUE(page->next);
   EXPECT_EQ(page->next->num(), 7u);
+}
+
+// A scroll's offset and exclusive `after`, and a search's offset and MMR, over the merged view: each answer
+// is the one a committed collection holding exactly what the transaction sees gives.
+TEST_F(TxnTest, OffsetMmrAndAfterAgreeWithACommittedCopy) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> coord(0, 10);
+  auto random_point = [&](uint64_t id) { return P(id, {coord(rng), coord(rng)}, {{"g", int(rng() % 2)}}); };
+  std::vector<PointInput> committed;
+  for (uint64_t i = 6; i <= 80; ++i) committed.push_back(random_point(i));
+  ASSERT_TRUE(engine_->Upsert(kNs, "c", committed, Durability::kApplied).ok());
+  std::vector<PointInput> own;
+  for (uint64_t i : {3, 10, 40, 200, 201, 202, 203, 204, 205, 206, 207, 208}) own.push_back(random_point(i));
+  ASSERT_TRUE(Up(*a_, 21, own).ok());
+  In(*a_, RequestKind::kPointWrite, 21);
+  PointSelector del;
+  del.ids = {PointId::Num(7), PointId::Num(8), PointId::Num(50)};
+  ASSERT_TRUE(a_->Delete(kNs, "c", del, Durability::kApplied).ok());
+
+  // The copy: every point as the transaction sees it, committed in collection "m".
+  In(*a_, RequestKind::kRead, 21);
+  ScrollParams everything;
+  everything.limit = 1000;
+  everything.with_vector = true;
+  auto seen = a_->Scroll(kNs, "c", everything);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  std::vector<PointInput> copy;
+  for (const Record& r : seen->points) copy.push_back(P(r.id.num(), *r.vector, *r.payload));
+  CollectionConfig m = *engine_->GetConfig(kNs, "c");
+  m.name = "m";
+  ASSERT_TRUE(engine_->CreateCollection(kNs, m).ok());
+  ASSERT_TRUE(engine_->Upsert(kNs, "m", copy, Durability::kApplied).ok());
+
+  auto num = [](uint64_t n) { return std::optional<PointId>(PointId::Num(n)); };
+  struct ScrollCase {
+    std::optional<PointId> start, after;
+    uint32_t offset, limit;
+    bool odd;
+  };
+  const std::vector<ScrollCase> scrolls = {
+      {std::nullopt, num(5), 0, 7, false},     {std::nullopt, num(7), 3, 10, false},
+      {num(100), num(50), 2, 5, false},        {std::nullopt, std::nullopt, 30, 40, false},
+      {std::nullopt, num(201), 0, 100, false}, {std::nullopt, num(3), 4, 6, true},
+      {num(9), std::nullopt, 60, 5, true}};
+  for (const ScrollCase& c : scrolls) {
+    ScrollParams sp;
+    sp.start = c.start;
+    sp.after = c.after;
+    sp.offset = c.offset;
+    sp.limit = c.limit;
+    if (c.odd) sp.filter = F(R"({"must":[{"key":"g","match":{"value":1}}]})");
+    In(*a_, RequestKind::kRead, 21);
+    auto mine = a_->Scroll(kNs, "c", sp);
+    auto expected = engine_->Scroll(kNs, "m", sp);
+    ASSERT_TRUE(mine.ok() && expected.ok()) << mine.status().ToString();
+    EXPECT_EQ(Ids(mine->points), Ids(expected->points)) << "offset " << c.offset << " limit " << c.limit;
+    EXPECT_EQ(NextText(*mine), NextText(*expected)) << "offset " << c.offset << " limit " << c.limit;
+  }
+
+  for (uint32_t offset : {0u, 3u, 12u}) {
+    for (bool mmr : {false, true}) {
+      SearchParams sp;
+      sp.vector = {3.3f, 1.7f};
+      sp.k = 6;
+      sp.offset = offset;
+      sp.exact = true;
+      if (mmr) sp.mmr = MmrParams{0.6, 25};
+      In(*a_, RequestKind::kRead, 21);
+      auto mine = a_->Search(kNs, "c", sp);
+      auto expected = engine_->Search(kNs, "m", sp);
+      ASSERT_TRUE(mine.ok() && expected.ok()) << mine.status().ToString();
+      ASSERT_EQ(Ids(*mine), Ids(*expected)) << "offset " << offset << " mmr " << mmr;
+      for (size_t i = 0; i < mine->size(); ++i) EXPECT_NEAR((*mine)[i].score, (*expected)[i].score, 1e-4);
+    }
+  }
 }
 
 TEST_F(TxnTest, CountAdjustsForTheOverlay) {
@@ -442,7 +520,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   EXPECT_EQ(All(*a_, 7, "fresh"), (std::vector<uint64_t>{1, 2}));
   auto listed = a_->ListCollections(kNs);
   ASSERT_EQ(listed.size(), 2u);
-  EXPECT_EQ(listed[1].meta.name(), "fresh");
+  EXPECT_EQ(listed[1].config.name, "fresh");
   EXPECT_EQ(listed[1].points, 2u);
   // Nobody else sees it, and a second create in the transaction is a duplicate.
   In(*b_, RequestKind::kRead, 8);
@@ -466,7 +544,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   n.dimension = 3;
   ASSERT_TRUE(a_->CreateCollection(kNs, n).ok());
   EXPECT_EQ(All(*a_, 7), (std::vector<uint64_t>{}));
-  EXPECT_EQ(engine_->GetCollectionInfo(kNs, "c")->meta.dimension(), 2u);
+  EXPECT_EQ(engine_->GetCollectionInfo(kNs, "c")->config.dimension, 2u);
   // Rolling the savepoint back brings the committed collection and the transaction's point 10 back.
   EXPECT_EQ(All(*b_, 8), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   In(*a_, RequestKind::kRead, 7, 3, {2});
@@ -475,9 +553,9 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
 
 TEST_F(TxnTest, PayloadIndexesCreatedInTheTransaction) {
   In(*a_, RequestKind::kCollectionWrite, 7);
-  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", pb::INTEGER).ok());
-  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", pb::INTEGER).ok());  // the same again: no change
-  Status other = a_->CreatePayloadIndex(kNs, "c", "g", pb::KEYWORD);
+  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());
+  ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());  // the same again: no change
+  Status other = a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kKeyword);
   EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(other.message(), "field \"g\" already has a integer index");
   ASSERT_TRUE(Up(*a_, 7, {P(10, {0, 1}, {{"g", 3}})}).ok());

@@ -1,0 +1,67 @@
+// A collection's vectors (collection.h): where each slot's current vector lives (the HNSW graph, or the
+// pending set until the indexer has put it there; the arena of a flat collection), the scan codes kept
+// beside the graph, and the float vectors as stored in LMDB.
+#include "engine/collection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/distance.h"
+#include "engine/payload_codec.h"
+
+namespace govector {
+
+size_t Collection::ElementBytes() const {
+  return IsQuantized() ? Sq8CodeBytes(dimension()) : dimension() * sizeof(float);
+}
+
+void Collection::EncodeScanCode(uint32_t slot, const float* vec) {
+  size_t bytes = Sq8CodeBytes(dimension());
+  if (scan_codes_.size() < (slot + 1) * bytes)
+    scan_codes_.resize(std::max((slot + 1) * bytes, scan_codes_.size() * 3 / 2));
+  Sq8Encode(vec, dimension(), scan_codes_.data() + slot * bytes);
+}
+
+void Collection::ApplyVector(uint32_t slot, const float* vec) {
+  if (UsesScanCodes()) EncodeScanCode(slot, vec);
+  if (IsHnsw()) {
+    pending_vectors_[slot].assign(vec, vec + dimension());
+    pending_queue_.push_back(slot);
+    slots_[slot].insert_failures = 0;  // a new vector gets its own attempts
+    return;
+  }
+  size_t elem = ElementBytes();
+  if (arena_.size() < (slot + 1) * elem) arena_.resize(std::max((slot + 1) * elem, arena_.size() * 3 / 2));
+  uint8_t* dst = arena_.data() + slot * elem;
+  if (IsQuantized())
+    Sq8Encode(vec, dimension(), dst);
+  else
+    std::memcpy(dst, vec, elem);
+}
+
+const void* Collection::ElementOf(uint32_t slot, size_t element_bytes) const {
+  if (!IsHnsw()) return arena_.data() + slot * element_bytes;
+  return SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr;
+}
+
+bool Collection::FloatDistance(const QueryDistance& qd, const std::vector<float>& query, uint32_t slot,
+                               size_t element_bytes, float* d) const {
+  if (const void* element = ElementOf(slot, element_bytes)) {
+    *d = qd(element);
+    return true;
+  }
+  auto it = pending_vectors_.find(slot);
+  if (it == pending_vectors_.end()) return false;
+  *d = InternalDistance(distance(), query.data(), it->second.data(), dimension());
+  return true;
+}
+
+Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) const {
+  GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
+  if (!value) return Status::PointNotFound(id.ToString());
+  std::vector<float> vector;
+  if (!ParsePointVector(*value, &vector)) return Status::IOError("unreadable point record " + id.ToString());
+  return vector;
+}
+
+}  // namespace govector
