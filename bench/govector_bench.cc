@@ -388,8 +388,10 @@ std::string ScaleTable(const Json& r) {
 
 void WriteReport(const Json& r, const std::string& dir) {
   std::ofstream md(dir + "/results.md");
-  const Json& p = r["pgvector"];
   bool pgv = r.contains("pgvector");
+  // (operator[] of a const Json requires the key: without pgvector, an empty object stands in.)
+  static const Json kNoPgvector = Json::object();
+  const Json& p = pgv ? r["pgvector"] : kNoPgvector;
   md << "Fashion-MNIST, " << r["dataset"]["points"] << " training images as the collection (784 dimensions, Euclid), "
      << r["dataset"]["queries"] << " test images as queries, k = 10, exact answers computed by the bench. "
      << "M = " << r["parameters"]["m"] << ", ef_construction = " << r["parameters"]["ef_construction"]
