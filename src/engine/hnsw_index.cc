@@ -196,6 +196,9 @@ void HnswIndex::ForEach(FunctionRef<void(uint64_t, const void*)> fn) const {
   }
 }
 
+// Longer than the rest on purpose: it is the inner loop of every graph search, and its three phases (the
+// greedy descent through the upper layers, the seeding, the filtered walk of layer 0) share the candidate
+// queues, the visited set and the statistics; kept in one piece, it reads top to bottom.
 HnswIndex::SearchStats HnswIndex::Search(const QueryDistance& query, size_t ef, FunctionRef<bool(uint64_t)> accept,
                                          std::vector<std::pair<float, uint64_t>>* out, size_t max_visits,
                                          const std::vector<uint64_t>& seeds, bool matches_only) const {
