@@ -35,7 +35,8 @@ typedef Govector__Pb__Response GvResponse;
 
 /* Relative to the data directory, which is the working directory of every backend and of the worker. */
 #define GV_DATA_SUBDIR "govector"
-#define GV_SOCKET_PATH GV_DATA_SUBDIR "/govectord.sock"
+/* pgsql_tmp: pg_basebackup skips names that begin so, without warning (a socket cannot be copied). */
+#define GV_SOCKET_PATH GV_DATA_SUBDIR "/pgsql_tmp.govectord.sock"
 #define GV_SUPERVISOR_LOCK GV_DATA_SUBDIR "/supervisor.lock"
 
 /* GUCs */

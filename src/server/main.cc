@@ -1,6 +1,6 @@
 // govectord: the govector engine process.
 //
-// Under Postgres, a background worker starts it with --data-dir $PGDATA/govector --socket govectord.sock
+// Under Postgres, a background worker starts it with --data-dir $PGDATA/govector --socket pgsql_tmp.govectord.sock
 // --postmaster-pid N and restarts it if it dies; it exits by itself when the postmaster goes away.
 // Standalone (the seed's microservice mode): govectord --data-dir DIR --http-port 6333 [--api-key K].
 // SIGTERM or SIGINT shut it down cleanly: requests in flight finish, index snapshots are saved, storage synced.
