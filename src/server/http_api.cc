@@ -15,6 +15,8 @@ ApiError ErrorFromStatus(const Status& s) {
     case StatusCode::kAlreadyExists: return {409, "Wrong input: " + s.message()};
     case StatusCode::kResourceExhausted: return {507, "Insufficient storage: " + s.message()};
     case StatusCode::kUnavailable: return {503, "Service unavailable: " + s.message()};
+    // What Qdrant answers a write it does not take (a read-only API key or node).
+    case StatusCode::kReadOnly: return {403, "Forbidden: " + s.message()};
     default: return {500, "Service internal error: " + s.message()};
   }
 }

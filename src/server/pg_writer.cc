@@ -7,8 +7,8 @@ namespace {
 
 constexpr unsigned kByteaOid = 17;  // pg_type.h: BYTEAOID
 
-// A Postgres error as a Status: what the HTTP layer answers (503 for a server that cannot take the write
-// now, 500 otherwise), with Postgres's message and the hint that matters most.
+// A Postgres error as a Status: what the HTTP layer answers (403 for a read-only server, 503 for one that
+// cannot take the write now, 500 otherwise), with Postgres's message and the hint that matters most.
 Status StatusOfPgError(const PGresult* r, PGconn* conn) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
@@ -17,7 +17,8 @@ Status StatusOfPgError(const PGresult* r, PGconn* conn) {
   if (code == "42883")  // undefined_function: no govector 0.2.0 in this database
     return Status::Unavailable("HTTP writes need the govector extension (0.2.0 or later) in the served database: " +
                                message + " (CREATE EXTENSION govector, or ALTER EXTENSION govector UPDATE)");
-  if (code == "25006") return Status::Unavailable("the server is read-only: " + message);
+  if (code == "25006")  // read_only_sql_transaction: a hot standby (or default_transaction_read_only)
+    return Status::ReadOnly("this server is read-only (a hot standby?); send writes to the primary: " + message);
   if (code.rfind("08", 0) == 0 || code.rfind("57", 0) == 0 || code.rfind("53", 0) == 0 || code.empty())
     return Status::Unavailable("Postgres could not take the write: " + message);
   return Status::Internal("Postgres refused the write (SQLSTATE " + code + "): " + message);

@@ -17,7 +17,7 @@ vec() {  # a deterministic vector literal for an integer
 scenario_restart() {
   cluster_init restart
   cluster_start
-  if wait_for 10 test -S "$CL_DIR/data/govector/govectord.sock"; then
+  if wait_for 10 test -S "$CL_DIR/data/govector/pgsql_tmp.govectord.sock"; then
     pass "preloaded: the engine is up before any SQL call"
   else
     fail "preloaded: no engine socket after server start"
@@ -279,12 +279,15 @@ scenario_dropdb() {
 }
 
 . test/system/transactions.sh
+. test/system/replicas.sh
+trap 'cluster_cleanup; standby_cleanup' EXIT
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction standby"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"
   cluster_cleanup
+  standby_cleanup
 done
 if [ $FAILURES -gt 0 ]; then
   log "$FAILURES system check(s) failed"
