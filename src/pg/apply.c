@@ -17,6 +17,14 @@
  * moves forward to the restart position the engine has synced to disk. If the engine is down for long, WAL
  * accumulates in pg_wal (gv_engine_status() and pg_replication_slots show how much).
  *
+ * Checkpoints wait for the engine. A checkpoint that starts at redo position R lets Postgres forget WAL
+ * before R: a base backup carries WAL from R only, and crash recovery replays from R. So R must not complete
+ * while the engine's files still depend on WAL before it. The worker takes part in checkpoints as a backend
+ * in a commit does (DELAY_CHKPT_COMPLETE in its PGPROC, under a virtual transaction the checkpointer waits
+ * for): when it sees a new redo position, it reads and applies WAL up to it, stamps the engine's restart
+ * position past it (when no transaction is open across it), has the engine sync to disk, and only then ends
+ * that virtual transaction, releasing the checkpoint. While the engine is down, checkpoints do not wait.
+ *
  * Backends waiting in COMMIT (wal.c) watch processed_lsn in shared memory: the end of the last WAL record this
  * worker has fully dealt with.
  */
@@ -49,8 +57,10 @@
 #define GV_SLOT_NAME "govector"
 #define GV_APPLY_CALL_MS 600000		/* the longest one apply call may take (a large batch) */
 #define GV_APPLY_RETRY_MS 500		/* after a failure, before starting again */
+#define GV_ENGINE_WAIT_MS 50		/* while the engine starts, between attempts to reach it */
 #define GV_ADVANCE_INTERVAL_MS 1000	/* how often an idle worker moves the restart position */
 #define GV_SLOT_INTERVAL_MS 5000	/* how often the slot follows the engine's durable restart position */
+#define GV_IDLE_WAIT_MS 100			/* how long an idle worker sleeps before looking at WAL and checkpoints */
 #define GV_PROGRESS_WRITES 1000		/* a transaction with this many writes (records) logs its progress,
 									 * every tenth of it */
 
@@ -62,6 +72,10 @@ static MemoryContext gv_write_cxt = NULL;	/* one applied write's request and ans
 static XLogRecPtr gv_stamped_commit = InvalidXLogRecPtr;
 static bool gv_stamped_done = true;
 static XLogRecPtr gv_stamped_restart = InvalidXLogRecPtr;
+
+/* The last checkpoint redo position the engine was made durable past (see the header). */
+static XLogRecPtr gv_covered_redo = InvalidXLogRecPtr;
+static bool gv_holding_checkpoints = false;
 
 static void
 gv_apply_sigterm(SIGNAL_ARGS)
@@ -159,18 +173,33 @@ gv_advance_slot(XLogRecPtr lsn)
 	ReplicationSlotsComputeRequiredLSN();
 }
 
+/*
+ * A position just past a page header (where a checkpoint that begins at a page boundary, or a slot, starts)
+ * moved back to the boundary: where the WAL before it ends.
+ */
+static XLogRecPtr
+gv_before_page_header(XLogRecPtr lsn)
+{
+	if (XLogSegmentOffset(lsn, wal_segment_size) == SizeOfXLogLongPHD)
+		return lsn - SizeOfXLogLongPHD;
+	if (lsn % XLOG_BLCKSZ == SizeOfXLogShortPHD)
+		return lsn - SizeOfXLogShortPHD;
+	return lsn;
+}
+
 /* ---------------------------------------------------------------------------------------------------------
  * The engine's apply position.
  */
 
 static Govector__Pb__ApplyState *
-gv_get_apply_state(XLogRecPtr advance_to)
+gv_get_apply_state(XLogRecPtr advance_to, bool sync)
 {
 	GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
 	Govector__Pb__GetApplyStateRequest get = GOVECTOR__PB__GET_APPLY_STATE_REQUEST__INIT;
 	GvResponse *response;
 
 	get.advance_restart_lsn = advance_to;
+	get.sync = sync;
 	request.op_case = GOVECTOR__PB__REQUEST__OP_GET_APPLY_STATE;
 	request.get_apply_state = &get;
 	response = gv_call(&request);
@@ -357,13 +386,100 @@ gv_process_record(XLogReaderState *r)
 }
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Checkpoints (see the header).
+ */
+
+/*
+ * Starts a virtual transaction and marks it as one a checkpoint must wait for. It holds no xid, no snapshot
+ * and no lock but its own virtual xid's.
+ */
+static void
+gv_hold_checkpoints(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (RecoveryInProgress())
+		return;					/* restartpoints do not wait for anyone */
+	StartTransactionCommand();
+	MyProc->delayChkptFlags |= DELAY_CHKPT_COMPLETE;
+	gv_holding_checkpoints = true;
+	MemoryContextSwitchTo(cxt);
+}
+
+/* Ends the virtual transaction: a checkpoint waiting for it goes on (ending it clears the flag). */
+static void
+gv_release_checkpoints(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (!gv_holding_checkpoints)
+		return;
+	gv_holding_checkpoints = false;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+}
+
+/*
+ * When a checkpoint has begun at a redo position past the one last covered, and every record before it has
+ * been dealt with, makes the engine durable past it and releases the checkpoint. Every record inserted before
+ * the checkpoint began ends at or before its redo position, so they have all been dealt with when next (the
+ * end of the last record read) has reached it, or when the reader found no further record (at_end) although
+ * WAL was flushed past it before that read (flushed_before_read). Returns true when records before the redo
+ * position may still be unread: it has flushed WAL up to there, so the caller should read on at once.
+ */
+static bool
+gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read)
+{
+	XLogRecPtr	redo = GetRedoRecPtr();
+	XLogRecPtr	upto;
+	XLogRecPtr	advance = InvalidXLogRecPtr;
+	Govector__Pb__ApplyState *state;
+	TimestampTz start;
+
+	if (RecoveryInProgress())
+		return false;
+	if (!gv_holding_checkpoints)
+		gv_hold_checkpoints();	/* promoted since the session began */
+	if (redo <= gv_covered_redo)
+		return false;
+	/* Nothing can be flushed up to a redo position just past a page header until more WAL is written there. */
+	upto = gv_before_page_header(redo);
+	if (next < upto && !(at_end && flushed_before_read >= upto))
+	{
+		if (!at_end)
+			return false;		/* reading on */
+		XLogFlush(upto);		/* commits before redo may be asynchronous and not yet flushed */
+		return true;
+	}
+	start = GetCurrentTimestamp();
+	if (gv_pending_count() == 0 && next > gv_stamped_restart)
+		advance = next;
+	state = gv_get_apply_state(advance, true);
+	if (advance != InvalidXLogRecPtr)
+		gv_stamped_restart = advance;
+	if (state->durable_restart_lsn < redo)
+		ereport(DEBUG1,
+				(errmsg_internal("govector: a transaction open across the checkpoint at %X/%X keeps the engine's "
+								 "restart position at %X/%X", LSN_FORMAT_ARGS(redo),
+								 LSN_FORMAT_ARGS(state->durable_restart_lsn))));
+	gv_covered_redo = redo;
+	gv_release_checkpoints();
+	gv_hold_checkpoints();
+	ereport(DEBUG1,
+			(errmsg_internal("govector: the engine is durable past the checkpoint at %X/%X (%ld ms)",
+							 LSN_FORMAT_ARGS(redo),
+							 (long) (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp())))));
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
  * The main loop.
  */
 
 static XLogRecPtr
 gv_session_start(ReadLocalXLogPageNoWaitPrivate *priv)
 {
-	Govector__Pb__ApplyState *state = gv_get_apply_state(InvalidXLogRecPtr);
+	Govector__Pb__ApplyState *state = gv_get_apply_state(InvalidXLogRecPtr, false);
 	XLogRecPtr	slot_lsn = gv_slot_restart_lsn();
 	XLogRecPtr	start;
 
@@ -381,7 +497,7 @@ gv_session_start(ReadLocalXLogPageNoWaitPrivate *priv)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	if (state->restart_lsn != InvalidXLogRecPtr)
 	{
-		if (slot_lsn != InvalidXLogRecPtr && state->restart_lsn < slot_lsn)
+		if (slot_lsn != InvalidXLogRecPtr && state->restart_lsn < gv_before_page_header(slot_lsn))
 			ereport(WARNING,
 					(errmsg("govector: the engine needs WAL from %X/%X, but the slot keeps WAL only from %X/%X",
 							LSN_FORMAT_ARGS(state->restart_lsn), LSN_FORMAT_ARGS(slot_lsn)),
@@ -414,7 +530,7 @@ gv_maybe_advance(XLogRecPtr next, TimestampTz *last_advance, TimestampTz *last_s
 		return;
 	if (gv_pending_count() == 0 && next > gv_stamped_restart)
 		advance = next;
-	state = gv_get_apply_state(advance);
+	state = gv_get_apply_state(advance, false);
 	if (advance != InvalidXLogRecPtr)
 		gv_stamped_restart = advance;
 	*last_advance = now;
@@ -438,17 +554,21 @@ gv_apply_session(void)
 	MemoryContext loop_cxt = AllocSetContextCreate(reader_cxt, "govector apply loop", ALLOCSET_DEFAULT_SIZES);
 
 	next = gv_session_start(&priv);
+	gv_covered_redo = InvalidXLogRecPtr;
+	gv_hold_checkpoints();
 	MemoryContextSwitchTo(loop_cxt);
 	while (!gv_apply_stop)
 	{
 		char	   *errormsg = NULL;
 		XLogRecord *rec;
+		XLogRecPtr	flushed;
 
 		/* Engine answers and decoded requests live until the next record. */
 		MemoryContextReset(loop_cxt);
 		CHECK_FOR_INTERRUPTS();
 		/* The reader keeps oversized records and its record buffer in the context current when it reads. */
 		MemoryContextSwitchTo(reader_cxt);
+		flushed = RecoveryInProgress() ? InvalidXLogRecPtr : GetFlushRecPtr(NULL);
 		rec = XLogReadRecord(gv_reader, &errormsg);
 		MemoryContextSwitchTo(loop_cxt);
 		if (rec != NULL)
@@ -460,17 +580,25 @@ gv_apply_session(void)
 			gv_publish(next);
 			if (pg_atomic_read_u64(&gv_shared->applied_lsn) != applied)
 				gv_maybe_advance(next, &last_advance, &last_slot);
+			(void) gv_cover_checkpoint(next, false, flushed);
 			continue;
 		}
 		if (!priv.end_of_wal)
 			ereport(ERROR,
 					(errmsg("govector: could not read WAL at %X/%X: %s", LSN_FORMAT_ARGS(gv_reader->EndRecPtr),
 							errormsg ? errormsg : "unknown error")));
-		/* At the end of WAL: publish, move the restart position and the slot on, and wait for more. */
+		/*
+		 * At the end of WAL: publish, move the restart position and the slot on, release a waiting checkpoint
+		 * and wait for more (a checkpoint that begins meanwhile waits for this worker at most that long).
+		 */
 		gv_publish(next);
 		gv_maybe_advance(next, &last_advance, &last_slot);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		if (!gv_cover_checkpoint(next, true, flushed))
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, GV_IDLE_WAIT_MS,
+							 PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -484,6 +612,10 @@ gv_apply_session(void)
 static void
 gv_session_end(void)
 {
+	/* A failed session's virtual transaction is aborted by the caller; a clean one ends here. */
+	if (gv_holding_checkpoints && IsTransactionState())
+		gv_release_checkpoints();
+	gv_holding_checkpoints = false;
 	if (gv_reader != NULL)
 		XLogReaderFree(gv_reader);
 	gv_reader = NULL;
@@ -495,10 +627,13 @@ govector_apply_main(Datum arg)
 {
 	static const GvSupervisorCalls calls = {&gv_apply_stop, GV_APPLY_CALL_MS, NULL};
 	MemoryContext session_cxt;
+	long		retry_ms = GV_APPLY_RETRY_MS;
 
 	pqsignal(SIGTERM, gv_apply_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
+	/* No database: the connection gives the worker a backend id, so checkpoints can wait for it. */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	gv_set_supervisor_calls(&calls);
 	pg_atomic_write_u32(&gv_shared->apply_procno, (uint32) MyProc->pgprocno);
 	gv_acquire_slot();
@@ -518,9 +653,17 @@ govector_apply_main(Datum arg)
 			MemoryContextSwitchTo(TopMemoryContext);
 			edata = CopyErrorData();
 			FlushErrorState();
+			/* Ends the virtual transaction (no checkpoint waits for a worker that is not applying). */
+			AbortOutOfAnyTransaction();
+			gv_holding_checkpoints = false;
+			MemoryContextSwitchTo(TopMemoryContext);
+			retry_ms = GV_APPLY_RETRY_MS;
 			if (edata->sqlerrcode == ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION ||
 				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			{
 				ereport(DEBUG1, (errmsg_internal("govector: WAL apply waits for the engine: %s", edata->message)));
+				retry_ms = GV_ENGINE_WAIT_MS;
+			}
 			else if (edata->sqlerrcode == ERRCODE_CONNECTION_FAILURE)
 				ereport(LOG, (errmsg("govector: WAL apply lost the engine (%s); it resumes once the engine is back",
 									 edata->message)));
@@ -535,7 +678,7 @@ govector_apply_main(Datum arg)
 		MemoryContextReset(session_cxt);
 		if (!gv_apply_stop)
 		{
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, GV_APPLY_RETRY_MS,
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, retry_ms,
 							 PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 		}

@@ -27,7 +27,11 @@ bool gv_preloaded = false;
 
 void _PG_init(void);
 
-/* Registers one of govector's background workers (at server start; restarted a second after it exits). */
+/*
+ * Registers one of govector's background workers (at server start; restarted a second after it exits). They
+ * start once the data is consistent: on a hot standby that is during recovery, so the engine serves reads
+ * and applies govector's records as the standby replays them (apply.c); on a primary, after crash recovery.
+ */
 static void
 gv_register_worker(int flags, const char *function, const char *name)
 {
@@ -35,7 +39,7 @@ gv_register_worker(int flags, const char *function, const char *name)
 
 	memset(&w, 0, sizeof(w));
 	w.bgw_flags = flags;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w.bgw_start_time = BgWorkerStart_ConsistentState;
 	w.bgw_restart_time = 1;
 	strlcpy(w.bgw_library_name, "govector", BGW_MAXLEN);
 	strlcpy(w.bgw_function_name, function, BGW_MAXLEN);
@@ -128,10 +132,14 @@ _PG_init(void)
 		return;					/* every gv_* call then fails with a hint to preload (engine_client.c) */
 	gv_preloaded = true;
 	gv_wal_init();
-	/* The supervisor reads pg_database (shared catalogs only); the apply worker needs no database. */
+	/*
+	 * The supervisor reads pg_database (shared catalogs only). The apply worker connects to no database: it
+	 * needs a backend id so that checkpoints can wait for it (apply.c).
+	 */
 	gv_register_worker(BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, "govector_worker_main",
 					   "supervisor");
-	gv_register_worker(BGWORKER_SHMEM_ACCESS, "govector_apply_main", "WAL apply");
+	gv_register_worker(BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, "govector_apply_main",
+					   "WAL apply");
 	RegisterXactCallback(gv_xact_callback, NULL);
 	RegisterSubXactCallback(gv_subxact_callback, NULL);
 }

@@ -203,7 +203,8 @@ gv_wal_status_json(void)
 	StringInfoData buf;
 	XLogRecPtr	processed = pg_atomic_read_u64(&gv_shared->processed_lsn);
 	XLogRecPtr	applied = pg_atomic_read_u64(&gv_shared->applied_lsn);
-	XLogRecPtr	current = RecoveryInProgress() ? GetXLogReplayRecPtr(NULL) : GetXLogInsertRecPtr();
+	bool		standby = RecoveryInProgress();
+	XLogRecPtr	current = standby ? GetXLogReplayRecPtr(NULL) : GetXLogInsertRecPtr();
 	XLogRecPtr	slot_lsn = InvalidXLogRecPtr;
 	ReplicationSlot *slot;
 
@@ -218,9 +219,10 @@ gv_wal_status_json(void)
 	LWLockRelease(ReplicationSlotControlLock);
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"current_lsn\": \"%X/%X\", \"processed_lsn\": \"%X/%X\", \"applied_lsn\": \"%X/%X\", "
+	/* On a standby, current_lsn is the replay position (pg_last_wal_replay_lsn()). */
+	appendStringInfo(&buf, "{\"in_recovery\": %s, \"current_lsn\": \"%X/%X\", \"processed_lsn\": \"%X/%X\", \"applied_lsn\": \"%X/%X\", "
 					 "\"apply_lag_bytes\": " UINT64_FORMAT ", \"apply_worker_running\": %s, ",
-					 LSN_FORMAT_ARGS(current), LSN_FORMAT_ARGS(processed), LSN_FORMAT_ARGS(applied),
+					 standby ? "true" : "false", LSN_FORMAT_ARGS(current), LSN_FORMAT_ARGS(processed), LSN_FORMAT_ARGS(applied),
 					 (uint64) (current > processed ? current - processed : 0),
 					 pg_atomic_read_u32(&gv_shared->apply_procno) != (uint32) -1 ? "true" : "false");
 	if (slot_lsn != InvalidXLogRecPtr)

@@ -252,6 +252,10 @@ Status DropNamespace(EngineOps& engine, const pb::DropNamespaceRequest& r, pb::R
 
 Status GetApplyState(EngineOps& engine, const pb::GetApplyStateRequest& r, pb::Response* resp) {
   GV_ASSIGN_OR_RETURN(ApplyState st, engine.GetApplyState(r.advance_restart_lsn()));
+  if (r.sync()) {
+    GV_RETURN_IF_ERROR(engine.Sync());
+    GV_ASSIGN_OR_RETURN(st, engine.GetApplyState(0));  // with the durable positions the sync reached
+  }
   ApplyStateToProto(st, resp->mutable_apply_state());
   return Status::OK();
 }
