@@ -140,6 +140,11 @@ struct EngineStats {
   uint64_t storage_bytes = 0;
   uint64_t last_version = 0;
   Status background_error;  // Engine::BackgroundError() when the stats were taken
+  // Postgres mode: the connections whose transaction has written (and whose overlay the engine still holds),
+  // and the vectors and payloads of those overlays in memory (estimated) and in spill files.
+  uint64_t open_transactions = 0;
+  uint64_t txn_memory_bytes = 0;
+  uint64_t txn_spilled_bytes = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------------

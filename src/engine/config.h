@@ -93,6 +93,9 @@ struct EngineOptions {
   // Filtered search: when the vectors of the estimated matching points take at most this many bytes (as
   // floats), score them all exactly instead of walking the graph (Qdrant's full_scan_threshold).
   size_t full_scan_threshold_bytes = size_t{10} << 20;
+  // Postgres mode: the vectors and payloads a transaction's overlay keeps in memory, at most; the rest goes to
+  // a spill file under data_dir/txn-spill/ until the transaction ends (txn_overlay.h).
+  size_t txn_spill_bytes = size_t{64} << 20;
   InfoLogger info_log;                        // none by default: the messages are dropped
 };
 

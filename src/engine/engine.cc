@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iterator>
 
 namespace govector {
@@ -50,6 +52,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::unique_ptr<EngineImpl> e(new EngineImpl(options));
   GV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(options.data_dir, options.map_size));
   mkdir((options.data_dir + "/index").c_str(), 0700);
+  e->ClearTxnSpillDir();
   GV_RETURN_IF_ERROR(e->LoadCatalog());
   // What the apply stamp says now is then on disk (durable_restart_lsn).
   GV_RETURN_IF_ERROR(e->SyncStorage());
@@ -93,6 +96,33 @@ Status EngineImpl::LoadCatalog() {
   }
   NotifyIndexWork();
   return Status::OK();
+}
+
+void EngineImpl::ClearTxnSpillDir() {
+  // A spill file lives as long as its transaction's overlay, which does not outlive the engine: any file
+  // here is from an engine that stopped without removing it (a crash), or came with a copy of the directory.
+  // A failure is only logged: a transaction that needs to spill then fails with the reason.
+  namespace fs = std::filesystem;
+  const fs::path dir = TxnSpillDir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    InfoLog(options_, InfoLogLevel::kWarning, "cannot create " + dir.string() + ": " + ec.message());
+    return;
+  }
+  size_t removed = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".spill") continue;
+    std::error_code rm;
+    if (fs::remove(it->path(), rm))
+      ++removed;
+    else if (rm)
+      InfoLog(options_, InfoLogLevel::kWarning, "cannot remove " + it->path().string() + ": " + rm.message());
+  }
+  if (ec) InfoLog(options_, InfoLogLevel::kWarning, "cannot list " + dir.string() + ": " + ec.message());
+  if (removed > 0)
+    InfoLog(options_, InfoLogLevel::kInfo,
+            "removed " + std::to_string(removed) + " transaction spill file(s) left in " + dir.string());
 }
 
 EngineImpl::~EngineImpl() {
@@ -445,6 +475,10 @@ EngineStats EngineImpl::Stats() {
   st.storage_bytes = storage_->UsedBytes();
   st.last_version = versions_.last();
   st.background_error = BackgroundError();
+  auto total = [](const std::atomic<int64_t>& n) { return static_cast<uint64_t>(std::max<int64_t>(0, n.load())); };
+  st.open_transactions = total(txn_totals_.open);
+  st.txn_memory_bytes = total(txn_totals_.memory_bytes);
+  st.txn_spilled_bytes = total(txn_totals_.spilled_bytes);
   return st;
 }
 

@@ -82,10 +82,24 @@ class EngineImpl final : public Engine, private CatalogWriter {
   Status StampApply(const ApplyPosition& at);
   const EngineOptions& options() const { return options_; }
 
+  // Transaction overlays (TxnSession). Their spill files' directory, emptied by Open.
+  std::string TxnSpillDir() const { return options_.data_dir + "/txn-spill"; }
+  // A number for a new session, never given out before by this engine (it names the session's spill file).
+  uint64_t NewSessionId() { return next_session_id_.fetch_add(1) + 1; }
+  // The totals of every session's overlay, as Stats reports them; each session adds its changes.
+  struct TxnTotals {
+    std::atomic<int64_t> open{0};
+    std::atomic<int64_t> memory_bytes{0};
+    std::atomic<int64_t> spilled_bytes{0};
+  };
+  TxnTotals& txn_totals() { return txn_totals_; }
+
  private:
   friend class Engine;  // Engine::Open
   explicit EngineImpl(const EngineOptions& options) : options_(options) {}
   Status LoadCatalog();
+  // Creates TxnSpillDir, and removes the spill files a previous engine left there.
+  void ClearTxnSpillDir();
   void IndexerLoop();
   void MaintenanceLoop();
   Result<WriteResult> Finish(Result<WriteResult> r, Durability d);
@@ -124,6 +138,9 @@ class EngineImpl final : public Engine, private CatalogWriter {
   Status bg_error_;
   std::thread indexer_;
   std::thread maintenance_;
+
+  std::atomic<uint64_t> next_session_id_{0};
+  TxnTotals txn_totals_;
 };
 
 }  // namespace govector

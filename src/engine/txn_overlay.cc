@@ -2,11 +2,13 @@
 #include "engine/txn_overlay.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "engine/distance.h"
 #include "engine/mmr.h"
+#include "engine/payload_codec.h"
 #include "engine/payload_index.h"
 #include "engine/point_checks.h"
 
@@ -17,25 +19,62 @@ namespace {
 // The filter to evaluate (null when it matches every point).
 const Filter* Effective(const Filter* filter) { return filter && !filter->MatchesAll() ? filter : nullptr; }
 
-bool Visible(const Filter* filter, const PointId& id, const OverlayPoint& p) {
-  return !p.deleted && (!filter || FilterMatches(*filter, id, p.payload));
-}
-
-Record ToRecord(const PointId& id, const OverlayPoint& p, bool with_payload, bool with_vector) {
-  Record r;
-  r.id = id;
-  r.version = p.version;
-  if (with_payload) r.payload = p.payload;
-  if (with_vector) r.vector = p.vector;
-  return r;
-}
-
 // A shared_ptr that does not own filter (for a call that outlives nothing of it).
 std::shared_ptr<const Filter> Borrow(const Filter* filter) {
   return std::shared_ptr<const Filter>(std::shared_ptr<const Filter>(), filter);
 }
 
 Status NoSuchPoint(const PointId& id) { return Status::PointNotFound(id.ToString()); }
+
+// An estimate of the memory a JSON value takes (its node, its strings and containers), for the spill
+// threshold: close enough to bound memory, and much cheaper than encoding the value.
+size_t JsonBytes(const Json& j) {
+  size_t n = sizeof(Json);
+  switch (j.type()) {
+    case Json::value_t::object:
+      n += 48;
+      for (auto it = j.begin(); it != j.end(); ++it) n += 48 + it.key().size() + JsonBytes(it.value());
+      break;
+    case Json::value_t::array:
+      n += 24;
+      for (const auto& e : j) n += JsonBytes(e);
+      break;
+    case Json::value_t::string: n += 32 + j.get_ref<const std::string&>().size(); break;
+    default: break;
+  }
+  return n;
+}
+
+// The memory a point's vector and payload take (none for a deletion).
+uint32_t DataBytes(const OverlayPoint& p) {
+  if (p.deleted) return 0;
+  uint64_t n = p.vector.size() * sizeof(float) + JsonBytes(p.payload);
+  return static_cast<uint32_t>(std::min<uint64_t>(n, UINT32_MAX));
+}
+
+// An overlay point's payload and vector, as far as a read needs them: borrowed from memory, or read from
+// the spill file.
+class PointData {
+ public:
+  Status Load(const TxnOverlay& txn, const OverlayPoint& p, bool payload, bool vector) {
+    if (!p.spilled) {
+      payload_ = &p.payload;
+      vector_ = &p.vector;
+      return Status::OK();
+    }
+    payload_ = &own_payload_;
+    vector_ = &own_vector_;
+    return txn.ReadSpilled(p, payload ? &own_payload_ : nullptr, vector ? &own_vector_ : nullptr);
+  }
+  const Json& payload() const { return *payload_; }
+  const std::vector<float>& vector() const { return *vector_; }
+
+ private:
+  const Json* payload_ = nullptr;
+  const std::vector<float>* vector_ = nullptr;
+  Json own_payload_;
+  std::vector<float> own_vector_;
+};
 
 }  // namespace
 
@@ -55,6 +94,10 @@ std::shared_ptr<const Filter> OverlayCollection::IdFilter() const {
   return id_filter;
 }
 
+TxnOverlay::TxnOverlay(TxnSpillOptions spill) : spill_options_(std::move(spill)) {}
+
+TxnOverlay::~TxnOverlay() = default;
+
 const OverlayCollection* TxnOverlay::Find(uint32_t ns, std::string_view name) const {
   auto it = collections_.find({ns, std::string(name)});
   return it == collections_.end() ? nullptr : &it->second;
@@ -62,27 +105,112 @@ const OverlayCollection* TxnOverlay::Find(uint32_t ns, std::string_view name) co
 
 OverlayCollection& TxnOverlay::Entry(const Key& key) { return collections_[key]; }
 
-void TxnOverlay::PutPoint(const Key& key, const PointId& id, OverlayPoint point) {
+uint32_t TxnOverlay::KeyIndex(const Key& key) {
+  auto [it, added] = key_index_.emplace(key, static_cast<uint32_t>(keys_.size()));
+  if (added) keys_.push_back(key);
+  return it->second;
+}
+
+uint64_t TxnOverlay::spilled_bytes() const { return spill_ ? spill_->size() : 0; }
+
+Status TxnOverlay::Spill(OverlayPoint* p) {
+  if (!spill_) {
+    GV_ASSIGN_OR_RETURN(spill_, SpillFile::Create(spill_options_.path));
+    if (spill_options_.info_log)
+      spill_options_.info_log(InfoLogLevel::kInfo,
+                              "a transaction holds more than " + std::to_string(spill_options_.threshold_bytes) +
+                                  " bytes of uncommitted vectors and payloads: spilling them to " + spill_->path());
+  }
+  // The payload as a stored point's (so it comes back exactly as committed state gives it), then the floats.
+  pb::Point record;
+  GV_RETURN_IF_ERROR(JsonToStruct(p->payload, record.mutable_payload()));
+  std::string bytes = record.SerializeAsString();
+  const size_t payload_bytes = bytes.size();
+  bytes.append(reinterpret_cast<const char*>(p->vector.data()), p->vector.size() * sizeof(float));
+  if (bytes.size() > UINT32_MAX) return Status::ResourceExhausted("a point of more than 4 GiB cannot be spilled");
+  GV_ASSIGN_OR_RETURN(p->spill_offset, spill_->Append(bytes));
+  p->spilled = true;
+  p->data_bytes = static_cast<uint32_t>(bytes.size());
+  p->payload_bytes = static_cast<uint32_t>(payload_bytes);
+  std::vector<float>().swap(p->vector);
+  p->payload = Json();
+  return Status::OK();
+}
+
+Status TxnOverlay::ReadSpilled(const OverlayPoint& p, Json* payload, std::vector<float>* vector) const {
+  if (!p.spilled || !spill_) return Status::Internal("the transaction overlay's point is not spilled");
+  const size_t vector_bytes = p.data_bytes - p.payload_bytes;
+  if (!payload) {
+    if (!vector) return Status::OK();
+    vector->resize(vector_bytes / sizeof(float));
+    return spill_->Read(p.spill_offset + p.payload_bytes, vector_bytes, reinterpret_cast<char*>(vector->data()));
+  }
+  std::string bytes(vector ? p.data_bytes : p.payload_bytes, '\0');
+  GV_RETURN_IF_ERROR(spill_->Read(p.spill_offset, bytes.size(), bytes.data()));
+  pb::Point record;
+  if (!ParsePoint(std::string_view(bytes.data(), p.payload_bytes), &record))
+    return Status::Internal("unreadable point record in spill file " + spill_->path());
+  *payload = StructToJson(record.payload());
+  if (vector) {
+    vector->resize(vector_bytes / sizeof(float));
+    std::memcpy(vector->data(), bytes.data() + p.payload_bytes, vector_bytes);
+  }
+  return Status::OK();
+}
+
+void TxnOverlay::Release(const OverlayPoint& p) {
+  if (!p.spilled) memory_bytes_ -= p.data_bytes;
+}
+
+void TxnOverlay::Release(const OverlayCollection& c) {
+  for (const auto& [id, p] : c.points) Release(p);
+}
+
+Status TxnOverlay::PutPoints(const Key& key, std::vector<std::pair<PointId, OverlayPoint>> points) {
+  // Each point's vector and payload stay in memory while the data held there stays within the threshold,
+  // and go to the spill file after. All are written to the file before the overlay changes, so a write that
+  // fails changes nothing.
+  uint64_t held = memory_bytes_;
+  for (auto& [id, p] : points) {
+    p.spilled = false;
+    p.data_bytes = DataBytes(p);
+    if (held + p.data_bytes <= spill_options_.threshold_bytes || p.data_bytes == 0) {
+      held += p.data_bytes;
+      continue;
+    }
+    Status st = Spill(&p);
+    if (!st.ok()) return Status(st.code(), "cannot spill the transaction's points: " + st.message());
+  }
+  if (spill_) {
+    Status st = spill_->Flush();
+    if (!st.ok()) return Status(st.code(), "cannot spill the transaction's points: " + st.message());
+  }
   OverlayCollection& c = Entry(key);
-  Undo u{Undo::Kind::kPoint, point.subxact, key, id, std::nullopt, nullptr};
-  auto it = c.points.find(id);
-  if (it == c.points.end()) {
-    c.points.emplace(id, std::move(point));
-    c.id_filter.reset();
-    undo_.push_back(std::move(u));
-    return;
+  const uint32_t k = KeyIndex(key);
+  for (auto& [id, p] : points) {
+    if (!p.spilled) memory_bytes_ += p.data_bytes;
+    const uint32_t subxact = p.subxact;
+    auto it = c.points.find(id);
+    if (it == c.points.end()) {
+      c.points.emplace(id, std::move(p));
+      c.id_filter.reset();
+      undo_.push_back(Undo{Undo::Kind::kPoint, subxact, k, id, nullptr, nullptr});
+      continue;
+    }
+    // A point last changed in this same subtransaction needs no second record: rolling the subtransaction
+    // back restores it from the record of its first change there.
+    if (it->second.subxact != subxact)
+      undo_.push_back(
+          Undo{Undo::Kind::kPoint, subxact, k, id, std::make_unique<OverlayPoint>(std::move(it->second)), nullptr});
+    else
+      Release(it->second);
+    it->second = std::move(p);
   }
-  // A point last changed in this same subtransaction needs no second record: rolling the subtransaction
-  // back restores it from the record of its first change there.
-  if (it->second.subxact != point.subxact) {
-    u.point = std::move(it->second);
-    undo_.push_back(std::move(u));
-  }
-  it->second = std::move(point);
+  return Status::OK();
 }
 
 void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact) {
-  Undo u{Undo::Kind::kCollection, subxact, key, PointId(), std::nullopt, nullptr};
+  Undo u{Undo::Kind::kCollection, subxact, KeyIndex(key), PointId(), nullptr, nullptr};
   auto it = collections_.find(key);
   if (it != collections_.end()) {
     u.collection = std::make_unique<OverlayCollection>(std::move(it->second));
@@ -95,31 +223,40 @@ void TxnOverlay::PutCollection(const Key& key, OverlayCollection collection, uin
 
 void TxnOverlay::AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact) {
   Entry(key).payload_indexes.push_back(std::move(index));
-  undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, key, PointId(), std::nullopt, nullptr});
+  undo_.push_back(Undo{Undo::Kind::kPayloadIndex, subxact, KeyIndex(key), PointId(), nullptr, nullptr});
 }
 
 void TxnOverlay::RollbackTo(uint32_t subxact) {
   while (!undo_.empty() && undo_.back().subxact >= subxact) {
     Undo u = std::move(undo_.back());
     undo_.pop_back();
+    const Key& key = keys_[u.key];
     switch (u.kind) {
       case Undo::Kind::kPoint: {
-        OverlayCollection& c = Entry(u.key);
+        OverlayCollection& c = Entry(key);
+        auto it = c.points.find(u.id);
+        if (it != c.points.end()) Release(it->second);
         if (!u.point) {
-          c.points.erase(u.id);
+          if (it != c.points.end()) c.points.erase(it);
           c.id_filter.reset();
-        } else if (c.points.insert_or_assign(u.id, std::move(*u.point)).second) {
+        } else if (it != c.points.end()) {
+          it->second = std::move(*u.point);
+        } else {
+          c.points.emplace(u.id, std::move(*u.point));
           c.id_filter.reset();
         }
         break;
       }
-      case Undo::Kind::kCollection:
+      case Undo::Kind::kCollection: {
+        auto it = collections_.find(key);
+        if (it != collections_.end()) Release(it->second);
         if (u.collection)
-          collections_[u.key] = std::move(*u.collection);
-        else
-          collections_.erase(u.key);
+          collections_[key] = std::move(*u.collection);
+        else if (it != collections_.end())
+          collections_.erase(it);
         break;
-      case Undo::Kind::kPayloadIndex: Entry(u.key).payload_indexes.pop_back(); break;
+      }
+      case Undo::Kind::kPayloadIndex: Entry(key).payload_indexes.pop_back(); break;
     }
   }
 }
@@ -127,17 +264,51 @@ void TxnOverlay::RollbackTo(uint32_t subxact) {
 void TxnOverlay::Clear() {
   collections_.clear();
   undo_.clear();
+  keys_.clear();
+  key_index_.clear();
+  memory_bytes_ = 0;
+  if (!spill_) return;
+  const std::string said = "removed " + spill_->path() + " (" + std::to_string(spill_->size()) + " bytes)";
+  spill_.reset();
+  if (spill_options_.info_log) spill_options_.info_log(InfoLogLevel::kInfo, said);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // OverlayView
 
-OverlayView::OverlayView(std::shared_ptr<Collection> committed, const OverlayCollection* overlay)
-    : committed_(std::move(committed)), overlay_(overlay) {}
+OverlayView::OverlayView(std::shared_ptr<Collection> committed, const TxnOverlay* txn,
+                         const OverlayCollection* overlay)
+    : committed_(std::move(committed)), txn_(txn), overlay_(overlay) {}
 
 uint32_t OverlayView::dimension() const { return committed_ ? committed_->dimension() : overlay_->config.dimension; }
 
 Distance OverlayView::distance() const { return committed_ ? committed_->distance() : overlay_->config.distance; }
+
+Result<bool> OverlayView::Visible(const Filter* filter, const PointId& id, const OverlayPoint& p) const {
+  if (p.deleted) return false;
+  if (!filter) return true;
+  PointData data;
+  GV_RETURN_IF_ERROR(data.Load(*txn_, p, true, false));
+  return FilterMatches(*filter, id, data.payload());
+}
+
+Result<Record> OverlayView::ToRecord(const PointId& id, const OverlayPoint& p, bool with_payload,
+                                     bool with_vector) const {
+  Record r;
+  r.id = id;
+  r.version = p.version;
+  if (!p.spilled) {
+    if (with_payload) r.payload = p.payload;
+    if (with_vector) r.vector = p.vector;
+    return r;
+  }
+  Json payload;
+  std::vector<float> vector;
+  GV_RETURN_IF_ERROR(txn_->ReadSpilled(p, with_payload ? &payload : nullptr, with_vector ? &vector : nullptr));
+  if (with_payload) r.payload = std::move(payload);
+  if (with_vector) r.vector = std::move(vector);
+  return r;
+}
 
 const OverlayPoint* OverlayView::Own(const PointId& id) const {
   if (!overlay_) return nullptr;
@@ -181,7 +352,9 @@ Result<std::vector<Record>> OverlayView::Get(const std::vector<PointId>& ids, bo
   for (const PointId& id : ids) {
     if (!seen.insert(id).second) continue;
     if (const OverlayPoint* own = Own(id)) {
-      if (!own->deleted) out.push_back(ToRecord(id, *own, with_payload, with_vector));
+      if (own->deleted) continue;
+      GV_ASSIGN_OR_RETURN(Record r, ToRecord(id, *own, with_payload, with_vector));
+      out.push_back(std::move(r));
     } else if (auto it = found.find(id); it != found.end()) {
       out.push_back(std::move(it->second));
     }
@@ -200,7 +373,10 @@ Result<uint64_t> OverlayView::Count(const Filter* filter) const {
     GV_ASSIGN_OR_RETURN(n, committed_->Count(beneath.get()));
   }
   const Filter* f = Effective(filter);
-  for (const auto& [id, p] : overlay_->points) n += Visible(f, id, p);
+  for (const auto& [id, p] : overlay_->points) {
+    GV_ASSIGN_OR_RETURN(bool visible, Visible(f, id, p));
+    n += visible;
+  }
   return n;
 }
 
@@ -234,10 +410,14 @@ Result<ScrollPage> OverlayView::Scroll(const ScrollParams& params) const {
   const auto end = overlay_->points.end();
   auto own = params.start ? overlay_->points.lower_bound(*params.start) : overlay_->points.begin();
   if (params.after && own != end && !(*params.after < own->first)) own = overlay_->points.upper_bound(*params.after);
-  auto skip_hidden = [&] {
-    while (own != end && !Visible(f, own->first, own->second)) ++own;
+  auto skip_hidden = [&]() -> Status {
+    for (; own != end; ++own) {
+      GV_ASSIGN_OR_RETURN(bool visible, Visible(f, own->first, own->second));
+      if (visible) break;
+    }
+    return Status::OK();
   };
-  skip_hidden();
+  GV_RETURN_IF_ERROR(skip_hidden());
   ScrollPageFiller fill(params);
   while (true) {
     GV_ASSIGN_OR_RETURN(Record * committed, below());
@@ -250,10 +430,12 @@ Result<ScrollPage> OverlayView::Scroll(const ScrollParams& params) const {
       ++next_beneath;
       continue;
     }
-    if (turn == ScrollPageFiller::Turn::kTake)
-      fill.Add(ToRecord(own->first, own->second, params.with_payload, params.with_vector));
+    if (turn == ScrollPageFiller::Turn::kTake) {
+      GV_ASSIGN_OR_RETURN(Record r, ToRecord(own->first, own->second, params.with_payload, params.with_vector));
+      fill.Add(std::move(r));
+    }
     ++own;
-    skip_hidden();
+    GV_RETURN_IF_ERROR(skip_hidden());
   }
   return std::move(fill.page());
 }
@@ -269,9 +451,11 @@ Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::v
     if (own->deleted) return NoSuchPoint(*p.by_id);
     // Committed state does not hold this vector: search it with the vector itself (the point is one of the
     // overlay's ids, which committed results leave out anyway).
-    *query = own->vector;
+    PointData data;
+    GV_RETURN_IF_ERROR(data.Load(*txn_, *own, false, true));
+    *query = data.vector();
     committed->by_id.reset();
-    committed->vector = own->vector;
+    committed->vector = data.vector();
     return Status::OK();
   }
   if (!committed_) return NoSuchPoint(*p.by_id);
@@ -318,8 +502,11 @@ Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) cons
   using Entry = std::pair<const PointId, OverlayPoint>;
   std::vector<std::pair<float, const Entry*>> own;
   for (const Entry& e : overlay_->points) {
-    if (!Visible(f, e.first, e.second) || (p.by_id && e.first == *p.by_id)) continue;
-    float score = ScoreFromDistance(d, InternalDistance(d, query.data(), e.second.vector.data(), dimension()));
+    if (e.second.deleted || (p.by_id && e.first == *p.by_id)) continue;
+    PointData data;
+    GV_RETURN_IF_ERROR(data.Load(*txn_, e.second, f != nullptr, true));
+    if (f && !FilterMatches(*f, e.first, data.payload())) continue;
+    float score = ScoreFromDistance(d, InternalDistance(d, query.data(), data.vector().data(), dimension()));
     if (p.score_threshold && !PassesThreshold(d, score, *p.score_threshold)) continue;
     own.emplace_back(score, &e);
   }
@@ -342,12 +529,13 @@ Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) cons
       out.push_back(std::move(beneath[h.index]));
       continue;
     }
+    GV_ASSIGN_OR_RETURN(Record r, ToRecord(h.own->first, h.own->second, p.with_payload, p.with_vector));
     ScoredPoint sp;
-    sp.id = h.own->first;
+    sp.id = std::move(r.id);
     sp.score = h.score;
-    sp.version = h.own->second.version;
-    if (p.with_payload) sp.payload = h.own->second.payload;
-    if (p.with_vector) sp.vector = h.own->second.vector;
+    sp.version = r.version;
+    sp.payload = std::move(r.payload);
+    sp.vector = std::move(r.vector);
     out.push_back(std::move(sp));
   }
   return out;
@@ -369,8 +557,12 @@ Status OverlayView::ForEach(const Filter* filter, bool with_vector, FunctionRef<
   }
   if (!overlay_) return Status::OK();
   const Filter* f = Effective(filter);
-  for (const auto& [id, p] : overlay_->points)
-    if (Visible(f, id, p)) fn(ToRecord(id, p, true, with_vector));
+  for (const auto& [id, p] : overlay_->points) {
+    GV_ASSIGN_OR_RETURN(bool visible, Visible(f, id, p));
+    if (!visible) continue;
+    GV_ASSIGN_OR_RETURN(Record r, ToRecord(id, p, true, with_vector));
+    fn(std::move(r));
+  }
   return Status::OK();
 }
 

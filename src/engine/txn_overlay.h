@@ -14,10 +14,16 @@
 // (its offset and `after` count both), count adds them; filters are evaluated on them by the engine's one
 // evaluator.
 //
+// Past a limit of point data in memory (TxnSpillOptions::threshold_bytes), the vectors and payloads of
+// further points go to a spill file (spill_file.h) and memory keeps only their state and place in the file;
+// reads give the same results either way. The file is removed when the overlay is cleared or destroyed
+// (the transaction ends, the connection closes).
+//
 // Neither is thread-safe: a transaction's overlay belongs to the one connection that runs it.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,7 +33,9 @@
 #include <vector>
 
 #include "engine/collection.h"
+#include "engine/config.h"
 #include "engine/filter.h"
+#include "engine/spill_file.h"
 #include "engine/status.h"
 #include "engine/sync.h"
 
@@ -37,9 +45,24 @@ namespace govector {
 struct OverlayPoint {
   bool deleted = false;
   uint64_t version = 0;       // reserved for the write that left it so
-  std::vector<float> vector;  // as stored (normalised for cosine); empty when deleted
-  Json payload;               // an object; null when deleted
+  std::vector<float> vector;  // as stored (normalised for cosine); empty when deleted (or spilled)
+  Json payload;               // an object; null when deleted (or spilled)
   uint32_t subxact = 0;       // the subtransaction of that write
+
+  // Where the overlay keeps vector and payload (set by TxnOverlay). In memory: in the fields above, and
+  // data_bytes estimates the memory they take. Spilled: in the spill file, data_bytes of it from
+  // spill_offset, the payload's payload_bytes first and then the vector's floats.
+  bool spilled = false;
+  uint32_t data_bytes = 0;
+  uint32_t payload_bytes = 0;
+  uint64_t spill_offset = 0;
+};
+
+// Where and when a transaction's overlay spills.
+struct TxnSpillOptions {
+  std::string path;             // the spill file, created when first needed (its directory must exist)
+  size_t threshold_bytes = 0;   // vectors and payloads kept in memory, at most (EngineOptions::txn_spill_bytes)
+  InfoLogger info_log;          // told when the overlay starts spilling
 };
 
 // A payload index as the transaction created it.
@@ -65,13 +88,18 @@ class TxnOverlay {
  public:
   using Key = std::pair<uint32_t, std::string>;  // namespace, collection name
 
+  explicit TxnOverlay(TxnSpillOptions spill);
+  ~TxnOverlay();
+
   // nullptr when the transaction has not touched the collection.
   const OverlayCollection* Find(uint32_t ns, std::string_view name) const;
   const std::map<Key, OverlayCollection>& collections() const { return collections_; }
   bool empty() const { return collections_.empty(); }
 
-  // Changes. A point is tagged with point.subxact; the others with the subxact given.
-  void PutPoint(const Key& key, const PointId& id, OverlayPoint point);
+  // Changes. Points are tagged with their subxact, in order (an id that comes twice is written twice);
+  // the others with the subxact given. PutPoints fails only when the spill file cannot be written (or
+  // created), and then changes nothing.
+  Status PutPoints(const Key& key, std::vector<std::pair<PointId, OverlayPoint>> points);
   // Replaces the collection's whole entry (a create or a drop).
   void PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact);
   void AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact);
@@ -80,29 +108,48 @@ class TxnOverlay {
   // the order they start and rolls one back only while it is open, so every change made since it began
   // carries its number or a later one (a child's), and the changes to undo are the newest in the log.
   void RollbackTo(uint32_t subxact);
+  // Forgets everything, and removes the spill file (and says so in the info log).
   void Clear();
+
+  // The payload and/or the vector (either may be null) of a spilled point of this overlay.
+  Status ReadSpilled(const OverlayPoint& point, Json* payload, std::vector<float>* vector) const;
+
+  // Vectors and payloads held in memory (an estimate) and in the spill file (its size, garbage included:
+  // the file only grows until the overlay is cleared).
+  uint64_t memory_bytes() const { return memory_bytes_; }
+  uint64_t spilled_bytes() const;
 
  private:
   struct Undo {
     enum class Kind : uint8_t { kPoint, kCollection, kPayloadIndex } kind;
     uint32_t subxact;
-    Key key;
-    PointId id;                                   // kPoint
-    std::optional<OverlayPoint> point;              // kPoint: the state before (none: not in the overlay)
-    std::unique_ptr<OverlayCollection> collection;  // kCollection: the entry before (null: no entry); a
-                                                    // pointer, as most records are kPoint ones
+    uint32_t key;                                   // an index into keys_
+    PointId id;                                     // kPoint
+    std::unique_ptr<OverlayPoint> point;            // kPoint: the state before (null: not in the overlay)
+    std::unique_ptr<OverlayCollection> collection;  // kCollection: the entry before (null: no entry)
   };
   OverlayCollection& Entry(const Key& key);
+  uint32_t KeyIndex(const Key& key);
+  // Writes point's vector and payload to the spill file (creating it if need be) and marks it spilled.
+  Status Spill(OverlayPoint* point);
+  // Accounts for dropping a point, or a collection entry with its points.
+  void Release(const OverlayPoint& point);
+  void Release(const OverlayCollection& collection);
 
+  const TxnSpillOptions spill_options_;
+  std::unique_ptr<SpillFile> spill_;  // created when first needed
+  uint64_t memory_bytes_ = 0;         // data_bytes of the points held in memory, in collections_ and undo_
   std::map<Key, OverlayCollection> collections_;
-  std::vector<Undo> undo_;
+  std::deque<Undo> undo_;             // a deque: no copying of the whole log as it grows
+  std::vector<Key> keys_;             // the collections undo_ names
+  std::map<Key, uint32_t> key_index_;
 };
 
 class OverlayView {
  public:
   // committed: the committed collection beneath (null when the transaction created this one); overlay: the
-  // transaction's changes to it (null when none; never null for a created collection).
-  OverlayView(std::shared_ptr<Collection> committed, const OverlayCollection* overlay);
+  // transaction's changes to it (null when none; never null for a created collection), an entry of txn.
+  OverlayView(std::shared_ptr<Collection> committed, const TxnOverlay* txn, const OverlayCollection* overlay);
 
   uint32_t dimension() const;
   Distance distance() const;
@@ -133,7 +180,12 @@ class OverlayView {
   // The best k + offset committed hits of a search (in chunks of at most kMaxK).
   Result<std::vector<ScoredPoint>> CommittedHits(SearchParams p, size_t need) const;
 
+  // Whether the overlay's point p (id) is one filter (null: every point) selects.
+  Result<bool> Visible(const Filter* filter, const PointId& id, const OverlayPoint& p) const;
+  Result<Record> ToRecord(const PointId& id, const OverlayPoint& p, bool with_payload, bool with_vector) const;
+
   std::shared_ptr<Collection> committed_;
+  const TxnOverlay* txn_;
   const OverlayCollection* overlay_;
 };
 

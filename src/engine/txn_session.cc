@@ -21,12 +21,39 @@ bool Retryable(StatusCode code) {
          code == StatusCode::kUnavailable || code == StatusCode::kCancelled;
 }
 
+// Where a session's overlay spills: a file of its own in the engine's spill directory.
+TxnSpillOptions SpillOptionsFor(EngineImpl* impl) {
+  TxnSpillOptions o;
+  o.path = impl->TxnSpillDir() + "/" + std::to_string(impl->NewSessionId()) + ".spill";
+  o.threshold_bytes = impl->options().txn_spill_bytes;
+  o.info_log = impl->options().info_log;
+  return o;
+}
+
 }  // namespace
 
 TxnSession::TxnSession(Engine* engine)
-    : EngineOps(engine), impl_(EngineImpl::Of(engine)), overlay_(std::make_unique<TxnOverlay>()) {}
+    : EngineOps(engine),
+      impl_(EngineImpl::Of(engine)),
+      overlay_(std::make_unique<TxnOverlay>(SpillOptionsFor(impl_))) {}
 
-TxnSession::~TxnSession() = default;
+TxnSession::~TxnSession() {
+  overlay_->Clear();
+  Report();
+}
+
+void TxnSession::Report() {
+  EngineImpl::TxnTotals& totals = impl_->txn_totals();
+  const int64_t open = overlay_->empty() ? 0 : 1;
+  const auto memory = static_cast<int64_t>(overlay_->memory_bytes());
+  const auto spilled = static_cast<int64_t>(overlay_->spilled_bytes());
+  if (open != reported_open_) totals.open += open - reported_open_;
+  if (memory != reported_memory_) totals.memory_bytes += memory - reported_memory_;
+  if (spilled != reported_spilled_) totals.spilled_bytes += spilled - reported_spilled_;
+  reported_open_ = open;
+  reported_memory_ = memory;
+  reported_spilled_ = spilled;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests
@@ -40,6 +67,7 @@ Status TxnSession::Begin(const RequestContext& context) {
     return Status::InvalidArgument("a request carries a transaction context or an apply context, not both");
   if (!context.txn || context.txn->token != token_) {
     overlay_->Clear();
+    Report();
     token_ = 0;
   }
   if (context.apply) return BeginApply(context);
@@ -52,6 +80,7 @@ Status TxnSession::Begin(const RequestContext& context) {
   token_ = txn.token;
   subxact_ = txn.subxact;
   for (uint32_t s : txn.aborted_subxacts) overlay_->RollbackTo(s);
+  Report();
   mode_ = Mode::kTxn;
   return Status::OK();
 }
@@ -72,6 +101,7 @@ Status TxnSession::BeginApply(const RequestContext& context) {
 }
 
 Status TxnSession::End(const Status& result) {
+  Report();
   if (mode_ != Mode::kApply) return Status::OK();
   std::unique_lock<std::mutex> lock = std::move(apply_lock_);  // released on return
   mode_ = Mode::kPlain;
@@ -84,10 +114,10 @@ Status TxnSession::End(const Status& result) {
 
 Result<OverlayView> TxnSession::View(uint32_t ns, std::string_view name) {
   const OverlayCollection* own = overlay_->Find(ns, name);
-  if (own && own->created) return OverlayView(nullptr, own);
+  if (own && own->created) return OverlayView(nullptr, overlay_.get(), own);
   if (own && own->dropped) return Status::CollectionNotFound(name);
   GV_ASSIGN_OR_RETURN(auto committed, impl_->Find(ns, name));
-  return OverlayView(std::move(committed), own);
+  return OverlayView(std::move(committed), overlay_.get(), own);
 }
 
 bool TxnSession::Exists(uint32_t ns, const std::string& name) {
@@ -204,7 +234,8 @@ Result<WriteResult> TxnSession::TentativeUpsert(uint32_t ns, std::string_view na
     for (auto& r : records) kept[r.id] = std::move(*r.payload);
   }
   GV_ASSIGN_OR_RETURN(uint64_t version, Reserve());
-  const TxnOverlay::Key key{ns, std::string(name)};
+  std::vector<std::pair<PointId, OverlayPoint>> writes;
+  writes.reserve(points.size());
   for (auto& p : points) {
     OverlayPoint own;
     own.version = version;
@@ -217,8 +248,9 @@ Result<WriteResult> TxnSession::TentativeUpsert(uint32_t ns, std::string_view na
       own.payload = Json::object();
     }
     own.subxact = subxact_;
-    overlay_->PutPoint(key, p.id, std::move(own));
+    writes.emplace_back(p.id, std::move(own));
   }
+  GV_RETURN_IF_ERROR(overlay_->PutPoints({ns, std::string(name)}, std::move(writes)));
   return WriteResult{version, points.size()};
 }
 
@@ -243,14 +275,16 @@ Result<WriteResult> TxnSession::Delete(uint32_t ns, std::string_view name, const
     count = seen.size();
   }
   GV_ASSIGN_OR_RETURN(uint64_t version, Reserve());
-  const TxnOverlay::Key key{ns, std::string(name)};
+  std::vector<std::pair<PointId, OverlayPoint>> writes;
+  writes.reserve(ids.size());
   for (const PointId& id : ids) {
     OverlayPoint gone;
     gone.deleted = true;
     gone.version = version;
     gone.subxact = subxact_;
-    overlay_->PutPoint(key, id, std::move(gone));
+    writes.emplace_back(id, std::move(gone));
   }
+  GV_RETURN_IF_ERROR(overlay_->PutPoints({ns, std::string(name)}, std::move(writes)));
   return WriteResult{version, count};
 }
 
@@ -293,15 +327,17 @@ Result<WriteResult> TxnSession::TentativeUpdate(uint32_t ns, std::string_view na
     GV_ASSIGN_OR_RETURN(targets, view.Get(selector.ids, true, true));
   }
   GV_ASSIGN_OR_RETURN(uint64_t version, Reserve());
-  const TxnOverlay::Key key{ns, std::string(name)};
+  std::vector<std::pair<PointId, OverlayPoint>> writes;
+  writes.reserve(targets.size());
   for (auto& t : targets) {
     OverlayPoint own;
     own.version = version;
     own.vector = std::move(*t.vector);
     own.payload = UpdatedPayload(*t.payload, mode, payload, keys);
     own.subxact = subxact_;
-    overlay_->PutPoint(key, t.id, std::move(own));
+    writes.emplace_back(t.id, std::move(own));
   }
+  GV_RETURN_IF_ERROR(overlay_->PutPoints({ns, std::string(name)}, std::move(writes)));
   return WriteResult{version, targets.size()};
 }
 

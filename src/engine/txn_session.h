@@ -20,7 +20,10 @@
 //          engine's background sync makes applied writes durable, and the apply state says how far.
 //
 // A connection has at most one overlay: a request without a TxnContext, or with another token, discards it
-// first, and so does destroying the session (the connection closing). Not thread-safe: one per connection.
+// first, and so does destroying the session (the connection closing). Discarding it removes its spill file
+// (past EngineOptions::txn_spill_bytes of vectors and payloads, under EngineImpl::TxnSpillDir). The engine's
+// Stats count the sessions holding an overlay with writes, and their bytes in memory and spilled. A write
+// whose points cannot be spilled (disk full) fails and changes nothing. Not thread-safe: one per connection.
 #pragma once
 
 #include <cstdint>
@@ -115,6 +118,8 @@ class TxnSession : public EngineOps {
   Result<WriteResult> TentativeUpdate(uint32_t ns, std::string_view name, const PointSelector& selector,
                                       PayloadMode mode, const Json& payload, const std::vector<std::string>& keys);
   Status TentativePayloadIndex(uint32_t ns, std::string_view name, const std::string& field, PayloadIndexType type);
+  // Brings the engine's totals of transaction overlays up to date with this session's.
+  void Report();
 
   EngineImpl* impl_;  // the engine_ of EngineOps
   Mode mode_ = Mode::kPlain;
@@ -126,6 +131,9 @@ class TxnSession : public EngineOps {
   bool covered_ = false;
   bool skipped_ = false;
   uint64_t reserved_ = 0;
+  int64_t reported_open_ = 0;  // what Report last added to the engine's totals
+  int64_t reported_memory_ = 0;
+  int64_t reported_spilled_ = 0;
 };
 
 }  // namespace govector

@@ -200,6 +200,11 @@ nlohmann::json Daemon::StatusJson() {
         {"index_bytes", st.index_memory_bytes},
         {"pending_bytes", st.pending_memory_bytes}}},
       {"storage_bytes", st.storage_bytes},
+      // Uncommitted transactions' overlays: a large one spills its vectors and payloads to files.
+      {"transactions",
+       {{"open", st.open_transactions},
+        {"memory_bytes", st.txn_memory_bytes},
+        {"spilled_bytes", st.txn_spilled_bytes}}},
       {"http", args_.http_port > 0 ? nlohmann::json{{"port", args_.http_port},
                                                     {"listen_address", args_.http_listen},
                                                     {"namespace", args_.http_namespace},

@@ -1,13 +1,16 @@
 // Searches running concurrently with each other and with writes, deletes, payload updates, background
-// indexing and snapshots. Run under ThreadSanitizer by `make tsan`.
+// indexing and snapshots; transactions spilling their overlays while the engine's stats are read. Run under
+// ThreadSanitizer by `make tsan`.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <unordered_set>
 
 #include "engine/engine.h"
+#include "engine/txn_session.h"
 #include "test_util.h"
 
 namespace govector {
@@ -151,6 +154,79 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   std::printf("  %ld searches and %ld writes ran concurrently\n", searches.load(), writes.load());
 
   CheckGraphAgreesWithStorage(e.get());
+}
+
+// Connections running transactions that spill (each its own file) while another thread reads the engine's
+// stats: each transaction reads its own points, and when all have ended no file and no total is left.
+TEST(Concurrency, TransactionsSpillWhileStatsAreRead) {
+  testing::TempDir dir;
+  EngineOptions o;
+  o.data_dir = dir.path();
+  o.map_size = size_t{1} << 30;
+  o.txn_spill_bytes = 4096;
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  CollectionConfig c;
+  c.name = "c";
+  c.dimension = 8;
+  c.distance = Distance::kEuclid;
+  ASSERT_TRUE(e->CreateCollection(1, c).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::atomic<uint64_t> most_spilled{0};
+  auto backend = [&](int who) {
+    TxnSession s(e.get());
+    for (uint64_t t = 1; t <= 6; ++t) {
+      const uint64_t token = uint64_t(who) << 32 | t;
+      for (int batch = 0; batch < 4; ++batch) {
+        std::vector<PointInput> pts;
+        for (int i = 0; i < 20; ++i) {
+          PointInput p;
+          p.id = PointId::Num(uint64_t(who) * 1000 + batch * 20 + i);
+          p.vector.assign(8, float(who + i));
+          p.payload = {{"who", who}, {"t", t}};
+          pts.push_back(std::move(p));
+        }
+        RequestContext w;
+        w.kind = RequestKind::kPointWrite;
+        w.txn = TxnContext{token, 1, {}, true};
+        if (!s.Begin(w).ok() || !s.Upsert(1, "c", pts, Durability::kApplied).ok()) ++errors;
+        (void)s.End(Status::OK());
+      }
+      RequestContext r;
+      r.kind = RequestKind::kRead;
+      r.txn = TxnContext{token, 1, {}, false};
+      if (!s.Begin(r).ok()) ++errors;
+      auto n = s.Count(1, "c", nullptr);
+      if (!n.ok() || *n != 80) ++errors;
+      SearchParams sp;
+      sp.vector.assign(8, float(who));
+      sp.k = 3;
+      sp.with_payload = true;
+      auto hits = s.Search(1, "c", sp);
+      if (!hits.ok() || hits->size() != 3 || (*hits)[0].payload->value("t", uint64_t{0}) != t) ++errors;
+    }
+  };
+  std::thread stats([&] {
+    while (!stop) {
+      EngineStats st = e->Stats();
+      uint64_t seen = most_spilled.load();
+      if (st.txn_spilled_bytes > seen) most_spilled = st.txn_spilled_bytes;
+    }
+  });
+  std::vector<std::thread> backends;
+  for (int i = 1; i <= 3; ++i) backends.emplace_back(backend, i);
+  for (auto& t : backends) t.join();
+  stop = true;
+  stats.join();
+  EXPECT_EQ(errors.load(), 0);
+  EngineStats st = e->Stats();
+  EXPECT_EQ(st.open_transactions, 0u);
+  EXPECT_EQ(st.txn_memory_bytes, 0u);
+  EXPECT_EQ(st.txn_spilled_bytes, 0u);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/txn-spill"));
+  std::printf("  most spilled at once, as the stats saw it: %lu bytes\n", (unsigned long)most_spilled.load());
 }
 
 }  // namespace

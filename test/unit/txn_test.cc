@@ -1,7 +1,9 @@
 // Transaction overlays (engine/txn_session.h, txn_overlay.h): a transaction's tentative writes are validated
 // as committed ones, visible to its own reads and to no one else's, merged into searches, counts, scrolls and
 // gets, undone with their subtransactions and discarded with the transaction. Checked directly on sessions,
-// against a model of what the transaction should see, and through the RPC layer (server/rpc_txn.h).
+// against a model of what the transaction should see, and through the RPC layer (server/rpc_txn.h); each
+// with the overlay in memory, spilled from the first point on, and spilled part way (txn_spill_test.cc checks
+// the spilling itself).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -55,13 +57,15 @@ std::vector<uint64_t> Ids(const std::vector<ScoredPoint>& rs) {
 // A page's next id as text ("none" for the last page).
 std::string NextText(const ScrollPage& page) { return page.next ? page.next->ToString() : "none"; }
 
-class TxnTest : public ::testing::Test {
+// The parameter: EngineOptions::txn_spill_bytes.
+class TxnTest : public ::testing::TestWithParam<size_t> {
  public:
   void SetUp() override {
     EngineOptions o;
     o.data_dir = dir_.path();
     o.map_size = size_t{1} << 30;
     o.background_indexing = false;
+    o.txn_spill_bytes = GetParam();
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(e).value();
@@ -130,7 +134,7 @@ class TxnTest : public ::testing::Test {
   std::unique_ptr<TxnSession> a_, b_;
 };
 
-TEST_F(TxnTest, OwnWritesAreSeenByTheTransactionOnly) {
+TEST_P(TxnTest, OwnWritesAreSeenByTheTransactionOnly) {
   auto w = Up(*a_, 7, {P(9, {9, 0}, {{"new", true}}), P(2, {2, 1}, {{"replaced", true}})});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ(w->count, 2u);
@@ -156,7 +160,7 @@ TEST_F(TxnTest, OwnWritesAreSeenByTheTransactionOnly) {
   EXPECT_FALSE((*committed)[0].payload->contains("replaced"));
 }
 
-TEST_F(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
+TEST_P(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
   auto check = [&](auto tentative, auto committed) {
     In(*a_, RequestKind::kPointWrite, 7);
     Status t = tentative();
@@ -201,7 +205,7 @@ TEST_F(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
   EXPECT_EQ(a_->Begin(ctx).code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(TxnTest, CosineVectorsAreNormalisedAsStored) {
+TEST_P(TxnTest, CosineVectorsAreNormalisedAsStored) {
   CollectionConfig c;
   c.name = "cos";
   c.dimension = 2;
@@ -221,7 +225,7 @@ TEST_F(TxnTest, CosineVectorsAreNormalisedAsStored) {
   EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-5);
 }
 
-TEST_F(TxnTest, SearchMergesTheOverlayIntoCommittedResults) {
+TEST_P(TxnTest, SearchMergesTheOverlayIntoCommittedResults) {
   // Point 1 (committed nearest to the origin) moves far away; 2 is deleted; 20 is new near the origin.
   ASSERT_TRUE(Up(*a_, 7, {P(1, {100, 0}, {{"g", 1}}), P(20, {0.5f, 0}, {{"g", 0}})}).ok());
   In(*a_, RequestKind::kPointWrite, 7);
@@ -253,7 +257,7 @@ TEST_F(TxnTest, SearchMergesTheOverlayIntoCommittedResults) {
   EXPECT_EQ(Ids(*hits), (std::vector<uint64_t>{1, 2}));
 }
 
-TEST_F(TxnTest, SearchByIdUsesTheVectorTheTransactionSees) {
+TEST_P(TxnTest, SearchByIdUsesTheVectorTheTransactionSees) {
   ASSERT_TRUE(Up(*a_, 7, {P(30, {4.9f, 0}), P(1, {3.1f, 0})}).ok());
   In(*a_, RequestKind::kRead, 7);
   SearchParams sp;
@@ -280,7 +284,7 @@ TEST_F(TxnTest, SearchByIdUsesTheVectorTheTransactionSees) {
   EXPECT_EQ(gone.status().subject_name(), "2");
 }
 
-TEST_F(TxnTest, ScrollKeepsIdOrderAndPages) {
+TEST_P(TxnTest, ScrollKeepsIdOrderAndPages) {
   ASSERT_TRUE(Up(*a_, 7, {P(0, {0, 0}, {{"g", 1}}), P(3, {3, 3}, {{"g", 0}}), P(7, {7, 0}, {{"g", 1}})}).ok());
   In(*a_, RequestKind::kPointWrite, 7);
   PointSelector del;
@@ -317,7 +321,7 @@ TEST_F(TxnTest, ScrollKeepsIdOrderAndPages) {
 
 // A scroll's offset and exclusive `after`, and a search's offset and MMR, over the merged view: each answer
 // is the one a committed collection holding exactly what the transaction sees gives.
-TEST_F(TxnTest, OffsetMmrAndAfterAgreeWithACommittedCopy) {
+TEST_P(TxnTest, OffsetMmrAndAfterAgreeWithACommittedCopy) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> coord(0, 10);
   auto random_point = [&](uint64_t id) { return P(id, {coord(rng), coord(rng)}, {{"g", int(rng() % 2)}}); };
@@ -390,7 +394,7 @@ TEST_F(TxnTest, OffsetMmrAndAfterAgreeWithACommittedCopy) {
   }
 }
 
-TEST_F(TxnTest, CountAdjustsForTheOverlay) {
+TEST_P(TxnTest, CountAdjustsForTheOverlay) {
   ASSERT_TRUE(Up(*a_, 7, {P(1, {1, 0}, {{"g", 0}}), P(10, {1, 0}, {{"g", 1}}), P(11, {1, 0}, {{"g", 0}})}).ok());
   In(*a_, RequestKind::kPointWrite, 7);
   PointSelector del;
@@ -402,7 +406,7 @@ TEST_F(TxnTest, CountAdjustsForTheOverlay) {
   EXPECT_EQ(CountIn(*b_, 8, g1.get()), 3u);
 }
 
-TEST_F(TxnTest, FilterWritesTakeEffectOnWhatMatchesNow) {
+TEST_P(TxnTest, FilterWritesTakeEffectOnWhatMatchesNow) {
   // 6 and 7 are the transaction's own points with g = 1; committed 1, 3, 5 have g = 1.
   ASSERT_TRUE(Up(*a_, 7, {P(6, {6, 0}, {{"g", 1}}), P(7, {7, 0}, {{"g", 1}}), P(3, {3, 0}, {{"g", 0}})}).ok());
   In(*a_, RequestKind::kPointWrite, 7);
@@ -440,7 +444,7 @@ TEST_F(TxnTest, FilterWritesTakeEffectOnWhatMatchesNow) {
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{2, 0}));  // the committed vector kept
 }
 
-TEST_F(TxnTest, VectorOnlyUpdatesKeepThePayloadTheTransactionSees) {
+TEST_P(TxnTest, VectorOnlyUpdatesKeepThePayloadTheTransactionSees) {
   ASSERT_TRUE(Up(*a_, 7, {P(2, {2, 0}, {{"mine", 1}})}).ok());
   PointInput keep2 = P(2, {2, 2});
   keep2.keep_payload = true;
@@ -458,7 +462,7 @@ TEST_F(TxnTest, VectorOnlyUpdatesKeepThePayloadTheTransactionSees) {
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{2, 2}));
 }
 
-TEST_F(TxnTest, SubtransactionsUndoTheirChanges) {
+TEST_P(TxnTest, SubtransactionsUndoTheirChanges) {
   // Top level (1): 1 moves. Savepoint (2): 10 appears, 1 moves again. Nested (3): 1 is deleted.
   ASSERT_TRUE(Up(*a_, 7, {P(1, {1, 1})}, 1).ok());
   ASSERT_TRUE(Up(*a_, 7, {P(10, {10, 0}), P(1, {1, 2})}, 2).ok());
@@ -479,7 +483,7 @@ TEST_F(TxnTest, SubtransactionsUndoTheirChanges) {
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{1, 1}));
 }
 
-TEST_F(TxnTest, ReleasedSubtransactionsGoWithTheirParent) {
+TEST_P(TxnTest, ReleasedSubtransactionsGoWithTheirParent) {
   // Savepoint p (2), savepoint q (3): 11 written in q; RELEASE q; 12 written in p; ROLLBACK TO p.
   ASSERT_TRUE(Up(*a_, 7, {P(10, {0, 1})}, 1).ok());
   ASSERT_TRUE(Up(*a_, 7, {P(11, {0, 2})}, 3).ok());
@@ -493,7 +497,7 @@ TEST_F(TxnTest, ReleasedSubtransactionsGoWithTheirParent) {
   EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{0, 1}));
 }
 
-TEST_F(TxnTest, AnotherTokenOrNoContextDiscardsTheOverlay) {
+TEST_P(TxnTest, AnotherTokenOrNoContextDiscardsTheOverlay) {
   ASSERT_TRUE(Up(*a_, 7, {P(10, {0, 1})}).ok());
   EXPECT_EQ(All(*a_, 8), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(All(*a_, 7), (std::vector<uint64_t>{1, 2, 3, 4, 5}));  // gone for good, not parked
@@ -503,7 +507,7 @@ TEST_F(TxnTest, AnotherTokenOrNoContextDiscardsTheOverlay) {
   EXPECT_EQ(All(*a_, 9), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
 }
 
-TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
+TEST_P(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   In(*a_, RequestKind::kCollectionWrite, 7);
   CollectionConfig n;
   n.name = "fresh";
@@ -551,7 +555,7 @@ TEST_F(TxnTest, CollectionsCreatedAndDroppedInTheTransaction) {
   EXPECT_EQ(All(*a_, 7), (std::vector<uint64_t>{1, 2, 3, 4, 5, 10}));
 }
 
-TEST_F(TxnTest, PayloadIndexesCreatedInTheTransaction) {
+TEST_P(TxnTest, PayloadIndexesCreatedInTheTransaction) {
   In(*a_, RequestKind::kCollectionWrite, 7);
   ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());
   ASSERT_TRUE(a_->CreatePayloadIndex(kNs, "c", "g", PayloadIndexType::kInteger).ok());  // the same again: no change
@@ -692,7 +696,7 @@ class ModelRun {
   std::vector<uint32_t> aborted_;
 };
 
-TEST_F(TxnTest, ReadsAgreeWithAModelOfTheTransaction) {
+TEST_P(TxnTest, ReadsAgreeWithAModelOfTheTransaction) {
   ModelRun run(this, a_.get());
   ASSERT_TRUE(engine_->Upsert(kNs, "c", run.MorePoints(), Durability::kApplied).ok());
   for (int step = 0; step < 300; ++step) {
@@ -849,7 +853,7 @@ pb::Request TxnRequest(uint64_t token, uint32_t subxact, bool tentative) {
   return r;
 }
 
-TEST_F(TxnTest, RpcAnswersCarryTheReservedVersion) {
+TEST_P(TxnTest, RpcAnswersCarryTheReservedVersion) {
   RpcHandler shared(engine_.get(), [] { return nlohmann::json::object(); });
   RpcConnection conn(shared), other(shared);
   pb::Request up = TxnRequest(42, 1, true);
@@ -903,6 +907,14 @@ TEST_F(TxnTest, RpcAnswersCarryTheReservedVersion) {
   conn.Handle(count, &n);
   EXPECT_EQ(n.count(), 5u);
 }
+
+// In memory (the default threshold), everything spilled, and a few points' worth in memory (each point of
+// these tests takes some 200 bytes there) before the rest spills.
+INSTANTIATE_TEST_SUITE_P(Overlay, TxnTest, ::testing::Values(EngineOptions().txn_spill_bytes, 0, 1000),
+                         [](const ::testing::TestParamInfo<size_t>& p) {
+                           return p.index == 0 ? std::string("InMemory")
+                                               : p.index == 1 ? std::string("AllSpilled") : std::string("PartlySpilled");
+                         });
 
 }  // namespace
 }  // namespace govector
