@@ -208,6 +208,24 @@ gv_get_apply_state(XLogRecPtr advance_to, bool sync)
 	return response->apply_state;
 }
 
+/*
+ * The engine's apply state, after moving its restart position up to next when no transaction is pending
+ * (so a restart does not reread WAL nobody needs) and, with sync, after it has synced to disk.
+ */
+static Govector__Pb__ApplyState *
+gv_stamp_restart(XLogRecPtr next, bool sync)
+{
+	XLogRecPtr	advance = InvalidXLogRecPtr;
+	Govector__Pb__ApplyState *state;
+
+	if (gv_pending_count() == 0 && next > gv_stamped_restart)
+		advance = next;
+	state = gv_get_apply_state(advance, sync);
+	if (advance != InvalidXLogRecPtr)
+		gv_stamped_restart = advance;
+	return state;
+}
+
 static void
 gv_publish(XLogRecPtr processed)
 {
@@ -432,7 +450,6 @@ gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read
 {
 	XLogRecPtr	redo = GetRedoRecPtr();
 	XLogRecPtr	upto;
-	XLogRecPtr	advance = InvalidXLogRecPtr;
 	Govector__Pb__ApplyState *state;
 	TimestampTz start;
 
@@ -452,11 +469,7 @@ gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read
 		return true;
 	}
 	start = GetCurrentTimestamp();
-	if (gv_pending_count() == 0 && next > gv_stamped_restart)
-		advance = next;
-	state = gv_get_apply_state(advance, true);
-	if (advance != InvalidXLogRecPtr)
-		gv_stamped_restart = advance;
+	state = gv_stamp_restart(next, true);
 	if (state->durable_restart_lsn < redo)
 		ereport(DEBUG1,
 				(errmsg_internal("govector: a transaction open across the checkpoint at %X/%X keeps the engine's "
@@ -523,16 +536,11 @@ static void
 gv_maybe_advance(XLogRecPtr next, TimestampTz *last_advance, TimestampTz *last_slot)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	XLogRecPtr	advance = InvalidXLogRecPtr;
 	Govector__Pb__ApplyState *state;
 
 	if (!TimestampDifferenceExceeds(*last_advance, now, GV_ADVANCE_INTERVAL_MS))
 		return;
-	if (gv_pending_count() == 0 && next > gv_stamped_restart)
-		advance = next;
-	state = gv_get_apply_state(advance, false);
-	if (advance != InvalidXLogRecPtr)
-		gv_stamped_restart = advance;
+	state = gv_stamp_restart(next, false);
 	*last_advance = now;
 	if (TimestampDifferenceExceeds(*last_slot, now, GV_SLOT_INTERVAL_MS))
 	{
