@@ -98,6 +98,26 @@ void CheckGraphAgreesWithStorage(Engine* e) {
   EXPECT_GE(found, page->points.size() * 99 / 100);
 }
 
+// An engine with options o and collection "c" (Euclid, of dimension dim) in namespace 1; null on failure.
+std::unique_ptr<Engine> OpenWithCollection(const EngineOptions& o, uint32_t dim) {
+  auto opened = Engine::Open(o);
+  if (!opened.ok()) {
+    ADD_FAILURE() << opened.status().ToString();
+    return nullptr;
+  }
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  CollectionConfig c;
+  c.name = "c";
+  c.dimension = dim;
+  c.distance = Distance::kEuclid;
+  Status created = e->CreateCollection(1, c);
+  if (!created.ok()) {
+    ADD_FAILURE() << created.ToString();
+    return nullptr;
+  }
+  return e;
+}
+
 TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   testing::TempDir dir;
   EngineOptions o;
@@ -106,14 +126,8 @@ TEST(Concurrency, SearchesWritesAndIndexingTogether) {
   o.index_threads = 2;
   o.snapshot_interval_seconds = 1;
   o.sync_interval_ms = 50;
-  auto opened = Engine::Open(o);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Engine> e = std::move(opened).value();
-  CollectionConfig c;
-  c.name = "c";
-  c.dimension = 16;
-  c.distance = Distance::kEuclid;
-  ASSERT_TRUE(e->CreateCollection(1, c).ok());
+  std::unique_ptr<Engine> e = OpenWithCollection(o, 16);
+  ASSERT_TRUE(e);
   ASSERT_TRUE(e->CreatePayloadIndex(1, "c", "g", PayloadIndexType::kInteger).ok());
   testing::Dataset d = testing::ClusteredSynthetic(4000, 0, 16, 8, 3);
   // Ids below 1000 are never deleted, so every search has at least 1,000 live candidates.
@@ -164,14 +178,8 @@ TEST(Concurrency, TransactionsSpillWhileStatsAreRead) {
   o.data_dir = dir.path();
   o.map_size = size_t{1} << 30;
   o.txn_spill_bytes = 4096;
-  auto opened = Engine::Open(o);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Engine> e = std::move(opened).value();
-  CollectionConfig c;
-  c.name = "c";
-  c.dimension = 8;
-  c.distance = Distance::kEuclid;
-  ASSERT_TRUE(e->CreateCollection(1, c).ok());
+  std::unique_ptr<Engine> e = OpenWithCollection(o, 8);
+  ASSERT_TRUE(e);
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0};
   std::atomic<uint64_t> most_spilled{0};
