@@ -53,6 +53,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* This backend's transaction, as the engine knows it. */
 static uint64 gv_txn_token = 0;		/* 0: no write in this transaction yet */
+static uint64 gv_txn_logged_bytes = 0;	/* of this transaction's govector records */
 static bool gv_txn_engine_knows = false;	/* a request of this transaction reached the engine */
 static bool gv_txn_reconnected = false;
 static SubTransactionId *gv_aborted = NULL;	/* rolled back since the last request */
@@ -300,6 +301,7 @@ static void
 gv_txn_reset(void)
 {
 	gv_txn_token = 0;
+	gv_txn_logged_bytes = 0;
 	gv_txn_engine_knows = false;
 	gv_txn_reconnected = false;
 	gv_naborted = 0;
@@ -312,6 +314,8 @@ gv_wal_insert(GvRequest *request, uint64 version)
 	GvWalHeader h;
 	size_t		len = govector__pb__request__get_packed_size(request);
 	uint8	   *buf = palloc_extended(len > 0 ? len : 1, MCXT_ALLOC_HUGE);
+
+	gv_txn_logged_bytes += len;
 
 	govector__pb__request__pack(request, buf);
 	memset(&h, 0, sizeof(h));
@@ -395,6 +399,21 @@ gv_wait_applied(XLogRecPtr lsn)
 	ConditionVariableCancelSleep();
 }
 
+/*
+ * The engine drops a transaction's overlay (and its spill file, past 64 MB) at the connection's next request
+ * or when the connection closes. After a big transaction the connection is closed at once, so its spill
+ * file does not outlive it on an idle connection; the next call connects again. (Closing raises nothing,
+ * which a commit callback must not do.)
+ */
+#define GV_TXN_CLOSE_BYTES (32 * 1024 * 1024)
+
+static void
+gv_end_big_txn(void)
+{
+	if (gv_txn_logged_bytes >= GV_TXN_CLOSE_BYTES)
+		gv_disconnect();
+}
+
 void
 gv_xact_callback(XactEvent event, void *arg)
 {
@@ -410,12 +429,14 @@ gv_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 			if (gv_txn_token != 0 && gv_commit_wait && XactLastCommitEnd != InvalidXLogRecPtr)
 				gv_wait_applied(XactLastCommitEnd);
+			gv_end_big_txn();
 			gv_txn_reset();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
+			gv_end_big_txn();
 			gv_txn_reset();
 			break;
 		default:
