@@ -1,6 +1,8 @@
 // EngineImpl: see engine.h (the API) and engine_impl.h.
 #include "engine/engine_impl.h"
 
+#include "engine/backup.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -493,6 +495,12 @@ Status EngineImpl::StampApply(const ApplyPosition& at) {
   dirty_ = true;
   return apply_.PutAlone(at);
 }
+
+Status EngineImpl::WriteBackupCopy(const std::string& name) {
+  return govector::WriteBackupCopy(storage_->env(), options_.data_dir, name);
+}
+
+Status EngineImpl::DropBackupCopy(const std::string& name) { return govector::DropBackupCopy(options_.data_dir, name); }
 
 Result<ApplyState> EngineImpl::GetApplyState(uint64_t advance_restart_lsn) {
   bool wrote = false;

@@ -94,6 +94,9 @@ class Engine {
   virtual Result<uint64_t> ReserveVersion() = 0;
   // The apply state, first moving the stamped restart_lsn to advance_restart_lsn (see ApplyLog::State).
   virtual Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn) = 0;
+  // Postgres base backups (backup.h): writes backup copy `name` of the committed state, or removes it.
+  virtual Status WriteBackupCopy(const std::string& name) = 0;
+  virtual Status DropBackupCopy(const std::string& name) = 0;
 
  private:
   // EngineImpl is the one implementation (so the engine's own modules may convert an Engine to it).

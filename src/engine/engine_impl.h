@@ -66,6 +66,8 @@ class EngineImpl final : public Engine, private CatalogWriter {
   Status BackgroundError() override;
   Result<uint64_t> ReserveVersion() override;
   Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn) override;
+  Status WriteBackupCopy(const std::string& name) override;
+  Status DropBackupCopy(const std::string& name) override;
 
   // For the engine's modules. The collection itself (NotFound as every call reports it).
   Result<std::shared_ptr<Collection>> Find(uint32_t ns, std::string_view name);

@@ -70,6 +70,8 @@ class EngineOps {
     return engine_->Search(ns, name, params);
   }
   virtual Status Sync() { return engine_->Sync(); }
+  virtual Status WriteBackupCopy(const std::string& name) { return engine_->WriteBackupCopy(name); }
+  virtual Status DropBackupCopy(const std::string& name) { return engine_->DropBackupCopy(name); }
   virtual Result<ApplyState> GetApplyState(uint64_t advance_restart_lsn) {
     return engine_->GetApplyState(advance_restart_lsn);
   }

@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/backup.h"
 #include "engine/engine.h"
 #include "engine/version.h"
 #include "server/http_server.h"
@@ -31,6 +32,9 @@
 namespace govector {
 namespace {
 
+// Exit status when --restore-from names no backup copy (the supervisor refuses to serve the data: worker.c).
+constexpr int kExitNoBackupCopy = 3;
+
 struct Args {
   std::string data_dir;
   std::string socket;
@@ -39,6 +43,7 @@ struct Args {
   std::string api_key;
   uint32_t http_namespace = 0;
   std::string pg_conninfo;  // under Postgres: where HTTP writes go (see pg_writer.h)
+  std::string restore_from;  // under Postgres, in a server started from a base backup: the backup copy to use
   pid_t postmaster_pid = 0;
   unsigned index_threads = 2;
   RpcOptions rpc;
@@ -51,6 +56,7 @@ struct Args {
   std::fprintf(stderr,
                "usage: govectord --data-dir DIR [--socket PATH] [--http-port N] [--http-listen ADDR]\n"
                "                 [--api-key KEY] [--http-namespace OID] [--pg-conninfo STR] [--postmaster-pid PID]\n"
+               "                 [--restore-from BACKUP-COPY]\n"
                "                 [--index-threads N] [--map-size BYTES] [--spin-us N] [--log-level debug|info|warning]\n");
   std::exit(2);
 }
@@ -69,6 +75,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--http-listen") a.http_listen = value();
     else if (k == "--api-key") a.api_key = value();
     else if (k == "--pg-conninfo") a.pg_conninfo = value();
+    else if (k == "--restore-from") a.restore_from = value();
     else if (k == "--http-namespace") a.http_namespace = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     else if (k == "--postmaster-pid") a.postmaster_pid = static_cast<pid_t>(std::atoi(value().c_str()));
     else if (k == "--spin-us") a.rpc.spin_us = static_cast<unsigned>(std::max(0, std::atoi(value().c_str())));
@@ -281,6 +288,18 @@ int Run(int argc, char** argv) {
   if (lock_fd < 0) {
     Log(LogLevel::kError, "data directory " + args.data_dir + " is locked by another govectord");
     return 1;
+  }
+  if (!args.restore_from.empty()) {
+    // The data directory was copied by a base backup: the backup copy replaces its torn LMDB file.
+    auto restored = RestoreBackupCopy(args.data_dir, args.restore_from);
+    if (!restored.ok()) {
+      Log(LogLevel::kError, "cannot restore the engine's data from the base backup: " + restored.status().ToString());
+      close(lock_fd);
+      return kExitNoBackupCopy;
+    }
+    if (*restored == RestoreOutcome::kRestored)
+      Log(LogLevel::kInfo, "restored the engine's data from backup copy " + args.restore_from +
+                               " (made at the base backup's checkpoint); indexes are rebuilt from it");
   }
   int rc = Daemon(args).Serve(signals, parent);
   close(lock_fd);

@@ -302,6 +302,9 @@ Status RpcHandler::Dispatch(const pb::Request& req, pb::Response* resp) {
     case pb::Request::kListNamespaces: return ListNamespaces(e, resp);
     case pb::Request::kDropNamespace: return DropNamespace(e, req.drop_namespace(), resp);
     case pb::Request::kGetApplyState: return GetApplyState(e, req.get_apply_state(), resp);
+    case pb::Request::kBackupCopy:
+      return req.backup_copy().drop() ? e.DropBackupCopy(req.backup_copy().name())
+                                      : e.WriteBackupCopy(req.backup_copy().name());
     case pb::Request::OP_NOT_SET: break;
   }
   return Status::InvalidArgument("request has no operation (client and engine versions differ?)");
