@@ -24,18 +24,28 @@
  * for): when it sees a new redo position, it reads and applies WAL up to it, stamps the engine's restart
  * position past it (when no transaction is open across it), has the engine sync to disk, and only then ends
  * that virtual transaction, releasing the checkpoint. While the engine is down, checkpoints do not wait.
+ * When a base backup waits for the checkpoint, the engine first writes a copy of its data for it (backup.c).
+ * A checkpoint lists the virtual transactions it waits for once, after it began: the worker's next one, begun
+ * right after covering it, may be on that list, so until the checkpoint completes the worker restarts its
+ * virtual transaction every few milliseconds (see gv_cycling_redo).
  *
  * Backends waiting in COMMIT (wal.c) watch processed_lsn in shared memory: the end of the last WAL record this
  * worker has fully dealt with.
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
 #include "access/xlogreader.h"
 #include "access/xlogutils.h"
+#include "catalog/pg_control.h"
+#include "common/controldata_utils.h"
 #include "access/rmgr.h"
+#include "common/file_perm.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -77,6 +87,19 @@ static XLogRecPtr gv_stamped_restart = InvalidXLogRecPtr;
 static XLogRecPtr gv_covered_redo = InvalidXLogRecPtr;
 static bool gv_holding_checkpoints = false;
 
+/*
+ * After covering the checkpoint at this redo position, until it completes: the worker holds checkpoints
+ * again at once (for the next one), under a new virtual transaction; but the checkpoint just covered may
+ * have listed that one too, and would then wait for it forever. So until it completes, the worker ends and
+ * restarts its virtual transaction every GV_CYCLE_MS, which frees it (it waits only for those it listed).
+ */
+static XLogRecPtr gv_cycling_redo = InvalidXLogRecPtr;
+static TimestampTz gv_last_cycle = 0;
+#define GV_CYCLE_MS 10
+
+/* In a server restored from a base backup: where the saved transactions in flight were read up to. */
+static XLogRecPtr gv_restore_point = InvalidXLogRecPtr;
+
 static void
 gv_apply_sigterm(SIGNAL_ARGS)
 {
@@ -92,12 +115,21 @@ gv_apply_sigterm(SIGNAL_ARGS)
  */
 
 static void
-gv_acquire_slot_or_raise(void)
+gv_acquire_slot_or_raise(XLogRecPtr need)
 {
 	if (SearchNamedReplicationSlot(GV_SLOT_NAME, true) == NULL)
 	{
 		ReplicationSlotCreate(GV_SLOT_NAME, false, RS_PERSISTENT, false);
-		ReplicationSlotReserveWal();
+		if (need != InvalidXLogRecPtr)
+		{
+			/* A restored server: WAL from need is kept for it (backup.c) and must stay. */
+			SpinLockAcquire(&MyReplicationSlot->mutex);
+			MyReplicationSlot->data.restart_lsn = need;
+			SpinLockRelease(&MyReplicationSlot->mutex);
+			ReplicationSlotsComputeRequiredLSN();
+		}
+		else
+			ReplicationSlotReserveWal();
 		ReplicationSlotMarkDirty();
 		ReplicationSlotSave();
 		ereport(LOG, (errmsg("govector: created replication slot \"%s\" at %X/%X", GV_SLOT_NAME,
@@ -112,7 +144,7 @@ gv_acquire_slot_or_raise(void)
  * the worker still applies WAL, but a checkpoint may then remove WAL the engine has not applied: say so.
  */
 static void
-gv_acquire_slot(void)
+gv_acquire_slot(XLogRecPtr need)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -126,7 +158,7 @@ gv_acquire_slot(void)
 	}
 	PG_TRY();
 	{
-		gv_acquire_slot_or_raise();
+		gv_acquire_slot_or_raise(need);
 	}
 	PG_CATCH();
 	{
@@ -234,6 +266,95 @@ gv_publish(XLogRecPtr processed)
 		pg_atomic_write_u64(&gv_shared->processed_lsn, processed);
 		ConditionVariableBroadcast(&gv_shared->applied_cv);
 	}
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Base backups (backup.c).
+ */
+
+/* Whether the checkpoint that began at redo has completed (the control file names it). */
+static bool
+gv_checkpoint_completed(XLogRecPtr redo)
+{
+	bool		crc_ok;
+	ControlFileData *cf = get_controlfile(DataDir, &crc_ok);
+	bool		done = crc_ok && cf->checkPointCopy.redo >= redo;
+
+	pfree(cf);
+	return done;
+}
+
+static void
+gv_backup_copy_call(const char *name, bool drop)
+{
+	GvRequest	request = GOVECTOR__PB__REQUEST__INIT;
+	Govector__Pb__BackupCopyRequest copy = GOVECTOR__PB__BACKUP_COPY_REQUEST__INIT;
+
+	copy.name = (char *) name;
+	copy.drop = drop;
+	request.op_case = GOVECTOR__PB__REQUEST__OP_BACKUP_COPY;
+	request.backup_copy = &copy;
+	(void) gv_call(&request);
+}
+
+/*
+ * A backup waits for the checkpoint at redo, and everything up to `point` is applied: saves the transactions
+ * in flight, then has the engine copy its committed state (both as of point) for it.
+ */
+static void
+gv_make_backup_copy(XLogRecPtr redo, XLogRecPtr point)
+{
+	char		name[GV_BACKUP_NAME_LEN + 1];
+	char		pending[MAXPGPATH];
+	TimestampTz start = GetCurrentTimestamp();
+
+	gv_backup_name(redo, name);
+	gv_backup_pending_path(name, pending);
+	if (mkdir(GV_DATA_SUBDIR "/backups", pg_dir_create_mode) != 0 && errno != EEXIST)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"%s\": %m",
+														  GV_DATA_SUBDIR "/backups")));
+	gv_pending_save(pending, point);
+	gv_backup_copy_call(name, false);
+	if (gv_checkpoint_completed(redo))
+	{
+		/*
+		 * The checkpoint did not wait for this worker (it began while the worker was not holding checkpoints),
+		 * so the backup may have copied files before the copy was in place: a copy restored from it refuses.
+		 */
+		gv_backup_copy_call(name, true);
+		(void) unlink(pending);
+		ereport(WARNING,
+				(errmsg("govector: the base backup starting at %X/%X began before the engine's copy of its data "
+						"was made; a server restored from it will not serve vectors", LSN_FORMAT_ARGS(redo)),
+				 errhint("Take the backup again.")));
+		return;
+	}
+	ereport(LOG,
+			(errmsg("govector: copied the engine's data for the base backup starting at %X/%X (%ld ms)",
+					LSN_FORMAT_ARGS(redo), (long) TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()))));
+}
+
+/* A backup's end record: its copy is no longer needed. */
+static void
+gv_handle_backup_end(XLogReaderState *r)
+{
+	XLogRecPtr	start;
+	char		name[GV_BACKUP_NAME_LEN + 1];
+	char		pending[MAXPGPATH];
+	char		restoring[GV_BACKUP_NAME_LEN + 1];
+
+	if (XLogRecGetDataLen(r) < sizeof(XLogRecPtr))
+		return;
+
+	memcpy(&start, XLogRecGetData(r), sizeof(start));
+	gv_backup_name(start, name);
+	/* In a server restored from this backup, its copy goes with the restore marker (worker.c), not here. */
+	if (gv_restore_marker_read(restoring) && strcmp(restoring, name) == 0)
+		return;
+	gv_backup_pending_path(name, pending);
+	if (unlink(pending) != 0 && errno != ENOENT)
+		ereport(WARNING, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", pending)));
+	gv_backup_copy_call(name, true);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -401,6 +522,8 @@ gv_process_record(XLogReaderState *r)
 		gv_handle_xact(r);
 	else if (rmid == RM_STANDBY_ID && (XLogRecGetInfo(r) & ~XLR_INFO_MASK) == XLOG_RUNNING_XACTS)
 		gv_handle_running_xacts(r);
+	else if (rmid == RM_XLOG_ID && (XLogRecGetInfo(r) & ~XLR_INFO_MASK) == XLOG_BACKUP_END)
+		gv_handle_backup_end(r);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -437,6 +560,27 @@ gv_release_checkpoints(void)
 	MemoryContextSwitchTo(cxt);
 }
 
+/* See gv_cycling_redo. */
+static void
+gv_free_covered_checkpoint(void)
+{
+	TimestampTz now;
+
+	if (gv_cycling_redo == InvalidXLogRecPtr || !gv_holding_checkpoints)
+		return;
+	now = GetCurrentTimestamp();
+	if (!TimestampDifferenceExceeds(gv_last_cycle, now, GV_CYCLE_MS))
+		return;
+	gv_last_cycle = now;
+	if (gv_checkpoint_completed(gv_cycling_redo))
+	{
+		gv_cycling_redo = InvalidXLogRecPtr;
+		return;
+	}
+	gv_release_checkpoints();
+	gv_hold_checkpoints();
+}
+
 /*
  * When a checkpoint has begun at a redo position past the one last covered, and every record before it has
  * been dealt with, makes the engine durable past it and releases the checkpoint. Every record inserted before
@@ -457,6 +601,7 @@ gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read
 		return false;
 	if (!gv_holding_checkpoints)
 		gv_hold_checkpoints();	/* promoted since the session began */
+	gv_free_covered_checkpoint();
 	if (redo <= gv_covered_redo)
 		return false;
 	/* Nothing can be flushed up to a redo position just past a page header until more WAL is written there. */
@@ -470,6 +615,8 @@ gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read
 	}
 	start = GetCurrentTimestamp();
 	state = gv_stamp_restart(next, true);
+	if (gv_backup_starting())
+		gv_make_backup_copy(redo, Max(next, redo));
 	if (state->durable_restart_lsn < redo)
 		ereport(DEBUG1,
 				(errmsg_internal("govector: a transaction open across the checkpoint at %X/%X keeps the engine's "
@@ -478,6 +625,8 @@ gv_cover_checkpoint(XLogRecPtr next, bool at_end, XLogRecPtr flushed_before_read
 	gv_covered_redo = redo;
 	gv_release_checkpoints();
 	gv_hold_checkpoints();
+	gv_cycling_redo = redo;
+	gv_last_cycle = GetCurrentTimestamp();
 	ereport(DEBUG1,
 			(errmsg_internal("govector: the engine is durable past the checkpoint at %X/%X (%ld ms)",
 							 LSN_FORMAT_ARGS(redo),
@@ -508,6 +657,18 @@ gv_session_start(ReadLocalXLogPageNoWaitPrivate *priv)
 								   priv);
 	if (gv_reader == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (access(GV_RESTORE_PENDING, F_OK) == 0)
+	{
+		/* Restored from a base backup: the engine's copy holds what was applied up to the saved point. */
+		gv_restore_point = gv_pending_load(GV_RESTORE_PENDING);
+		ereport(LOG,
+				(errmsg("govector: applying WAL from %X/%X, where the base backup's copy of the engine's data ends "
+						"(%ld transactions were in flight there)",
+						LSN_FORMAT_ARGS(gv_restore_point), gv_pending_count())));
+		XLogBeginRead(gv_reader, gv_restore_point);
+		return gv_restore_point;
+	}
+	gv_restore_point = InvalidXLogRecPtr;
 	if (state->restart_lsn != InvalidXLogRecPtr)
 	{
 		if (slot_lsn != InvalidXLogRecPtr && state->restart_lsn < gv_before_page_header(slot_lsn))
@@ -542,6 +703,13 @@ gv_maybe_advance(XLogRecPtr next, TimestampTz *last_advance, TimestampTz *last_s
 		return;
 	state = gv_stamp_restart(next, false);
 	*last_advance = now;
+	if (gv_restore_point != InvalidXLogRecPtr && state->durable_restart_lsn >= gv_restore_point)
+	{
+		/* The engine no longer needs what was saved for the restore. */
+		if (unlink(GV_RESTORE_PENDING) != 0 && errno != ENOENT)
+			ereport(WARNING, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", GV_RESTORE_PENDING)));
+		gv_restore_point = InvalidXLogRecPtr;
+	}
 	if (TimestampDifferenceExceeds(*last_slot, now, GV_SLOT_INTERVAL_MS))
 	{
 		gv_advance_slot(state->durable_restart_lsn);
@@ -563,6 +731,7 @@ gv_apply_session(void)
 
 	next = gv_session_start(&priv);
 	gv_covered_redo = InvalidXLogRecPtr;
+	gv_cycling_redo = InvalidXLogRecPtr;
 	gv_hold_checkpoints();
 	MemoryContextSwitchTo(loop_cxt);
 	while (!gv_apply_stop)
@@ -644,7 +813,13 @@ govector_apply_main(Datum arg)
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	gv_set_supervisor_calls(&calls);
 	pg_atomic_write_u32(&gv_shared->apply_procno, (uint32) MyProc->pgprocno);
-	gv_acquire_slot();
+	{
+		XLogRecPtr	need = InvalidXLogRecPtr;
+
+		if (!gv_pending_saved_point(GV_RESTORE_PENDING, &need))
+			need = InvalidXLogRecPtr;
+		gv_acquire_slot(need);
+	}
 	session_cxt = AllocSetContextCreate(TopMemoryContext, "govector apply", ALLOCSET_DEFAULT_SIZES);
 
 	while (!gv_apply_stop)

@@ -169,24 +169,20 @@ gv_spill(GvPendingTxn *t)
 	t->mem_bytes = 0;
 }
 
-/* Keeps one govector record of a transaction in flight. */
-void
-gv_pending_add(XLogReaderState *r)
+/* Keeps one write of a transaction in flight (first_lsn: where the transaction's first record starts). */
+static void
+gv_pending_add_write(TransactionId top_xid, XLogRecPtr first_lsn, TransactionId xid, uint64 version,
+					 const char *data, Size len)
 {
-	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
 	GvPendingTxn *t;
 	GvPendingWrite *w;
 	bool		found;
 	MemoryContext old;
 
-	if (XLogRecGetDataLen(r) < sizeof(GvWalHeader) || h->format != GV_WAL_FORMAT)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
-	t = hash_search(gv_pending, &h->top_xid, HASH_ENTER, &found);
+	t = hash_search(gv_pending, &top_xid, HASH_ENTER, &found);
 	if (!found)
 	{
-		t->first_lsn = r->ReadRecPtr;
+		t->first_lsn = first_lsn;
 		t->cxt = AllocSetContextCreate(gv_pending_cxt, "govector transaction", ALLOCSET_DEFAULT_SIZES);
 		t->writes = NIL;
 		t->mem_bytes = 0;
@@ -196,17 +192,31 @@ gv_pending_add(XLogReaderState *r)
 	}
 	old = MemoryContextSwitchTo(t->cxt);
 	w = palloc(sizeof(*w));
-	w->xid = XLogRecGetXid(r);
-	w->version = h->version;
-	w->len = XLogRecGetDataLen(r) - sizeof(GvWalHeader);
-	w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
-	memcpy(w->data, (const char *) h + sizeof(GvWalHeader), w->len);
+	w->xid = xid;
+	w->version = version;
+	w->len = len;
+	w->data = palloc_extended(len > 0 ? len : 1, MCXT_ALLOC_HUGE);
+	memcpy(w->data, data, len);
 	t->writes = lappend(t->writes, w);
-	t->mem_bytes += w->len;
+	t->mem_bytes += len;
 	t->total++;
 	MemoryContextSwitchTo(old);
 	if (t->mem_bytes > GV_SPILL_BYTES)
 		gv_spill(t);
+}
+
+/* Keeps one govector record of a transaction in flight. */
+void
+gv_pending_add(XLogReaderState *r)
+{
+	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
+
+	if (XLogRecGetDataLen(r) < sizeof(GvWalHeader) || h->format != GV_WAL_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
+	gv_pending_add_write(h->top_xid, r->ReadRecPtr, XLogRecGetXid(r), h->version,
+						 (const char *) h + sizeof(GvWalHeader), XLogRecGetDataLen(r) - sizeof(GvWalHeader));
 }
 
 /* Where reading must restart to see every transaction in flight but `except`: at most upto. */
@@ -317,4 +327,173 @@ gv_pending_write_free(GvPendingWrite *w)
 		pfree(w->data);
 		pfree(w);
 	}
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Saved transactions in flight (for a base backup: backup.c). The file: GV_SAVED_MAGIC, the position reading
+ * resumes from (u64), then per write a GvSavedWrite and its bytes, in WAL order per transaction, then a
+ * GvSavedWrite with len GV_SAVED_END. Written under a temporary name, synced and renamed whole.
+ */
+
+#define GV_SAVED_MAGIC "GVPEND01"
+#define GV_SAVED_END PG_UINT64_MAX
+
+typedef struct GvSavedWrite
+{
+	TransactionId top_xid;
+	TransactionId xid;
+	uint64		version;
+	uint64		first_lsn;
+	uint64		len;
+} GvSavedWrite;
+
+static void
+gv_saved_write(int fd, const char *path, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0)
+	{
+		ssize_t		n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ereport(ERROR, (errcode_for_file_access(), errmsg("could not write to file \"%s\": %m", path)));
+		p += n;
+		len -= (size_t) n;
+	}
+}
+
+static bool
+gv_saved_read(int fd, void *buf, size_t len)
+{
+	char	   *p = buf;
+
+	while (len > 0)
+	{
+		ssize_t		n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t) n;
+	}
+	return true;
+}
+
+void
+gv_pending_save(const char *path, XLogRecPtr point)
+{
+	char		tmp[MAXPGPATH];
+	int			fd;
+	uint64		p = point;
+	HASH_SEQ_STATUS seq;
+	GvPendingTxn *t;
+	GvSavedWrite end = {0, 0, 0, 0, GV_SAVED_END};
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create file \"%s\": %m", tmp)));
+	gv_saved_write(fd, tmp, GV_SAVED_MAGIC, 8);
+	gv_saved_write(fd, tmp, &p, sizeof(p));
+	hash_seq_init(&seq, gv_pending);
+	while ((t = hash_seq_search(&seq)) != NULL)
+	{
+		GvPendingIter it;
+		GvPendingWrite *w;
+
+		gv_pending_iter_begin(t, &it);
+		while ((w = gv_pending_iter_next(&it)) != NULL)
+		{
+			GvSavedWrite h = {t->top_xid, w->xid, w->version, t->first_lsn, w->len};
+
+			gv_saved_write(fd, tmp, &h, sizeof(h));
+			gv_saved_write(fd, tmp, w->data, w->len);
+			gv_pending_write_free(w);
+		}
+		/* A spilled transaction's file is appended to again: back to its end. */
+		if (t->spill_fd >= 0 && lseek(t->spill_fd, 0, SEEK_END) < 0)
+			ereport(ERROR, (errcode_for_file_access(), errmsg("could not seek in file \"%s\": %m", t->spill_path)));
+	}
+	gv_saved_write(fd, tmp, &end, sizeof(end));
+	if (pg_fsync(fd) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not fsync file \"%s\": %m", tmp)));
+	CloseTransientFile(fd);
+	durable_rename(tmp, path, ERROR);
+}
+
+static int
+gv_saved_open(const char *path, XLogRecPtr *point)
+{
+	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	char		magic[8];
+	uint64		p;
+
+	if (fd < 0)
+		return -1;
+	if (!gv_saved_read(fd, magic, 8) || memcmp(magic, GV_SAVED_MAGIC, 8) != 0 || !gv_saved_read(fd, &p, sizeof(p)))
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED), errmsg("govector: \"%s\" is not a saved apply state", path)));
+	}
+	*point = p;
+	return fd;
+}
+
+bool
+gv_pending_saved_point(const char *path, XLogRecPtr *point)
+{
+	int			fd = gv_saved_open(path, point);
+
+	if (fd < 0)
+		return false;
+	CloseTransientFile(fd);
+	return true;
+}
+
+/* Replaces the transactions in flight with those saved in path; returns where reading resumes. */
+XLogRecPtr
+gv_pending_load(const char *path)
+{
+	XLogRecPtr	point;
+	int			fd = gv_saved_open(path, &point);
+	char	   *buf = NULL;
+	Size		cap = 0;
+
+	if (fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not open file \"%s\": %m", path)));
+	gv_pending_reset();
+	for (;;)
+	{
+		GvSavedWrite h;
+
+		if (!gv_saved_read(fd, &h, sizeof(h)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED), errmsg("govector: \"%s\" is cut short", path)));
+		if (h.len == GV_SAVED_END)
+			break;
+		if (h.len > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED), errmsg("govector: \"%s\" is damaged", path)));
+		if (h.len > cap)
+		{
+			if (buf)
+				pfree(buf);
+			cap = Max(h.len, 8192);
+			buf = palloc_extended(cap, MCXT_ALLOC_HUGE);
+		}
+		if (!gv_saved_read(fd, buf, h.len))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED), errmsg("govector: \"%s\" is cut short", path)));
+		gv_pending_add_write(h.top_xid, h.first_lsn, h.xid, h.version, buf, h.len);
+	}
+	if (buf)
+		pfree(buf);
+	CloseTransientFile(fd);
+	return point;
 }

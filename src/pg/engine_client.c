@@ -448,6 +448,15 @@ gv_call_internal(GvRequest *request, bool raise)
 				 errmsg("govector must be loaded at server start"),
 				 errhint("Add govector to shared_preload_libraries in postgresql.conf "
 						 "(shared_preload_libraries = 'govector') and restart the server.")));
+	if (pg_atomic_read_u32(&gv_shared->refused) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: this server was started from a base backup that has no copy of the engine's data"),
+				 errdetail("The engine's files were copied while it was writing and cannot be made to match the "
+						   "tables; the engine is not started (the server log says more)."),
+				 errhint("Take a new base backup from the primary while the engine runs, or remove \"%s\" in the "
+						 "data directory and restart the server to use the engine's files as copied.",
+						 GV_RESTORE_MARKER)));
 	request->namespace_id = MyDatabaseId;
 	write = gv_is_write_op(request->op_case);
 	if (write)

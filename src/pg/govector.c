@@ -132,6 +132,8 @@ _PG_init(void)
 		return;					/* every gv_* call then fails with a hint to preload (engine_client.c) */
 	gv_preloaded = true;
 	gv_wal_init();
+	if (!IsUnderPostmaster)
+		gv_backup_server_start();	/* a server started from a base backup restores the engine's copy */
 	/*
 	 * The supervisor reads pg_database (shared catalogs only). The apply worker connects to no database: it
 	 * needs a backend id so that checkpoints can wait for it (apply.c).

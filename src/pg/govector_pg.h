@@ -75,6 +75,7 @@ typedef struct GvShared
 	pg_atomic_uint64 applied_lsn;	/* end of the last commit record whose writes were applied */
 	pg_atomic_uint32 apply_procno;	/* the apply worker's PGPROC number, or -1 */
 	ConditionVariable applied_cv;	/* broadcast when processed_lsn moves */
+	pg_atomic_uint32 refused;	/* 1: the data cannot be made consistent with this copy (backup.c) */
 } GvShared;
 extern GvShared *gv_shared;
 
@@ -112,6 +113,17 @@ extern char *gv_wal_status_json(void);
 extern void gv_xact_callback(XactEvent event, void *arg);
 extern void gv_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
 								void *arg);
+
+/* backup.c: the engine's part of base backups */
+#define GV_BACKUP_NAME_LEN 16	/* a backup copy's name: the backup's redo position in hex */
+#define GV_RESTORE_MARKER GV_DATA_SUBDIR "/restore"	/* names the copy to restore from */
+#define GV_RESTORE_PENDING GV_DATA_SUBDIR "/restore.pending"	/* the saved transactions in flight */
+extern void gv_backup_name(XLogRecPtr redo, char *name);
+extern void gv_backup_pending_path(const char *name, char *path);
+extern bool gv_restore_marker_read(char *name);
+extern void gv_backup_server_start(void);
+extern void gv_backup_redo_start(void);
+extern bool gv_backup_starting(void);
 
 /* http_write.c */
 extern PGDLLEXPORT Datum gv_http_write(PG_FUNCTION_ARGS);
@@ -156,6 +168,10 @@ extern void gv_pending_forget_older(TransactionId oldest_running);
 extern void gv_pending_iter_begin(GvPendingTxn *t, GvPendingIter *it);
 extern GvPendingWrite *gv_pending_iter_next(GvPendingIter *it);
 extern void gv_pending_write_free(GvPendingWrite *w);
+/* The transactions in flight, saved with the position reading resumes from; loaded back (returning it). */
+extern void gv_pending_save(const char *path, XLogRecPtr point);
+extern bool gv_pending_saved_point(const char *path, XLogRecPtr *point);
+extern XLogRecPtr gv_pending_load(const char *path);
 
 /* apply.c */
 extern PGDLLEXPORT void govector_apply_main(Datum arg);

@@ -135,9 +135,17 @@ gv_rm_identify(uint8 info)
 	return (info & ~XLR_INFO_MASK) == GV_WAL_WRITE ? "WRITE" : NULL;
 }
 
+/* As redo begins, in the startup process: a server restored from a base backup keeps WAL for the engine. */
+static void
+gv_rm_startup(void)
+{
+	gv_backup_redo_start();
+}
+
 static RmgrData gv_rmgr = {
 	.rm_name = "govector",
 	.rm_redo = gv_rm_redo,
+	.rm_startup = gv_rm_startup,
 	.rm_desc = gv_rm_desc,
 	.rm_identify = gv_rm_identify,
 };
@@ -169,6 +177,7 @@ gv_shmem_startup(void)
 		pg_atomic_init_u64(&gv_shared->processed_lsn, InvalidXLogRecPtr);
 		pg_atomic_init_u64(&gv_shared->applied_lsn, InvalidXLogRecPtr);
 		pg_atomic_init_u32(&gv_shared->apply_procno, (uint32) -1);
+		pg_atomic_init_u32(&gv_shared->refused, 0);
 		ConditionVariableInit(&gv_shared->applied_cv);
 	}
 	LWLockRelease(AddinShmemInitLock);

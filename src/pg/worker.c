@@ -46,6 +46,7 @@
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "postmaster/postmaster.h"
+#include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
@@ -65,6 +66,8 @@
 
 static volatile sig_atomic_t gv_got_sigterm = false;
 static pid_t gv_engine_pid = 0;
+static int	gv_engine_exit_status = -1;	/* of the last engine that exited; -1: killed by a signal */
+static char gv_restore_name[GV_BACKUP_NAME_LEN + 1] = "";	/* the backup copy the engine restores from */
 static int	gv_log_fd = -1;
 static StringInfoData gv_log_buf;
 static MemoryContext gv_reconcile_cxt = NULL;
@@ -265,6 +268,11 @@ gv_engine_argv(void)
 	argv[argc++] = psprintf("%d", gv_index_threads);
 	argv[argc++] = "--spin-us";
 	argv[argc++] = psprintf("%d", gv_spin_wait_us);
+	if (gv_restore_name[0] != '\0')
+	{
+		argv[argc++] = "--restore-from";
+		argv[argc++] = gv_restore_name;
+	}
 	if (OidIsValid(http_oid))
 	{
 		const char *listen = gv_http_listen_addresses;
@@ -289,6 +297,81 @@ gv_engine_argv(void)
 	}
 	argv[argc] = NULL;
 	return argv;
+}
+
+/*
+ * In a server started from a base backup (backup.c): whether the engine may start, with --restore-from the
+ * copy the restore marker names. Without that copy (or when the engine found none: its exit status 3) the
+ * data cannot be made consistent: the engine stays down and every gv_* call says why, until the marker is
+ * removed by hand (the engine then serves its files as they were copied).
+ */
+#define GV_EXIT_NO_BACKUP_COPY 3
+
+static bool
+gv_restore_allows_start(void)
+{
+	char		name[GV_BACKUP_NAME_LEN + 1];
+	char		dir[MAXPGPATH];
+	struct stat st;
+	bool		refuse;
+
+	if (!gv_restore_marker_read(name))
+	{
+		gv_restore_name[0] = '\0';
+		if (pg_atomic_read_u32(&gv_shared->refused) != 0)
+		{
+			pg_atomic_write_u32(&gv_shared->refused, 0);
+			ereport(LOG, (errmsg("govector: the restore marker is gone; starting the engine on its files as they are")));
+		}
+		return true;
+	}
+	snprintf(dir, sizeof(dir), "%s/backups/%s", GV_DATA_SUBDIR, name);
+	if (stat(dir, &st) != 0 && stat(GV_DATA_SUBDIR "/data.mdb", &st) != 0)
+	{
+		/* The backed-up server had no engine data (govector was not loaded there): nothing to restore. */
+		if (unlink(GV_RESTORE_MARKER) != 0 && errno != ENOENT)
+			ereport(WARNING, (errcode_for_file_access(), errmsg("govector: could not remove \"%s\": %m", GV_RESTORE_MARKER)));
+		(void) unlink(GV_RESTORE_PENDING);
+		gv_restore_name[0] = '\0';
+		return true;
+	}
+	refuse = stat(dir, &st) != 0 ||
+		(strcmp(gv_restore_name, name) == 0 && gv_engine_exit_status == GV_EXIT_NO_BACKUP_COPY);
+	if (refuse)
+	{
+		if (pg_atomic_exchange_u32(&gv_shared->refused, 1) == 0)
+			ereport(WARNING,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("govector: this server was started from a base backup that has no copy of the engine's "
+							"data (\"%s\" is missing); vector searches and writes are refused", dir),
+					 errdetail("The engine's files were copied while it was writing, so they cannot be made to match "
+							   "the tables. The backup was taken while the engine was down, from a standby, or by "
+							   "a tool whose backup checkpoint govector could not see."),
+					 errhint("Take a new base backup (pg_basebackup, or pg_backup_start() and pg_backup_stop()) "
+							 "from the primary while the engine runs, or remove \"%s\" and restart the server to "
+							 "use the engine's files as copied.", GV_RESTORE_MARKER)));
+		return false;
+	}
+	strlcpy(gv_restore_name, name, sizeof(gv_restore_name));
+	return true;
+}
+
+/* The engine answered after a restore: the marker and the emptied copy directory go. */
+static void
+gv_restore_finished(void)
+{
+	char		dir[MAXPGPATH];
+
+	if (gv_restore_name[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s/backups/%s", GV_DATA_SUBDIR, gv_restore_name);
+	if (unlink(GV_RESTORE_MARKER) != 0 && errno != ENOENT)
+		ereport(WARNING, (errcode_for_file_access(), errmsg("govector: could not remove \"%s\": %m", GV_RESTORE_MARKER)));
+	fsync_fname(GV_DATA_SUBDIR, true);
+	if (access(dir, F_OK) == 0)
+		(void) rmtree(dir, true);	/* unless the apply worker has read the backup's end record */
+	ereport(LOG, (errmsg("govector: the engine's data is restored from the copy made for the base backup")));
+	gv_restore_name[0] = '\0';
 }
 
 static void
@@ -371,6 +454,7 @@ gv_reap_engine(void)
 	gv_drain_log(true);
 	close(gv_log_fd);
 	gv_log_fd = -1;
+	gv_engine_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (WIFSIGNALED(status))
 		ereport(LOG, (errmsg("govector: the engine (pid %d) was terminated by signal %d",
 							 (int) gv_engine_pid, WTERMSIG(status))));
@@ -585,7 +669,8 @@ govector_worker_main(Datum arg)
 				pfree(now);
 		}
 		if (gv_engine_pid == 0 &&
-			TimestampDifferenceExceeds(last_start, GetCurrentTimestamp(), GV_RESTART_DELAY_MS))
+			TimestampDifferenceExceeds(last_start, GetCurrentTimestamp(), GV_RESTART_DELAY_MS) &&
+			gv_restore_allows_start())
 		{
 			last_start = GetCurrentTimestamp();
 			gv_start_engine();
@@ -605,7 +690,11 @@ govector_worker_main(Datum arg)
 		if (gv_engine_pid != 0 && !gv_got_sigterm && GetCurrentTimestamp() >= next_reconcile)
 		{
 			if (gv_reconcile())
+			{
+				if (!engine_answered)
+					gv_restore_finished();
 				engine_answered = true;
+			}
 			next_reconcile = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														 engine_answered ? GV_RECONCILE_INTERVAL_MS
 														 : GV_RECONCILE_RETRY_MS);

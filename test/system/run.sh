@@ -280,14 +280,16 @@ scenario_dropdb() {
 
 . test/system/transactions.sh
 . test/system/replicas.sh
-trap 'cluster_cleanup; standby_cleanup' EXIT
+. test/system/backups.sh
+trap 'cluster_cleanup; standby_cleanup; copy_cleanup' EXIT
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction standby"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction standby basebackups backup_without_copy pitr"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"
   cluster_cleanup
   standby_cleanup
+  copy_cleanup
 done
 if [ $FAILURES -gt 0 ]; then
   log "$FAILURES system check(s) failed"
