@@ -12,7 +12,8 @@ RETURNS void AS 'MODULE_PATHNAME', 'gv_create_collection' LANGUAGE C VOLATILE PA
 COMMENT ON FUNCTION gv_create_collection(text, int, text, text, int, int, text) IS
   'creates a collection: distance cosine|euclid|dot|manhattan, index hnsw|flat, quantization none|sq8';
 
-CREATE FUNCTION gv_drop_collection(name text, if_exists boolean DEFAULT false)
+-- A collection that foreign tables use is dropped only with cascade => true, which drops them too.
+CREATE FUNCTION gv_drop_collection(name text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
 RETURNS boolean AS 'MODULE_PATHNAME', 'gv_drop_collection' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION gv_collections()
@@ -122,7 +123,7 @@ DECLARE
   cmd record;
 BEGIN
   FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'foreign table' LOOP
-    PERFORM gv_fdw_check_table(cmd.objid);
+    PERFORM @extschema@.gv_fdw_check_table(cmd.objid);  -- qualified: pg_dump restores with search_path = ''
   END LOOP;
 END $$;
 CREATE EVENT TRIGGER gv_fdw_check_ddl ON ddl_command_end
@@ -132,7 +133,7 @@ CREATE EVENT TRIGGER gv_fdw_check_ddl ON ddl_command_end
 -- Privileges: writing and administering need a GRANT; reading stays open to every role of the database.
 REVOKE EXECUTE ON FUNCTION
   gv_create_collection(text, int, text, text, int, int, text),
-  gv_drop_collection(text, boolean),
+  gv_drop_collection(text, boolean, boolean),
   gv_create_payload_index(text, text, text),
   gv_upsert(text, text, real[], jsonb),
   gv_upsert_batch(text, text[], real[], jsonb[]),

@@ -182,8 +182,13 @@ Datum
 gv_drop_collection(PG_FUNCTION_ARGS)
 {
 	char	   *name = gv_text_arg(fcinfo, 0, "name");
+	bool		if_exists = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	/* 0.1.0's SQL declares no cascade argument. */
+	bool		cascade = PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 
-	PG_RETURN_BOOL(gv_engine_drop_collection(name, PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1)));
+	if (gv_engine_find_collection(name) != NULL)
+		gv_check_collection_users(name, cascade);
+	PG_RETURN_BOOL(gv_engine_drop_collection(name, if_exists));
 }
 
 PG_FUNCTION_INFO_V1(gv_collections);

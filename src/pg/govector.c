@@ -142,6 +142,7 @@ _PG_init(void)
 					   "supervisor");
 	gv_register_worker(BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, "govector_apply_main",
 					   "WAL apply");
+	gv_lifecycle_init();
 	RegisterXactCallback(gv_xact_callback, NULL);
 	RegisterSubXactCallback(gv_subxact_callback, NULL);
 }

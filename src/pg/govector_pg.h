@@ -125,6 +125,11 @@ extern void gv_backup_server_start(void);
 extern void gv_backup_redo_start(void);
 extern bool gv_backup_starting(void);
 
+/* lifecycle.c: what depends on collections */
+extern List *gv_collection_users(const char *collection);
+extern void gv_check_collection_users(const char *collection, bool cascade);
+extern void gv_lifecycle_init(void);
+
 /* http_write.c */
 extern PGDLLEXPORT Datum gv_http_write(PG_FUNCTION_ARGS);
 

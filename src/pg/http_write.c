@@ -37,6 +37,10 @@ gv_http_write(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("govector: gv_http_write takes one plain write request")));
+	/* As gv_drop_collection: a collection that foreign tables use is not dropped from under them. */
+	if (request->op_case == GOVECTOR__PB__REQUEST__OP_DROP_COLLECTION && request->drop_collection != NULL &&
+		gv_engine_find_collection(request->drop_collection->name) != NULL)
+		gv_check_collection_users(request->drop_collection->name, false);
 	response = gv_call_answer(request);
 	len = govector__pb__response__get_packed_size(response);
 	out = (bytea *) palloc(VARHDRSZ + len);

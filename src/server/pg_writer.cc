@@ -17,6 +17,10 @@ Status StatusOfPgError(const PGresult* r, PGconn* conn) {
   if (code == "42883")  // undefined_function: no govector 0.2.0 in this database
     return Status::Unavailable("HTTP writes need the govector extension (0.2.0 or later) in the served database: " +
                                message + " (CREATE EXTENSION govector, or ALTER EXTENSION govector UPDATE)");
+  if (code == "2BP01")  // dependent_objects_still_exist: foreign tables use the collection being deleted
+    return Status::InvalidArgument(message + (r && PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)
+                                                  ? std::string(" (") + PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) + ")"
+                                                  : std::string()));
   if (code == "25006")  // read_only_sql_transaction: a hot standby (or default_transaction_read_only)
     return Status::ReadOnly("this server is read-only (a hot standby?); send writes to the primary: " + message);
   if (code.rfind("08", 0) == 0 || code.rfind("57", 0) == 0 || code.rfind("53", 0) == 0 || code.empty())

@@ -84,6 +84,13 @@ describe('HTTP and SQL share one engine', { skip: !psqlCmd && 'needs the cluster
       assert.equal(sql("SELECT string_agg(id, ',' ORDER BY id) FROM pg_http_ft WHERE color = 'blue'"), '2');
       assert.equal(sql("SELECT id FROM pg_http_ft ORDER BY vector <-> '{4, 4, 4}' LIMIT 1"),
         '4a1f8f1e-4c9b-4b43-9f0e-3a6b1d2c5e70');
+      // A collection that a foreign table uses is not deleted from under it: 400, naming the table.
+      await assert.rejects(c.deleteCollection('pg_http'), (e) => {
+        assert.equal(e.status, 400, JSON.stringify(e.data));
+        assert.match(e.data.status.error, /foreign tables use it.*public\.pg_http_ft/);
+        return true;
+      });
+      assert.equal(sql("SELECT gv_count('pg_http')"), '3');
     } finally {
       sql('DROP FOREIGN TABLE pg_http_ft');
     }

@@ -104,7 +104,7 @@ SELECT id FROM gv_search('ddl_rb', '{1,2,3}', 1);
 ROLLBACK;
 SELECT name FROM gv_collections() ORDER BY name;
 BEGIN;
-SELECT gv_drop_collection('tx');
+SELECT gv_drop_collection('tx', cascade => true);  -- txft uses it: cascade drops it too
 SELECT name FROM gv_collections() ORDER BY name;
 ROLLBACK;
 SELECT gv_count('tx');
