@@ -18,6 +18,8 @@
 #include "utils/syscache.h"
 
 #include "fdw.h"
+#include "utils/guc.h"
+
 #include "govector_pg.h"
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -44,9 +46,22 @@ static const GvOption gv_options[] = {
 	{"payload_key", AttributeRelationId, NULL, gv_check_payload_key},
 };
 
+/*
+ * With check_function_bodies off, as every pg_dump output sets it, the checks that depend on other objects are
+ * left to the first query (which makes them anyway): a restore creates foreign tables before the collections
+ * they name exist, and adds payload_key column options in ALTER statements after CREATE.
+ */
+static bool
+gv_restoring(void)
+{
+	return !check_function_bodies;
+}
+
 static void
 gv_check_collection(const char *value)
 {
+	if (gv_restoring())
+		return;
 	if (gv_engine_find_collection(value) == NULL)
 		gv_report_no_collection(value);
 }
@@ -139,8 +154,12 @@ gv_fdw_check_table(PG_FUNCTION_ARGS)
 	ForeignServer *server;
 	ForeignDataWrapper *fdw;
 
-	if (!HeapTupleIsValid(tup))
+	if (!HeapTupleIsValid(tup) || gv_restoring())
+	{
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
 		PG_RETURN_VOID();
+	}
 	serverid = ((Form_pg_foreign_table) GETSTRUCT(tup))->ftserver;
 	ReleaseSysCache(tup);
 	server = GetForeignServer(serverid);

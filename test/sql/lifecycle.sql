@@ -32,6 +32,20 @@ RESET search_path;
 SELECT gv_drop_collection('other');
 DROP FOREIGN TABLE other_ft;
 
+-- As a pg_dump output restores (check_function_bodies = off): the foreign table before its collection, its
+-- payload_key column options in a later ALTER. The checks wait for the first query, which makes them.
+SET check_function_bodies = false;
+CREATE FOREIGN TABLE later_ft (id text, colour text) SERVER govector OPTIONS (collection 'later');
+ALTER FOREIGN TABLE ONLY later_ft ALTER COLUMN colour OPTIONS (payload_key 'colour');
+RESET check_function_bodies;
+SELECT id FROM later_ft;
+SELECT gv_create_collection('later', 2, 'dot');
+SELECT gv_upsert('later', 'p', '{1,0}', '{"colour": "red"}') > 0 AS written;
+SELECT id, colour FROM later_ft;
+SELECT gv_drop_collection('later', cascade => true);
+-- With the checks on, the same column is refused at CREATE.
+CREATE FOREIGN TABLE later_ft (id text, colour text) SERVER govector OPTIONS (collection 'other');
+
 -- DROP EXTENSION while the database has collections: 2BP01, naming them.
 \set VERBOSITY verbose
 DROP EXTENSION govector;
