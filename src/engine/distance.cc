@@ -147,8 +147,9 @@ float NormalizeInPlace(float* v, size_t n) {
   for (size_t i = 0; i < n; ++i) s += static_cast<double>(v[i]) * v[i];
   double norm = std::sqrt(s);
   if (norm > 0) {
-    float inv = static_cast<float>(1.0 / norm);
-    for (size_t i = 0; i < n; ++i) v[i] *= inv;
+    // In double: for a vector of denormal components 1 / norm is beyond float's range (it became Infinity).
+    double inv = 1.0 / norm;
+    for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(v[i] * inv);
   }
   return static_cast<float>(norm);
 }

@@ -75,6 +75,25 @@ bool JsonDeeperThan(const nlohmann::json& j, size_t limit) {
   return false;
 }
 
+bool JsonHasNul(const nlohmann::json& j) {
+  std::vector<const nlohmann::json*> stack{&j};
+  while (!stack.empty()) {
+    const nlohmann::json* v = stack.back();
+    stack.pop_back();
+    if (v->is_string()) {
+      if (v->get_ref<const std::string&>().find('\0') != std::string::npos) return true;
+    } else if (v->is_object()) {
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        if (it.key().find('\0') != std::string::npos) return true;
+        stack.push_back(&it.value());
+      }
+    } else if (v->is_array()) {
+      for (const auto& child : *v) stack.push_back(&child);
+    }
+  }
+  return false;
+}
+
 bool ParsePoint(std::string_view bytes, pb::Point* out) {
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));

@@ -21,6 +21,8 @@ nlohmann::json ValueToJson(const pb::Value& v);
 inline constexpr size_t kMaxPayloadDepth = 64;
 // True when j nests arrays/objects more than limit levels deep. Iterative: safe on any input.
 bool JsonDeeperThan(const nlohmann::json& j, size_t limit);
+// Whether a string or key anywhere in j holds a NUL character (which Postgres text and jsonb cannot hold).
+bool JsonHasNul(const nlohmann::json& j);
 // Parses a stored point, allowing the nesting a kMaxPayloadDepth payload needs.
 bool ParsePoint(std::string_view bytes, pb::Point* out);
 // Reads only the vector of a stored point (pb::Point.vector), skipping the payload unparsed: what

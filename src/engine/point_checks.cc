@@ -10,6 +10,12 @@
 
 namespace govector {
 
+namespace {
+// Postgres's text and jsonb cannot hold U+0000: a payload with it could be written but never read from SQL.
+const char* const kNulMessage =
+    "payload has a NUL character (\\u0000) in a string or key, which Postgres text and jsonb cannot hold";
+}  // namespace
+
 Status CheckVector(const std::vector<float>& v, uint32_t dimension, Distance distance, const char* what) {
   if (v.empty()) return Status::InvalidArgument(std::string(what) + " must not be empty");
   if (v.size() != dimension)
@@ -42,6 +48,8 @@ Status PrepareUpsert(std::vector<PointInput>* points_in, uint32_t dimension, Dis
     if (JsonDeeperThan(points[i].payload, kMaxPayloadDepth))
       return Status::InvalidArgument("point " + points[i].id.ToString() + ": payload nests more than " +
                                      std::to_string(kMaxPayloadDepth) + " levels deep");
+    if (JsonHasNul(points[i].payload))
+      return Status::InvalidArgument("point " + points[i].id.ToString() + ": " + kNulMessage);
     if (points[i].payload.is_null()) points[i].payload = Json::object();
   }
   // The last occurrence of an id in a batch wins.
@@ -63,6 +71,7 @@ Status CheckPayloadUpdate(PayloadMode mode, const Json& payload) {
     return Status::InvalidArgument("payload must be a JSON object");
   if (JsonDeeperThan(payload, kMaxPayloadDepth))
     return Status::InvalidArgument("payload nests more than " + std::to_string(kMaxPayloadDepth) + " levels deep");
+  if (JsonHasNul(payload)) return Status::InvalidArgument(kNulMessage);
   return Status::OK();
 }
 

@@ -23,6 +23,8 @@
 #include "utils/rel.h"
 
 #include "fdw.h"
+#include "utils/guc.h"
+
 #include "govector_pg.h"
 
 #define GV_ROW_ID "govector_id"
@@ -231,6 +233,16 @@ gv_point_from_slot(GvModifyState *ms, TupleTableSlot *slot)
 				 errdetail("The id column of foreign table \"%s\" is NULL or missing.",
 						   get_rel_name(t->relid))));
 	p->id = TextDatumGetCString(slot->tts_values[t->id_attnum - 1]);
+	/*
+	 * As UPDATE refuses to set it. A restore of dumped foreign-table data (check_function_bodies off, as pg_dump
+	 * and pg_restore set it) carries the old versions: they are ignored, the engine gives new ones.
+	 */
+	if (t->version_attnum != 0 && !slot->tts_isnull[t->version_attnum - 1] && check_function_bodies)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("govector: the version is set by the engine"),
+				 errdetail("Point %s was given a version; leave the version column out of the INSERT, or NULL.",
+						   p->id)));
 	if (t->vector_attnum == 0 || slot->tts_isnull[t->vector_attnum - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),

@@ -37,6 +37,12 @@ void ReadIndexConfig(const Json& body, const Json& v, CollectionConfig* c) {
       const Json& scalar = (*q)["scalar"];
       if (scalar.contains("type") && scalar["type"] != "int8")
         Fail({400, "Wrong input: scalar quantization supports type int8 only"});
+      // Qdrant's range. The engine's int8 codes use each vector's own range, so a quantile clips nothing.
+      if (scalar.contains("quantile") &&
+          (!scalar["quantile"].is_number() || scalar["quantile"].get<double>() < 0.5 ||
+           scalar["quantile"].get<double>() > 1.0))
+        Fail({400, "Wrong input: quantization_config.scalar.quantile must be a number between 0.5 and 1, got " +
+                       scalar["quantile"].dump()});
       c->quantization = Quantization::kSq8;
     } else {
       Fail({400, "Wrong input: only scalar (int8) quantization is supported"});

@@ -94,6 +94,15 @@ describe('create, info, list, exists, delete', () => {
     assert.equal(info.config.params.vectors.distance, 'Dot');
   });
 
+  test('a scalar quantile outside 0.5..1 is refused, as Qdrant does', async () => {
+    for (const quantile of [5, 0.2, 'x']) {
+      await assert.rejects(server.client.createCollection(collectionName(TAG, 'bad_quantile'), {
+        vectors: { size: 2, distance: 'Dot' }, quantization_config: { scalar: { type: 'int8', quantile } },
+      }), (e) => e.status === 400 && /quantile must be a number between 0.5 and 1/.test(e.data.status.error));
+    }
+    assert.equal((await server.client.collectionExists(collectionName(TAG, 'bad_quantile'))).exists, false);
+  });
+
   test('hnsw_config inside vectors, and m = 0 (no graph)', async () => {
     const n = await create('hnsw_in_vectors', { vectors: { size: 2, distance: 'Euclid', hnsw_config: { m: 12, ef_construct: 30 } } });
     let info = await server.client.getCollection(n);

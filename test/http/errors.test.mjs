@@ -122,6 +122,36 @@ describe('errors', () => {
       }
       assert.deepEqual(await snapshot(), before_);
     });
+
+    test('a NUL character in a payload string or key: 400, nothing written (SQL could never read it)', async () => {
+      const before_ = await snapshot();
+      for (const payload of [{ s: 'a\u0000b' }, { ['k\u0000']: 1 }, { deep: { list: ['ok', '\u0000'] } }]) {
+        let e = await clientError(() => server.client.upsert(N, { wait: true, points: [{ id: 3, vector: [1, 2, 3], payload }] }));
+        assert.equal(e.status, 400, JSON.stringify(payload));
+        assert.match(error(e), /NUL character/);
+        e = await clientError(() => server.client.setPayload(N, { wait: true, payload, points: [before_[0].id] }));
+        assert.equal(e.status, 400, JSON.stringify(payload));
+      }
+      assert.deepEqual(await snapshot(), before_);
+    });
+
+    test('denormal components under Cosine are normalised, not made infinite', async () => {
+      await server.client.upsert(N, { wait: true, points: [{ id: 9001, vector: [1e-45, 1e-45, 1e-45] }] });
+      const [p] = await server.client.retrieve(N, { ids: [9001], with_vector: true });
+      try {
+        for (const x of p.vector) assert.ok(Number.isFinite(x) && Math.abs(x - 1 / Math.sqrt(3)) < 1e-3, JSON.stringify(p.vector));
+      } catch (e) {
+        await server.client.delete(N, { wait: true, points: [9001] });
+        throw e;
+      }
+      try {
+        const { points: hits } = await server.client.query(N, { query: [1e-45, 1e-45, 1e-45], limit: 1 });
+        assert.equal(hits[0].id, 9001);
+        assert.ok(Number.isFinite(hits[0].score));
+      } finally {
+        await server.client.delete(N, { wait: true, points: [9001] });
+      }
+    });
   });
 
   describe('401 API key', () => {
