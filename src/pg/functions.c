@@ -12,6 +12,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_authid.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -241,7 +243,37 @@ gv_engine_status(PG_FUNCTION_ARGS)
 {
 	Datum		engine = gv_jsonb_datum(gv_engine_status_json());
 	Datum		wal = gv_jsonb_datum(psprintf("{\"wal\": %s}", gv_wal_status_json()));
+	GvResponse *mine = gv_engine_list_collections();
+	uint64		points = 0;
+	bool		privileged = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS);
+	Datum		totals;
 
+	/*
+	 * collections and points are this database's; the whole cluster's, the data directory and the disk the
+	 * engine uses are shown to superusers and pg_read_all_settings only.
+	 */
+	for (size_t i = 0; i < mine->n_collections; i++)
+		points += mine->collections[i]->points;
+	if (privileged)
+	{
+		Jsonb	   *e = DatumGetJsonbP(engine);
+		JsonbValue *c = getKeyJsonValueFromContainer(&e->root, "collections", strlen("collections"), NULL);
+		JsonbValue *p = getKeyJsonValueFromContainer(&e->root, "points", strlen("points"), NULL);
+		char	   *cs = c && c->type == jbvNumeric ? numeric_normalize(c->val.numeric) : "null";
+		char	   *ps = p && p->type == jbvNumeric ? numeric_normalize(p->val.numeric) : "null";
+
+		totals = gv_jsonb_datum(psprintf("{\"collections\": %zu, \"points\": " UINT64_FORMAT ", "
+										 "\"cluster\": {\"collections\": %s, \"points\": %s}}",
+										 mine->n_collections, points, cs, ps));
+	}
+	else
+	{
+		engine = DirectFunctionCall2(jsonb_delete, engine, CStringGetTextDatum("data_directory"));
+		engine = DirectFunctionCall2(jsonb_delete, engine, CStringGetTextDatum("storage_bytes"));
+		totals = gv_jsonb_datum(psprintf("{\"collections\": %zu, \"points\": " UINT64_FORMAT "}",
+										 mine->n_collections, points));
+	}
+	engine = DirectFunctionCall2(jsonb_concat, engine, totals);
 	PG_RETURN_DATUM(DirectFunctionCall2(jsonb_concat, engine, wal));
 }
 

@@ -11,7 +11,20 @@ SELECT gv_count('guarded');
 SELECT gv_upsert('guarded', '2', '{0,1}');
 SELECT gv_create_collection('sneaky', 2);
 SELECT gv_drop_collection('guarded');
+-- gv_engine_status: this database's totals, no data directory, no cluster-wide figures.
+SELECT s ? 'data_directory' AS sees_directory, s ? 'cluster' AS sees_cluster, s ? 'storage_bytes' AS sees_disk,
+       (s->>'collections')::int = (SELECT count(*) FROM gv_collections()) AS own_collections,
+       (s->>'points')::bigint = (SELECT sum(points) FROM gv_collections()) AS own_points
+FROM (SELECT gv_engine_status() AS s) t;
 RESET ROLE;
+-- A superuser (or pg_read_all_settings) sees them.
+SELECT s ? 'data_directory' AS sees_directory, (s->'cluster'->>'collections')::int >= (s->>'collections')::int AS sees_cluster
+FROM (SELECT gv_engine_status() AS s) t;
+GRANT pg_read_all_settings TO gv_reader;
+SET ROLE gv_reader;
+SELECT gv_engine_status() ? 'data_directory' AS sees_directory;
+RESET ROLE;
+REVOKE pg_read_all_settings FROM gv_reader;
 
 SET ROLE gv_writer;
 SELECT gv_upsert('guarded', '2', '{0,1}') > 0 AS written;

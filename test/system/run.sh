@@ -225,7 +225,7 @@ EOF
 
 # --- DROP DATABASE: the supervisor drops that database's collections, and only those. ----------------------
 qdb() { local db=$1; shift; as_pg "$PG_BINDIR/psql" -h "$CL_DIR" -p "$CL_PORT" -U postgres -d "$db" -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
-engine_collections() { q -c "SELECT gv_engine_status()->>'collections'"; }
+engine_collections() { q -c "SELECT gv_engine_status()->'cluster'->>'collections'"; }  # every database's
 dropped_line() { grep -q "govector: dropped $2 collections of database OID $1, which no longer exists" "$CL_LOG"; }
 
 scenario_dropdb() {
