@@ -32,6 +32,7 @@ ENGINE_LIB  := $(BUILD)/libgovector_engine.a
 UNIT_BIN    := $(BUILD)/unit_tests
 GOVECTORD   := $(BUILD)/govectord
 FMNIST_EXPORT := $(BUILD)/fmnist_export
+SET_FORMAT  := $(BUILD)/gv_set_format
 
 # ---- The Postgres extension (PGXS) -----------------------------------------------------------------
 PG_CONFIG  ?= pg_config
@@ -80,6 +81,9 @@ engine: $(ENGINE_LIB)
 
 $(GOVECTORD): $(SERVER_OBJS) $(ENGINE_LIB)
 	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(SERVER_OBJS) $(ENGINE_LIB) $(GV_LIBS)
+
+$(SET_FORMAT): test/tools/gv_set_format.cc $(ENGINE_LIB)
+	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $< $(ENGINE_LIB) $(GV_LIBS)
 
 $(GEN)/govector.pb.cc $(GEN)/govector.pb.h: proto/govector.proto
 	@mkdir -p $(GEN)
@@ -156,7 +160,7 @@ bench-scale: $(SQL_BENCH)
 	bash bench/run.sh scale
 
 # Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
-system-test:
+system-test: $(SET_FORMAT)
 	bash test/system/run.sh
 
 # The HTTP API through the real Qdrant JavaScript client, on a cluster the script starts (needs `make install`

@@ -2,6 +2,7 @@
 #include "engine/engine_impl.h"
 
 #include "engine/backup.h"
+#include "engine/version.h"
 
 #include <sys/stat.h>
 
@@ -15,6 +16,10 @@ namespace govector {
 namespace {
 
 constexpr char kUidKey[] = "uid";
+// The format of the engine's files (LMDB keys and values, index snapshots). Absent: written before formats
+// were numbered, which is format 1. An engine opens its own format and older ones (upgrading them, then
+// stamping its own), and refuses newer ones.
+constexpr char kFormatKey[] = "format";
 
 uint64_t NowMicros() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -65,6 +70,15 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
 
 Status EngineImpl::LoadCatalog() {
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
+  GV_ASSIGN_OR_RETURN(auto format, txn->Get(storage_->catalog(), kFormatKey));
+  uint64_t found = format ? DecodeU64(*format) : 1;
+  if (found > kDataFormat)
+    return Status::Unsupported("the data directory " + options_.data_dir + " is in format " +
+                               std::to_string(found) + ", written by a newer govector; this engine (" + kVersion +
+                               ") reads formats up to " + std::to_string(kDataFormat) +
+                               ": install that govector version (or newer) again");
+  // Format 1 is the only one so far: nothing to upgrade, only the stamp to write.
+  if (!format || found != kDataFormat) GV_RETURN_IF_ERROR(txn->Put(storage_->catalog(), kFormatKey, EncodeU64(kDataFormat)));
   GV_RETURN_IF_ERROR(versions_.Load(storage_.get(), txn.get()));
   GV_RETURN_IF_ERROR(apply_.Load(storage_.get(), txn.get()));
   GV_ASSIGN_OR_RETURN(auto uid, txn->Get(storage_->catalog(), kUidKey));

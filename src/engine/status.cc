@@ -16,6 +16,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "Unavailable";
     case StatusCode::kCancelled: return "Cancelled";
     case StatusCode::kReadOnly: return "ReadOnly";
+    case StatusCode::kUnsupported: return "Unsupported";
   }
   return "Unknown";
 }

@@ -30,6 +30,7 @@ enum class StatusCode : int {
   kUnavailable = GV_STATUS_UNAVAILABLE,
   kCancelled = GV_STATUS_CANCELLED,
   kReadOnly = GV_STATUS_READ_ONLY,
+  kUnsupported = GV_STATUS_UNSUPPORTED,
 };
 
 // What an error is about (GvSubjectKind in common/govector_limits.h).
@@ -59,6 +60,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
   static Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }
   static Status ReadOnly(std::string m) { return Status(StatusCode::kReadOnly, std::move(m)); }
+  static Status Unsupported(std::string m) { return Status(StatusCode::kUnsupported, std::move(m)); }
 
   // Errors about one named thing. The message is worded as Qdrant words it ("Collection `x` doesn't
   // exist!"): the engine speaks Qdrant's API, and the HTTP layer passes the message on.

@@ -292,6 +292,8 @@ gv_sqlstate(int code)
 			return ERRCODE_QUERY_CANCELED;
 		case GV_STATUS_READ_ONLY:
 			return ERRCODE_READ_ONLY_SQL_TRANSACTION;
+		case GV_STATUS_UNSUPPORTED:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
 	}
 	return ERRCODE_INTERNAL_ERROR;
 }
@@ -448,7 +450,13 @@ gv_call_internal(GvRequest *request, bool raise)
 				 errmsg("govector must be loaded at server start"),
 				 errhint("Add govector to shared_preload_libraries in postgresql.conf "
 						 "(shared_preload_libraries = 'govector') and restart the server.")));
-	if (pg_atomic_read_u32(&gv_shared->refused) != 0)
+	if (pg_atomic_read_u32(&gv_shared->refused) == GV_REFUSED_NEWER_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("govector: the engine's files were written by a newer govector"),
+				 errdetail("The engine is not started; the server log says which format it found."),
+				 errhint("Install the govector version that wrote them (or a newer one) and restart the server.")));
+	if (pg_atomic_read_u32(&gv_shared->refused) == GV_REFUSED_NO_BACKUP_COPY)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("govector: this server was started from a base backup that has no copy of the engine's data"),

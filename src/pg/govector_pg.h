@@ -75,9 +75,11 @@ typedef struct GvShared
 	pg_atomic_uint64 applied_lsn;	/* end of the last commit record whose writes were applied */
 	pg_atomic_uint32 apply_procno;	/* the apply worker's PGPROC number, or -1 */
 	ConditionVariable applied_cv;	/* broadcast when processed_lsn moves */
-	pg_atomic_uint32 refused;	/* 1: the data cannot be made consistent with this copy (backup.c) */
+	pg_atomic_uint32 refused;	/* GV_REFUSED_*: why the supervisor does not start the engine */
 } GvShared;
 extern GvShared *gv_shared;
+#define GV_REFUSED_NO_BACKUP_COPY 1	/* started from a base backup without the engine's copy (backup.c) */
+#define GV_REFUSED_NEWER_FORMAT 2	/* the engine's files are in a newer format than this engine reads */
 
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);

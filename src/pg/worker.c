@@ -300,12 +300,14 @@ gv_engine_argv(void)
 }
 
 /*
- * In a server started from a base backup (backup.c): whether the engine may start, with --restore-from the
- * copy the restore marker names. Without that copy (or when the engine found none: its exit status 3) the
+ * Whether the engine may start. Not after it exited because its files are in a newer format than it reads
+ * (status 4): until the server restarts with a govector that reads them, every gv_* call says so (0A000).
+ * In a server started from a base backup (backup.c): with --restore-from the copy the restore marker names. Without that copy (or when the engine found none: its exit status 3) the
  * data cannot be made consistent: the engine stays down and every gv_* call says why, until the marker is
  * removed by hand (the engine then serves its files as they were copied).
  */
 #define GV_EXIT_NO_BACKUP_COPY 3
+#define GV_EXIT_UNSUPPORTED_FORMAT 4
 
 static bool
 gv_restore_allows_start(void)
@@ -314,6 +316,18 @@ gv_restore_allows_start(void)
 	char		dir[MAXPGPATH];
 	struct stat st;
 	bool		refuse;
+
+	/* An engine that found its files in a newer format is not started again (its log line says why). */
+	if (gv_engine_exit_status == GV_EXIT_UNSUPPORTED_FORMAT)
+	{
+		if (pg_atomic_exchange_u32(&gv_shared->refused, GV_REFUSED_NEWER_FORMAT) != GV_REFUSED_NEWER_FORMAT)
+			ereport(WARNING,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("govector: the engine's files were written by a newer govector; the engine is not started"),
+					 errdetail("The engine's log line above says which format it found and which it reads."),
+					 errhint("Install the govector version that wrote them (or a newer one) and restart the server.")));
+		return false;
+	}
 
 	if (!gv_restore_marker_read(name))
 	{
@@ -339,7 +353,7 @@ gv_restore_allows_start(void)
 		(strcmp(gv_restore_name, name) == 0 && gv_engine_exit_status == GV_EXIT_NO_BACKUP_COPY);
 	if (refuse)
 	{
-		if (pg_atomic_exchange_u32(&gv_shared->refused, 1) == 0)
+		if (pg_atomic_exchange_u32(&gv_shared->refused, GV_REFUSED_NO_BACKUP_COPY) != GV_REFUSED_NO_BACKUP_COPY)
 			ereport(WARNING,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("govector: this server was started from a base backup that has no copy of the engine's "

@@ -34,6 +34,8 @@ namespace {
 
 // Exit status when --restore-from names no backup copy (the supervisor refuses to serve the data: worker.c).
 constexpr int kExitNoBackupCopy = 3;
+// Exit status when the data directory is in a newer format than this engine reads (the supervisor stops).
+constexpr int kExitUnsupportedFormat = 4;
 
 struct Args {
   std::string data_dir;
@@ -168,7 +170,7 @@ int Daemon::Serve(const sigset_t& signals, pid_t parent) {
   auto opened = Engine::Open(options);
   if (!opened.ok()) {
     Log(LogLevel::kError, "cannot open the engine: " + opened.status().ToString());
-    return 1;
+    return opened.status().code() == StatusCode::kUnsupported ? kExitUnsupportedFormat : 1;
   }
   engine_ = std::move(opened).value();
   handler_ = std::make_unique<RpcHandler>(engine_.get(), [this] { return StatusJson(); });

@@ -185,3 +185,37 @@ scenario_big_transaction() {
     fail "engine spill files while the session idles after COMMIT: $(cat "$CL_DIR/spill-after-commit" 2>&1)"
   cluster_stop fast
 }
+
+# Engine files in a newer format than this engine reads: it refuses once, with a clear log line, is not
+# restarted, and every gv_* call says why; with the format back, the server serves them again.
+scenario_newer_format() {
+  cluster_init newerformat
+  cluster_start
+  q -c "CREATE EXTENSION govector" -c "SELECT gv_create_collection('nf', 2, 'dot')" \
+    -c "SELECT gv_upsert('nf', 'a', '{1,0}')" >/dev/null
+  cluster_stop fast
+  as_pg build/gv_set_format "$CL_DIR/data/govector" 99
+  cluster_start
+  local err
+  wait_for 10 grep -q "is in format 99, written by a newer govector" "$CL_LOG" &&
+    pass "newer format: the engine's log line names the format" || fail "newer format: no log line"
+  sleep 3
+  err=$(q -v VERBOSITY=verbose -c "SELECT gv_count('nf')" 2>&1)
+  case $err in
+    *0A000*"written by a newer govector"*) pass "newer format: gv_count fails with 0A000 and says why" ;;
+    *) fail "newer format: gv_count gave: $err" ;;
+  esac
+  [ "$(grep -c "govector: started the engine" "$CL_LOG")" = 2 ] && pass "newer format: the engine is not restarted in a loop" ||
+    fail "newer format: the engine was started $(grep -c "govector: started the engine" "$CL_LOG") times"
+  cluster_stop fast
+  as_pg build/gv_set_format "$CL_DIR/data/govector" 1
+  cluster_start
+  if wait_for 20 q -c "SELECT gv_count('nf')"; then
+    [ "$(q -c "SELECT gv_count('nf')")" = 1 ] && pass "newer format: with its own format back, the data is served" ||
+      fail "newer format: count $(q -c "SELECT gv_count('nf')")"
+  else
+    fail "newer format: engine did not come back"
+  fi
+  cluster_stop fast
+}
+
