@@ -420,6 +420,7 @@ gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRec
 	GvPendingWrite *w;
 	GvPendingWrite *held = NULL;
 	XLogRecPtr	restart;
+	XLogRecPtr	restart_partial;
 	uint32		seq = 0;
 	uint64		seen = 0;
 
@@ -434,6 +435,12 @@ gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRec
 		memcpy(sorted, subxacts, sizeof(TransactionId) * nsubxacts);
 		qsort(sorted, nsubxacts, sizeof(TransactionId), gv_xid_cmp);
 	}
+	/*
+	 * Until its last write is applied, the transaction itself must be read again after a crash (the engine
+	 * skips what it already has): its earlier writes carry a restart position that includes its own first
+	 * record; only the last one, which makes it done, may carry the position past it.
+	 */
+	restart_partial = gv_pending_restart_point(NULL, commit_end);
 	restart = gv_pending_restart_point(t, commit_end);
 	if (t->total >= GV_PROGRESS_WRITES)
 		ereport(LOG, (errmsg("govector: applying transaction %u: " UINT64_FORMAT " writes", t->top_xid, t->total)));
@@ -448,7 +455,7 @@ gv_apply_commit(GvPendingTxn *t, int nsubxacts, TransactionId *subxacts, XLogRec
 		}
 		if (held != NULL)
 		{
-			gv_apply_write(held, commit_end, seq++, false, restart);
+			gv_apply_write(held, commit_end, seq++, false, restart_partial);
 			gv_pending_write_free(held);
 		}
 		held = w;

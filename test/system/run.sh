@@ -283,7 +283,7 @@ scenario_dropdb() {
 . test/system/backups.sh
 trap 'cluster_cleanup; standby_cleanup; copy_cleanup' EXIT
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction newer_format standby basebackups backup_without_copy pitr"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction kill_mid_apply newer_format standby basebackups backup_without_copy pitr"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"
