@@ -15,7 +15,7 @@ Json CollectionInfoJson(const CollectionInfo& info) {
       {"dimension", c.dimension},
       {"distance", DistanceName(c.distance)},
       {"index", IndexKindName(c.index)},
-      {"m", c.m},
+      {"m", c.index == IndexKind::kFlat ? 0u : c.m},  // as over HTTP (Qdrant): no graph, m = 0
       {"ef_construct", c.ef_construct},
       {"ef", c.ef},
       {"quantization", QuantizationName(c.quantization)},

@@ -10,6 +10,8 @@ SELECT info->>'name' AS name, info->>'dimension' AS dimension, info->>'distance'
        info->>'index' AS index, info->>'m' AS m, info->>'ef_construct' AS ef_construct,
        info->>'quantization' AS quantization, info->>'points' AS points, info->>'status' AS status
 FROM (SELECT gv_collection_info('tuned') AS info) s;
+-- A flat collection has no graph: m is 0, as the HTTP API (Qdrant) reports it.
+SELECT gv_collection_info('flat_euclid')->>'m' AS flat_m;
 
 -- Mistakes: each a clear error with its SQLSTATE, and nothing created.
 \set VERBOSITY default
