@@ -46,18 +46,7 @@ copy_check() {  # copy_check WHAT
     fail "$1: the copy's engine does not answer: $(qb -c "SELECT gv_count('led')" 2>&1 | head -3)"
     return
   fi
-  # A committed write waits for the apply worker, which applies in commit order: after it, all is applied.
-  qb -c "SELECT gv_upsert('led', 'sentinel', '{0,0,0,1}')" -c "SELECT gv_delete('led', ARRAY['sentinel'])" >/dev/null
-  local committed points missing extra
-  committed=$(qb -c "SELECT count(*) FROM ledger")
-  points=$(qb -c "SELECT gv_count('led')")
-  missing=$(qb -c "SELECT count(*) FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM ledft f WHERE f.id = l.id)")
-  extra=$(qb -c "SELECT count(*) FROM ledft f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.id = f.id)")
-  if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$committed" = "$points" ] && [ "$committed" -gt 0 ]; then
-    pass "$1: its $committed committed ledger ids are exactly its points"
-  else
-    fail "$1: $committed committed, $points points, $missing committed ids missing, $extra points never committed"
-  fi
+  ledger_check "$1" qb
 }
 
 # A copy made by hand: pg_backup_start, cp of the running data directory, pg_backup_stop, the label written
@@ -206,14 +195,10 @@ pitr_compare() {
   fi
 }
 
-qb_batch() {  # qb_batch FIRST LAST: as pitr_batch, on the server started from a copy
-  qb -c "BEGIN" -c "INSERT INTO ledger SELECT 'p' || i FROM generate_series($1, $2) i" \
-    -c "SELECT gv_upsert_batch('led', array_agg('p' || i ORDER BY i), array_agg(ARRAY[i, 0, 1, 0]::real[] ORDER BY i))
-        FROM generate_series($1, $2) i" -c "COMMIT" >/dev/null
-}
+qb_batch() { pitr_batch "$1" "$2" qb; }  # on the server started from a copy
 
-pitr_batch() {  # pitr_batch FIRST LAST: ledger rows and points FIRST..LAST in one transaction
-  q -c "BEGIN" -c "INSERT INTO ledger SELECT 'p' || i FROM generate_series($1, $2) i" \
+pitr_batch() {  # pitr_batch FIRST LAST [PSQL]: ledger rows and points FIRST..LAST in one transaction
+  ${3:-q} -c "BEGIN" -c "INSERT INTO ledger SELECT 'p' || i FROM generate_series($1, $2) i" \
     -c "SELECT gv_upsert_batch('led', array_agg('p' || i ORDER BY i), array_agg(ARRAY[i, 0, 1, 0]::real[] ORDER BY i))
         FROM generate_series($1, $2) i" -c "COMMIT" >/dev/null
 }

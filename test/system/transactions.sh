@@ -40,14 +40,15 @@ ledger_clients_stop() {
 }
 
 # Every committed ledger id is a point and every point is a committed ledger id.
-ledger_check() {
+ledger_check() {  # ledger_check WHAT [PSQL]: PSQL runs the queries (q, the test cluster's, by default)
+  local sql=${2:-q}
   # A committed write waits for the apply worker, which applies in commit order: after it, all is applied.
-  q -c "SELECT gv_upsert('led', 'sentinel', '{0,0,0,1}')" -c "SELECT gv_delete('led', ARRAY['sentinel'])" >/dev/null
+  $sql -c "SELECT gv_upsert('led', 'sentinel', '{0,0,0,1}')" -c "SELECT gv_delete('led', ARRAY['sentinel'])" >/dev/null
   local committed points missing extra
-  committed=$(q -c "SELECT count(*) FROM ledger")
-  points=$(q -c "SELECT gv_count('led')")
-  missing=$(q -c "SELECT count(*) FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM ledft f WHERE f.id = l.id)")
-  extra=$(q -c "SELECT count(*) FROM ledft f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.id = f.id)")
+  committed=$($sql -c "SELECT count(*) FROM ledger")
+  points=$($sql -c "SELECT gv_count('led')")
+  missing=$($sql -c "SELECT count(*) FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM ledft f WHERE f.id = l.id)")
+  extra=$($sql -c "SELECT count(*) FROM ledft f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.id = f.id)")
   if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$committed" = "$points" ] && [ "$committed" -gt 0 ]; then
     pass "$1: the $committed committed ledger ids are exactly the collection's points"
   else
