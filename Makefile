@@ -42,7 +42,8 @@ DATA       := sql/govector--0.1.0.sql sql/govector--0.2.0.sql sql/govector--0.1.
 PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o src/pg/worker.o src/pg/functions.o \
               src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
               src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
-              src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o src/pg/backup.o src/pg/lifecycle.o src/pg/http_write.o
+              src/pg/wal.o src/pg/apply.o src/pg/apply_pending.o src/pg/backup.o src/pg/lifecycle.o src/pg/http_write.o \
+              src/pg/dump_am.o
 OBJS       := $(PG_OBJS) src/common/govector_id.o src/common/govector_distance.o $(GEN)/govector.pb-c.o
 PG_CPPFLAGS := -I$(GEN) -Isrc/pg -Isrc/common
 SHLIB_LINK := -lprotobuf-c
@@ -51,7 +52,7 @@ SHLIB_LINK := -lprotobuf-c
 # installcheck target below runs pg_regress through test/regress.sh, which runs it as the cluster's OS user
 # (initdb refuses root) and prints the diffs and the engine's log lines when a test fails.
 REGRESS_DIR  := $(BUILD)/regress
-REGRESS      := collections fdw filters namespaces points privileges search transactions lifecycle
+REGRESS      := collections fdw filters namespaces points privileges search transactions lifecycle dump upgrade
 REGRESS_OPTS  = --inputdir=test --outputdir=$(REGRESS_DIR) --temp-instance=$(REGRESS_DIR)/tmp_check \
                 --temp-config=test/regress.conf --port=$(shell bash -c '. test/pg_env.sh && free_port 52000')
 NO_INSTALLCHECK := 1

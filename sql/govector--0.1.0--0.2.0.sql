@@ -23,3 +23,23 @@ BEGIN
     PERFORM @extschema@.gv_fdw_check_table(cmd.objid);  -- qualified: pg_dump restores with search_path = ''
   END LOOP;
 END $$;
+
+-- pg_dump and pg_restore (src/pg/dump_am.c) ----------------------------------------------------------------
+-- gv_dump holds no rows of its own: a scan reads the database's collections from the engine (one definition
+-- row per collection, then its points), an insert creates collections and upserts points. As a configuration
+-- table its rows are in every pg_dump, so a restore brings the collections and their points back.
+CREATE FUNCTION gv_dump_am_handler(internal) RETURNS table_am_handler
+AS 'MODULE_PATHNAME', 'gv_dump_am_handler' LANGUAGE C STRICT;
+CREATE ACCESS METHOD govector_dump TYPE TABLE HANDLER gv_dump_am_handler;
+COMMENT ON ACCESS METHOD govector_dump IS 'the storage of gv_dump: the govector engine';
+CREATE TABLE gv_dump (
+  collection text NOT NULL,
+  definition jsonb,   -- on a collection's first row: its settings and payload indexes
+  id text,            -- on the rows after it: one point each
+  vector real[],
+  payload jsonb
+) USING govector_dump;
+COMMENT ON TABLE gv_dump IS
+  'collections and points as pg_dump carries them: read it to export, insert into it to import';
+SELECT pg_catalog.pg_extension_config_dump('gv_dump', '');
+GRANT SELECT ON gv_dump TO PUBLIC;

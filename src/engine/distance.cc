@@ -146,6 +146,10 @@ float NormalizeInPlace(float* v, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; ++i) s += static_cast<double>(v[i]) * v[i];
   double norm = std::sqrt(s);
+  // A vector of unit length to float precision is kept as it is, so that normalizing is idempotent: a point
+  // read back (gv_get, gv_dump) and written again keeps exactly its vector. The norm of a normalized float
+  // vector is within 2^-24 of 1; scaling by 1 / norm could still move a component by one ulp.
+  if (std::fabs(norm - 1.0) <= 0x1p-22) return static_cast<float>(norm);
   if (norm > 0) {
     // In double: for a vector of denormal components 1 / norm is beyond float's range (it became Infinity).
     double inv = 1.0 / norm;

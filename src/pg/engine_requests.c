@@ -31,7 +31,7 @@
 
 void
 gv_engine_create_collection(const char *name, uint32 dimension, const char *distance, const char *index,
-							uint32 m, uint32 ef_construct, const char *quantization)
+							uint32 m, uint32 ef_construct, uint32 ef, const char *quantization)
 {
 	Govector__Pb__CreateCollectionRequest c = GOVECTOR__PB__CREATE_COLLECTION_REQUEST__INIT;
 
@@ -41,6 +41,7 @@ gv_engine_create_collection(const char *name, uint32 dimension, const char *dist
 	c.index = unconstify(char *, index);
 	c.m = m;
 	c.ef_construct = ef_construct;
+	c.ef = ef;
 	c.quantization = unconstify(char *, quantization);
 	(void) GV_SEND(create_collection, CREATE_COLLECTION, &c);
 }

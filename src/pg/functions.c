@@ -175,7 +175,7 @@ gv_create_collection(PG_FUNCTION_ARGS)
 													   GV_MAX_EF_CONSTRUCT);
 	char	   *quantization = gv_text_arg(fcinfo, 6, "quantization");
 
-	gv_engine_create_collection(name, dimension, distance, index, m, ef_construct, quantization);
+	gv_engine_create_collection(name, dimension, distance, index, m, ef_construct, 0, quantization);
 	PG_RETURN_VOID();
 }
 

@@ -211,8 +211,8 @@ typedef struct GvSearchQuery
 } GvSearchQuery;
 
 extern void gv_engine_create_collection(const char *name, uint32 dimension, const char *distance,
-										const char *index, uint32 m, uint32 ef_construct,
-										const char *quantization);
+										const char *index, uint32 m, uint32 ef_construct, uint32 ef,
+										const char *quantization);	/* 0: the engine's default */
 /* True when a collection was dropped (false: it did not exist, and if_exists was set). */
 extern bool gv_engine_drop_collection(const char *name, bool if_exists);
 extern GvResponse *gv_engine_list_collections(void);
