@@ -116,6 +116,26 @@ gv_modify_state(ResultRelInfo *rinfo, CmdType operation, List *targets, bool ret
 	return ms;
 }
 
+/*
+ * A dump carries collections and points in gv_dump's rows. pg_dump --include-foreign-data=govector adds the
+ * foreign tables' rows too; restoring them would write the points a second time through the tables: before
+ * gv_dump's rows when a table sorts first (its collection does not exist yet), or over the full payload with
+ * only the table's columns. So while check_function_bodies is off, as a restore sets it, inserts into a
+ * govector foreign table are refused, the same way whatever the order.
+ */
+static void
+gv_refuse_restore_insert(Relation rel)
+{
+	if (!check_function_bodies)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("govector: no insert into foreign table \"%s\" while check_function_bodies is off, as in "
+						"a restore", RelationGetRelationName(rel)),
+				 errdetail("A dump carries collections and points in the rows of gv_dump; a dump made with "
+						   "--include-foreign-data=govector would write them again through the foreign tables."),
+				 errhint("Dump without --include-foreign-data=govector; to insert, set check_function_bodies = on.")));
+}
+
 void
 gvBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
 					 int eflags)
@@ -124,6 +144,8 @@ gvBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	if ((CmdType) intVal(linitial(fdw_private)) == CMD_INSERT)
+		gv_refuse_restore_insert(rinfo->ri_RelationDesc);
 	ms = gv_modify_state(rinfo, (CmdType) intVal(linitial(fdw_private)), lsecond(fdw_private),
 						 intVal(lthird(fdw_private)) != 0);
 	if (ms->operation == CMD_UPDATE || ms->operation == CMD_DELETE)
@@ -233,11 +255,8 @@ gv_point_from_slot(GvModifyState *ms, TupleTableSlot *slot)
 				 errdetail("The id column of foreign table \"%s\" is NULL or missing.",
 						   get_rel_name(t->relid))));
 	p->id = TextDatumGetCString(slot->tts_values[t->id_attnum - 1]);
-	/*
-	 * As UPDATE refuses to set it. A restore of dumped foreign-table data (check_function_bodies off, as pg_dump
-	 * and pg_restore set it) carries the old versions: they are ignored, the engine gives new ones.
-	 */
-	if (t->version_attnum != 0 && !slot->tts_isnull[t->version_attnum - 1] && check_function_bodies)
+	/* As UPDATE refuses to set it. */
+	if (t->version_attnum != 0 && !slot->tts_isnull[t->version_attnum - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("govector: the version is set by the engine"),
@@ -511,6 +530,7 @@ gvEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 void
 gvBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
+	gv_refuse_restore_insert(rinfo->ri_RelationDesc);
 	(void) gv_modify_state(rinfo, CMD_INSERT, NIL, rinfo->ri_projectReturning != NULL);
 }
 

@@ -94,13 +94,19 @@ INSERT INTO shop (id, vector, payload, category, price) VALUES ('9', '{9,9,9}', 
 SELECT payload FROM gv_get('shop', ARRAY['9']);
 INSERT INTO shop (id, vector, category) VALUES ('9', '{9,9,8}', 'bags');
 SELECT vector, payload FROM gv_get('shop', ARRAY['9']);
--- The version is the engine's to give, on INSERT as on UPDATE; a dump's restore (check_function_bodies off)
--- may carry old ones, which are ignored.
+-- The version is the engine's to give, on INSERT as on UPDATE.
 INSERT INTO shop (id, vector, version) VALUES ('9v', '{9,9,7}', 42);
 INSERT INTO shop (id, vector, version) VALUES ('9v', '{9,9,7}', NULL) RETURNING id, version > 0 AS versioned;
+-- As a restore runs (check_function_bodies off), inserts into a foreign table are refused: a dump carries
+-- points in gv_dump, and one made with --include-foreign-data would write them again. Nothing is written.
 SET check_function_bodies = false;
-INSERT INTO shop (id, vector, version) VALUES ('9v', '{9,9,6}', 42) RETURNING id, version <> 42 AS new_version;
+INSERT INTO shop (id, vector) VALUES ('9w', '{9,9,6}');
+COPY shop (id, vector) FROM STDIN;
+9w	{9,9,6}
+\.
+UPDATE shop SET category = 'kept' WHERE id = '9v';
 RESET check_function_bodies;
+SELECT id, payload FROM gv_get('shop', ARRAY['9v', '9w']);
 SELECT gv_delete('shop', ARRAY['9v']);
 -- INSERT ... SELECT sends batches, not one call per row.
 CREATE TABLE incoming AS SELECT (100 + g)::text AS id, ARRAY[g, 0, 0]::real[] AS vector,

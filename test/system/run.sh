@@ -281,15 +281,17 @@ scenario_dropdb() {
 . test/system/transactions.sh
 . test/system/replicas.sh
 . test/system/backups.sh
-trap 'cluster_cleanup; standby_cleanup; copy_cleanup' EXIT
+. test/system/dumps.sh
+trap 'cluster_cleanup; standby_cleanup; copy_cleanup; dumps_cleanup' EXIT
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction kill_mid_apply newer_format standby basebackups backup_without_copy pitr"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction kill_mid_apply newer_format standby basebackups backup_without_copy pitr dump_restore"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"
   cluster_cleanup
   standby_cleanup
   copy_cleanup
+  dumps_cleanup
 done
 if [ $FAILURES -gt 0 ]; then
   log "$FAILURES system check(s) failed"
