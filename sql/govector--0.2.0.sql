@@ -169,3 +169,12 @@ COMMENT ON TABLE gv_dump IS
   'collections and points as pg_dump carries them: read it to export, insert into it to import';
 SELECT pg_catalog.pg_extension_config_dump('gv_dump', '');
 GRANT SELECT ON gv_dump TO PUBLIC;
+
+-- Disk: pg_database_size() does not count the engine's files (they are under $PGDATA/govector, shared by all
+-- databases). gv_collection_info(name)->'disk_bytes' is one collection's; this is the database's.
+CREATE FUNCTION gv_total_size() RETURNS bigint LANGUAGE sql VOLATILE PARALLEL UNSAFE AS $$
+  SELECT coalesce(sum((@extschema@.gv_collection_info(c.name)->>'disk_bytes')::bigint), 0)::bigint
+  FROM @extschema@.gv_collections() c
+$$;
+COMMENT ON FUNCTION gv_total_size() IS
+  'bytes on disk of this database''s collections (points and index files), for monitoring';

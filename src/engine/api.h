@@ -129,6 +129,10 @@ struct CollectionInfo {
   uint64_t vector_memory_bytes = 0;  // the vectors or codes alone
   uint64_t pending_memory_bytes = 0; // vectors waiting for the indexer
   bool snapshot_pending = false;     // the graph changed since its last snapshot (saved within a minute)
+  // On disk: the collection's LMDB database (its points: pages in use, branch, leaf and overflow) and its
+  // index snapshot files. LMDB's free pages, shared by all collections, are in EngineStats::storage_bytes.
+  uint64_t storage_bytes = 0;
+  uint64_t index_file_bytes = 0;
   std::vector<PayloadIndexInfo> payload_indexes;
 };
 

@@ -4,6 +4,7 @@
 #include "engine/collection.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <shared_mutex>
@@ -199,6 +200,19 @@ CollectionInfo Collection::Info() {
     info.vector_memory_bytes = live_count_ * ElementBytes();
   }
   info.payload_indexes = payload_indexes_.Info();
+  if (auto txn = storage_->BeginRead(); txn.ok()) {
+    MDB_stat st;
+    if (mdb_stat((*txn)->raw(), dbi_, &st) == 0)
+      info.storage_bytes = (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * uint64_t{st.ms_psize};
+  }
+  if (DIR* d = opendir(index_dir_.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      struct stat fst;
+      if (e->d_name[0] != '.' && stat((index_dir_ + "/" + e->d_name).c_str(), &fst) == 0 && S_ISREG(fst.st_mode))
+        info.index_file_bytes += static_cast<uint64_t>(fst.st_size);
+    }
+    closedir(d);
+  }
   return info;
 }
 

@@ -28,6 +28,9 @@ Json CollectionInfoJson(const CollectionInfo& info) {
       {"vector_memory_bytes", info.vector_memory_bytes},
       {"pending_memory_bytes", info.pending_memory_bytes},
       {"snapshot_pending", info.snapshot_pending},
+      {"disk_bytes", info.storage_bytes + info.index_file_bytes},
+      {"storage_bytes", info.storage_bytes},
+      {"index_file_bytes", info.index_file_bytes},
       {"payload_indexes", indexes},
   };
 }

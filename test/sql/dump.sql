@@ -20,7 +20,7 @@ INSERT INTO gv_dump (collection, definition) VALUES
     "quantization": "none", "payload_indexes": [{"field": "k", "type": "keyword"}]}');
 INSERT INTO gv_dump (collection, id, vector, payload) VALUES
   ('dmp_copy', '1', '{1,0}', '{"k": "x"}'), ('dmp_copy', 'two', '{0,1}', NULL);
-SELECT gv_collection_info('dmp_copy') - '{points,indexed_vectors,status,graph_elements,graph_deleted,index_memory_bytes,vector_memory_bytes,pending_memory_bytes,snapshot_pending}'::text[] AS info;
+SELECT gv_collection_info('dmp_copy') - '{points,indexed_vectors,status,graph_elements,graph_deleted,index_memory_bytes,vector_memory_bytes,pending_memory_bytes,snapshot_pending,disk_bytes,storage_bytes,index_file_bytes}'::text[] AS info;
 SELECT id, vector, payload FROM gv_get('dmp_copy', ARRAY['1', 'two']) ORDER BY id;
 SELECT id FROM gv_search('dmp_copy', '{1,0.1}', 1, '{"must": [{"key": "k", "match": {"value": "x"}}]}');
 
@@ -84,5 +84,14 @@ INSERT INTO gv_dump (collection, id, vector) VALUES ('dmp_flat', '9', '{1,1}');
 RESET ROLE;
 DROP ROLE dump_reader;
 
+-- Sizes on disk: each collection's (its points' pages, and its index files once the background snapshot
+-- has written them) and the database's total.
+SELECT name, (info->>'storage_bytes')::bigint > 0 AS has_pages,
+       (info->>'disk_bytes')::bigint = (info->>'storage_bytes')::bigint + (info->>'index_file_bytes')::bigint
+         AS disk_is_the_sum
+  FROM (SELECT name, gv_collection_info(name) AS info FROM gv_collections() WHERE name LIKE 'dmp%') s ORDER BY name;
+SELECT gv_total_size() > 0 AS total_positive;
+
 SELECT gv_drop_collection(name) FROM gv_collections() WHERE name LIKE 'dmp%' ORDER BY name;
+SELECT gv_total_size() AS total_after_drops;
 SELECT count(*) FROM gv_dump;
