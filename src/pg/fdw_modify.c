@@ -15,6 +15,9 @@
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
 #include "optimizer/pathnode.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -136,6 +139,31 @@ gv_refuse_restore_insert(Relation rel)
 				 errhint("Dump without --include-foreign-data=govector; to insert, set check_function_bodies = on.")));
 }
 
+/*
+ * Writes through a foreign table need what the write functions need: EXECUTE on gv_upsert to INSERT, COPY or
+ * UPDATE, on gv_delete to DELETE (besides the table's own privileges, which Postgres checks). Otherwise any
+ * role with USAGE on the server could create a foreign table over any collection and write through it.
+ */
+static void
+gv_check_write_privilege(Relation rel, CmdType op)
+{
+	const char *fn = op == CMD_DELETE ? "gv_delete(text,text[])" : "gv_upsert(text,text,real[],jsonb)";
+	/* The extension's schema: its foreign-data wrapper handler's. */
+	ForeignServer *server = GetForeignServer(GetForeignTable(RelationGetRelid(rel))->serverid);
+	char	   *schema = get_namespace_name(get_func_namespace(GetForeignDataWrapper(server->fdwid)->fdwhandler));
+	char	   *sig = psprintf("%s.%s", quote_identifier(schema), fn);
+	Oid			fnoid = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(sig)));
+
+	if (pg_proc_aclcheck(fnoid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s collection \"%s\" through foreign table \"%s\"",
+						op == CMD_DELETE ? "delete from" : "write to", gv_fdw_table(RelationGetRelid(rel))->collection,
+						RelationGetRelationName(rel)),
+				 errdetail("Writes through a govector foreign table need EXECUTE on %s, as calling it does.", sig),
+				 errhint("GRANT EXECUTE ON FUNCTION %s TO the role.", sig)));
+}
+
 void
 gvBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
 					 int eflags)
@@ -144,6 +172,7 @@ gvBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	gv_check_write_privilege(rinfo->ri_RelationDesc, (CmdType) intVal(linitial(fdw_private)));
 	if ((CmdType) intVal(linitial(fdw_private)) == CMD_INSERT)
 		gv_refuse_restore_insert(rinfo->ri_RelationDesc);
 	ms = gv_modify_state(rinfo, (CmdType) intVal(linitial(fdw_private)), lsecond(fdw_private),
@@ -530,6 +559,7 @@ gvEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 void
 gvBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
+	gv_check_write_privilege(rinfo->ri_RelationDesc, CMD_INSERT);
 	gv_refuse_restore_insert(rinfo->ri_RelationDesc);
 	(void) gv_modify_state(rinfo, CMD_INSERT, NIL, rinfo->ri_projectReturning != NULL);
 }
@@ -585,6 +615,8 @@ gvBeginDirectModify(ForeignScanState *node, int eflags)
 	ds->filter = list_nth(fs->fdw_private, GV_PRIV_FILTER);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	/* Only DELETE is done directly. */
+	gv_check_write_privilege(node->ss.ss_currentRelation, CMD_DELETE);
 	gv_filter_values_init(&ds->fv, node);
 }
 
