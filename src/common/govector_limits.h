@@ -15,6 +15,8 @@
 #define GV_MAX_ID_BYTES 256				/* the longest string id */
 #define GV_MAX_K 10000					/* the most points one search returns */
 #define GV_MAX_OFFSET 100000			/* the most points a search may skip */
+#define GV_MAX_BATCH_SEARCHES 1000		/* the most searches one HTTP batch holds */
+#define GV_MAX_BATCH_ANSWER 10000		/* the most points one HTTP batch asks for (the sum of its limits) */
 #define GV_MAX_EF 100000
 #define GV_MIN_M 2
 #define GV_MAX_M 512

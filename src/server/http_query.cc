@@ -99,6 +99,17 @@ ApiResult Batch(const Json& body, const char* what, const std::function<ApiResul
   return Guard([&]() -> Json {
     const Json* searches = Field(body, "searches");
     if (!searches || !searches->is_array()) Invalid(std::string("searches: expected an array of ") + what);
+    // Bounded before any search runs: a small body may otherwise ask for millions of points.
+    if (searches->size() > GV_MAX_BATCH_SEARCHES)
+      Fail({400, "Wrong input: a batch holds at most " + std::to_string(GV_MAX_BATCH_SEARCHES) + " " + what + ", not " +
+                     std::to_string(searches->size())});
+    uint64_t asked = 0;
+    for (const Json& q : *searches)
+      if (q.is_object()) asked += UInt(q, "limit", kDefaultK, 1, kMaxK);
+    if (asked > GV_MAX_BATCH_ANSWER)
+      Fail({400, "Wrong input: the " + std::string(what) + " of a batch ask for " + std::to_string(asked) +
+                     " points in all (the sum of their limits); at most " + std::to_string(GV_MAX_BATCH_ANSWER) +
+                     " are answered at once: split the batch"});
     Json out = Json::array();
     for (const Json& q : *searches) {
       ApiResult r = one(q);

@@ -413,6 +413,19 @@ TEST_F(HttpApiTest, Batches) {
   // One failing request fails the batch with its own error.
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/search/batch", R"({"searches": [{"vector": [1, 0]}, {}]})"),
             "Validation error in JSON body: vector: required");
+  // Bounded: searches per batch, and points asked for in all (the sum of the limits), before any search runs.
+  Json many = Json::array();
+  for (int i = 0; i < 1001; ++i) many.push_back({{"query", {1, 0}}, {"limit", 1}});
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/query/batch", Json{{"searches", many}}.dump()),
+            "Wrong input: a batch holds at most 1000 queries, not 1001");
+  many.erase(many.begin());
+  EXPECT_EQ(Ok("POST", "/collections/c/points/query/batch", Json{{"searches", many}}.dump()).size(), 1000u);
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/search/batch",
+                  R"({"searches": [{"vector": [1, 0], "limit": 6000}, {"vector": [0, 1], "limit": 4001}]})"),
+            "Wrong input: the searches of a batch ask for 10001 points in all (the sum of their limits); at most "
+            "10000 are answered at once: split the batch");
+  EXPECT_EQ(Ok("POST", "/collections/c/points/search/batch",
+               R"({"searches": [{"vector": [1, 0], "limit": 6000}, {"vector": [0, 1], "limit": 4000}]})").size(), 2u);
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/query/batch", "{}"),
             "Validation error in JSON body: searches: expected an array of queries");
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/search/batch", R"({"searches": 1})"),
