@@ -171,6 +171,8 @@ bool ColumnHolds(const ColumnCondition& c, const Json& payload) {
     double x = v->get<double>();
     auto compare = [&](size_t i) {
       if (n && c.integers[i]) return *n < *c.integers[i] ? -1 : *n > *c.integers[i] ? 1 : 0;
+      // An integer operand with a payload double: exactly, as Postgres compares the numeric it reads.
+      if (c.integers[i]) return CompareDoubleInteger(x, *c.integers[i]);
       return x < c.numbers[i] ? -1 : x > c.numbers[i] ? 1 : 0;
     };
     auto any_equal = [&] {

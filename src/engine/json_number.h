@@ -3,6 +3,7 @@
 // fraction (1.0) is still a float.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -31,6 +32,19 @@ inline std::optional<__int128> JsonInteger(const nlohmann::json& v) {
   if (v.is_number_unsigned()) return static_cast<__int128>(v.get<uint64_t>());
   if (v.is_number_integer()) return static_cast<__int128>(v.get<int64_t>());
   return std::nullopt;
+}
+
+// Compares a finite double with an integer exactly (-1, 0, 1): converting the integer to a double would round
+// it (10000000000000000001 would equal the double 1e19), and Postgres compares a numeric column exactly.
+inline int CompareDoubleInteger(double x, __int128 k) {
+  constexpr double kTwo126 = 85070591730234615865843651857942052864.0;  // 2^126: beyond every int64 / uint64
+  if (x >= kTwo126) return 1;
+  if (x <= -kTwo126) return -1;
+  double f = std::floor(x);
+  __int128 fi = static_cast<__int128>(f);  // exact: f is integral and within range
+  if (fi < k) return -1;
+  if (fi > k) return 1;
+  return x > f ? 1 : 0;
 }
 
 }  // namespace govector

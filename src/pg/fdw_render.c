@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -18,6 +19,45 @@
 #include "fdw.h"
 
 static void gv_render_node(StringInfo out, List *node, List *exprs, Datum *values, bool *nulls);
+
+/*
+ * 0 for a finite number (or not a number); 1 for NaN or +Infinity, which Postgres orders above every number;
+ * -1 for -Infinity. A payload number is always finite (JSON has no other).
+ */
+static int
+gv_nonfinite(Datum v, Oid type)
+{
+	if (type == FLOAT4OID || type == FLOAT8OID)
+	{
+		double		d = type == FLOAT4OID ? DatumGetFloat4(v) : DatumGetFloat8(v);
+
+		return isnan(d) ? 1 : isinf(d) ? (d > 0 ? 1 : -1) : 0;
+	}
+	if (type == NUMERICOID)
+	{
+		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, v));
+
+		return strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 ? 1 : strcmp(s, "-Infinity") == 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/*
+ * A comparison of a number column with NaN or an infinity, as the same comparison with the largest (or most
+ * negative) double, which no payload number exceeds: Postgres answers x < 'Infinity' true and x = 'NaN'
+ * false for every number x, and so does the engine with x <= 1.7976931348623157e308 and x > that.
+ */
+static const char *
+gv_nonfinite_op(const char *op, int sign)
+{
+	static const char *const up[][2] = {{"lt", "le"}, {"le", "le"}, {"ne", "le"}, {"gt", "gt"}, {"ge", "gt"}, {"eq", "gt"}};
+	static const char *const down[][2] = {{"gt", "ge"}, {"ge", "ge"}, {"ne", "ge"}, {"lt", "lt"}, {"le", "lt"}, {"eq", "lt"}};
+
+	for (int i = 0; i < lengthof(up); i++)
+		if (strcmp(op, sign > 0 ? up[i][0] : down[i][0]) == 0)
+			return sign > 0 ? up[i][1] : down[i][1];
+	return NULL;
+}
 
 /* A JSON scalar for a datum; false when the value has no exact JSON form (NaN, infinity). */
 static bool
@@ -154,6 +194,9 @@ gv_json_elements(StringInfo out, Datum array_datum, bool *ok)
 			had_null = true;
 			continue;
 		}
+		/* NaN and the infinities equal no payload number: IN does not match them, NOT IN keeps every row. */
+		if (gv_nonfinite(elems[i], elem) != 0)
+			continue;
 		if (!first)
 			appendStringInfoChar(out, ',');
 		first = false;
@@ -173,7 +216,7 @@ gv_json_elements(StringInfo out, Datum array_datum, bool *ok)
  */
 static const char *
 gv_render_value(StringInfo v, int kind, bool negated, Expr *expr, int idx, Datum *values, bool *nulls,
-				bool *complete)
+				bool *complete, const char **op)
 {
 	Oid			vtype = exprType((Node *) expr);
 	bool		is_array = OidIsValid(get_element_type(vtype));
@@ -221,6 +264,13 @@ gv_render_value(StringInfo v, int kind, bool negated, Expr *expr, int idx, Datum
 			return negated ? GV_MATCH_ALL : GV_MATCH_NOTHING;
 		ok = gv_json_scalar(v, d, vtype);
 	}
+	else if (kind == GV_LEAF_COLUMN && gv_nonfinite(d, vtype) != 0 && gv_nonfinite_op(*op, gv_nonfinite(d, vtype)))
+	{
+		int			sign = gv_nonfinite(d, vtype);
+
+		*op = gv_nonfinite_op(*op, sign);
+		appendStringInfo(v, "%.17g", sign > 0 ? DBL_MAX : -DBL_MAX);
+	}
 	else
 		ok = gv_json_scalar(v, d, vtype);
 	if (!ok)
@@ -247,7 +297,7 @@ gv_render_leaf(StringInfo out, List *leaf, List *exprs, Datum *values, bool *nul
 	initStringInfo(&v);
 	if (expr != NULL)
 	{
-		const char *whole = gv_render_value(&v, kind, negated, expr, idx, values, nulls, &complete);
+		const char *whole = gv_render_value(&v, kind, negated, expr, idx, values, nulls, &complete, &op);
 
 		if (whole != NULL)
 		{

@@ -76,7 +76,7 @@ gv_numeric_is_exact(Datum num)
 	Datum		back;
 
 	if (strcmp(s, "NaN") == 0 || strstr(s, "Infinity") != NULL)
-		return true;			/* refused with an error when rendered */
+		return true;			/* compared with the largest double when rendered (fdw_render.c) */
 	if (dot == NULL || strspn(dot + 1, "0") == strlen(dot + 1))
 	{
 		Datum		low = DirectFunctionCall3(numeric_in, CStringGetDatum("-9223372036854775808"),

@@ -1,5 +1,6 @@
 // The filter module on its own: every condition type, the missing-field rules, paths, and parse errors.
 #include "engine/filter.h"
+#include "engine/json_number.h"
 #include "engine/datetime.h"
 
 #include <gtest/gtest.h>
@@ -237,9 +238,23 @@ TEST(Filter, ColumnNumbersCompareIntegersExactly) {
   EXPECT_TRUE(match("min", "eq", R"("value":-9223372036854775808)"));
   EXPECT_TRUE(match("min", "lt", R"("value":-9223372036854775807)"));
   EXPECT_TRUE(match("min", "lt", R"("value":18446744073709551615)"));
-  // A fraction on either side: doubles, as Postgres compares double precision values.
+  // A fraction on the operand: doubles, as Postgres compares double precision values (the extension sends a
+  // double precision column's operands with one).
   EXPECT_TRUE(match("big", "eq", R"("value":9007199254740992.0)"));
-  EXPECT_TRUE(match("f", "eq", R"("value":9007199254740993)"));
+  // An integer operand (a bigint or numeric column) with a payload double: exactly, as Postgres compares the
+  // numeric it reads; converting the operand to a double would make 9007199254740993 equal 9007199254740992.0.
+  EXPECT_FALSE(match("f", "eq", R"("value":9007199254740993)"));
+  EXPECT_TRUE(match("f", "eq", R"("value":9007199254740992)"));
+  EXPECT_TRUE(match("f", "lt", R"("value":9007199254740993)"));
+  EXPECT_TRUE(match("p", "gt", R"("value":0)"));
+  EXPECT_TRUE(match("p", "lt", R"("value":1)"));
+  EXPECT_FALSE(match("p", "eq", R"("value":0)"));
+  EXPECT_EQ(CompareDoubleInteger(1e19, static_cast<__int128>(10000000000000000000ull)), 0);
+  EXPECT_EQ(CompareDoubleInteger(1e19, static_cast<__int128>(10000000000000000000ull) + 1), -1);
+  EXPECT_EQ(CompareDoubleInteger(-0.5, 0), -1);
+  EXPECT_EQ(CompareDoubleInteger(-0.5, -1), 1);
+  EXPECT_EQ(CompareDoubleInteger(1e300, static_cast<__int128>(UINT64_MAX)), 1);
+  EXPECT_EQ(CompareDoubleInteger(-1e300, INT64_MIN), -1);
   EXPECT_TRUE(match("p", "eq", R"("value":0.1)"));
   EXPECT_TRUE(match("p", "lt", R"("value":1)"));
 }
