@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "engine/json_exact.h"
+
 namespace govector {
 
 ApiError ErrorFromStatus(const Status& s) {
@@ -75,6 +77,8 @@ ApiReply ErrorReply(const ApiError& error) { return {error.status, {{"status", {
 ApiReply Serve(QdrantApi& api, const ApiRoute& route, const ApiRequest& request, const std::string& body) {
   nlohmann::json json = nlohmann::json::object();
   if (!body.empty()) {
+    if (Status exact = CheckJsonNumbers(body); !exact.ok())
+      return ErrorReply({400, "Format error in JSON body: " + exact.message()});
     try {
       json = nlohmann::json::parse(body);
     } catch (const std::exception& e) {

@@ -2,6 +2,8 @@
 // picks it for a Request.
 #include "server/rpc_handler.h"
 
+#include "engine/json_exact.h"
+
 #include "engine/column.h"
 #include "server/collection_json.h"
 #include "server/rpc_txn.h"
@@ -27,6 +29,8 @@ Result<std::vector<PointId>> ParseIds(const google::protobuf::RepeatedPtrField<s
 
 Result<Json> ParsePayload(const std::string& text) {
   if (text.empty()) return Json::object();
+  if (Status exact = CheckJsonNumbers(text); !exact.ok())
+    return Status::InvalidArgument("payload: " + exact.message());
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("payload is not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("payload must be a JSON object, got " + std::string(j.type_name()));

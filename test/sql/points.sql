@@ -54,6 +54,13 @@ SELECT gv_upsert('pts', '', '{1,2,3}');
 SELECT gv_upsert('pts', repeat('x', 257), '{1,2,3}');
 SELECT gv_upsert('pts', '20', '{1,2,3}', '[1,2]');
 SELECT gv_upsert('nope', '20', '{1,2,3}');
+-- Payload numbers are 64-bit integers or doubles: one that would read back as another number is refused.
+SELECT gv_upsert('pts', '20', '{1,2,3}', '{"x": 123456789012345678901234567890}');
+SELECT gv_upsert('pts', '20', '{1,2,3}', '{"x": [1e400]}');
+SELECT gv_set_payload('pts', '{1}', '{"x": 18446744073709551616}');
+\set VERBOSITY sqlstate
+SELECT gv_upsert('pts', '20', '{1,2,3}', '{"x": 123456789012345678901234567890}');
+\set VERBOSITY default
 -- An unknown collection is an error even when there is nothing to change.
 SELECT gv_delete('nope', '{}');
 SELECT gv_set_payload('nope', '{}', '{}');

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/distance.h"
+#include "engine/json_exact.h"
 #include "engine_fixture.h"
 
 namespace govector {
@@ -60,6 +61,33 @@ TEST_F(HardeningTest, NulInPayloadsIsRefusedAndChangesNothing) {
   auto got = ValueOf(engine_->Get(0, "n", {PointId::Num(1)}, true, false));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].payload->dump(), R"({"a":"ok"})");
+}
+
+// Payload numbers govector cannot keep as written are refused, saying why, instead of being rounded.
+TEST(JsonNumbers, RefusedWhenTheyWouldReadBackOtherwise) {
+  EXPECT_TRUE(CheckJsonNumbers(R"({"a": 1, "b": -9223372036854775808, "c": 18446744073709551615})").ok());
+  EXPECT_TRUE(CheckJsonNumbers(R"({"f": 0.1, "g": 1.5e300, "h": 1e-320, "i": 123456789012345678901234567890.5})").ok());
+  // jsonb writes 1.5e300 in plain digits: the double reads back as the same number.
+  EXPECT_TRUE(CheckJsonNumbers("{\"g\": 15" + std::string(299, '0') + "}").ok());
+  EXPECT_TRUE(CheckJsonNumbers(R"({"big": 100000000000000000000, "s": "123456789012345678901234567890"})").ok());
+  Status s = CheckJsonNumbers(R"({"x": 123456789012345678901234567890})");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("123456789012345678901234567890 cannot be stored exactly"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("1.2345678901234568e+29"), std::string::npos) << s.message();
+  EXPECT_EQ(CheckJsonNumbers(R"({"x": [1, {"y": 18446744073709551616}]})").code(), StatusCode::kInvalidArgument);
+  s = CheckJsonNumbers(R"({"x": 1e400})");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("beyond the range of a double"), std::string::npos) << s.message();
+  EXPECT_EQ(CheckJsonNumbers("{\"x\": 1" + std::string(400, '0') + "}").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckJsonNumbers(R"({"x": -1e309})").code(), StatusCode::kInvalidArgument);
+  // Not JSON: for the parser to report.
+  EXPECT_TRUE(CheckJsonNumbers(R"({"x": 12345678901234567890123 oops)").ok() ||
+              CheckJsonNumbers(R"({"x": 12345678901234567890123 oops)").code() == StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckJsonNumbers("{not json").ok());
+  EXPECT_TRUE(IntegerDigitsReadBackAs("10000000000000000000", 1e19));
+  EXPECT_FALSE(IntegerDigitsReadBackAs("10000000000000000001", 1e19));
+  EXPECT_TRUE(IntegerDigitsReadBackAs("-0", 0.0));
 }
 
 }  // namespace

@@ -171,6 +171,14 @@ TEST_F(HttpApiTest, CreateCollectionOptionsAndErrors) {
 TEST_F(HttpApiTest, BodyThatIsNotJson) {
   std::string message = Error(400, "PUT", "/collections/c", "{\"vectors\": ");
   EXPECT_EQ(message.rfind("Format error in JSON body: ", 0), 0u) << message;
+  // Numbers the engine would not keep as written: refused, not rounded.
+  Numbered(1);
+  message = Error(400, "PUT", "/collections/c/points",
+                  R"({"points": [{"id": 2, "vector": [1, 1], "payload": {"n": 123456789012345678901234567890}}]})");
+  EXPECT_NE(message.find("cannot be stored exactly"), std::string::npos) << message;
+  message = Error(400, "POST", "/collections/c/points/payload", R"({"points": [1], "payload": {"n": 1e400}})");
+  EXPECT_NE(message.find("beyond the range of a double"), std::string::npos) << message;
+  EXPECT_EQ(Ok("POST", "/collections/c/points/count", "{}").value("count", 0), 1);
 }
 
 TEST_F(HttpApiTest, UpsertForms) {
