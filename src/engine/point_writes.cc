@@ -155,14 +155,16 @@ Result<uint64_t> Collection::StorePayloads(const std::vector<uint32_t>& slots, c
 Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType type, const ApplyStamp* stamp) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return NotFoundError();
-  {
-    UniqueLock state_lock(state_mu_);
-    if (payload_indexes_.Has(field)) {
-      for (const auto& pi : meta_.payload_indexes())
-        if (pi.field() == field && static_cast<PayloadIndexType>(pi.type()) == type) return Status::OK();
-    }
-    GV_RETURN_IF_ERROR(payload_indexes_.Add(field, type));
-  }
+  // Checked, not added: the live index set changes only once the catalog entry is committed and the new
+  // index holds every point (an empty index visible to searches would make them miss points, and one left
+  // by a failed commit would stay until a restart). Writers wait on write_mu_ meanwhile; readers use the
+  // index set as it was.
+  PayloadIndexSet fresh;
+  for (const auto& m : meta_.payload_indexes())
+    GV_RETURN_IF_ERROR(fresh.Add(m.field(), static_cast<PayloadIndexType>(m.type())));
+  for (const auto& pi : meta_.payload_indexes())
+    if (pi.field() == field && static_cast<PayloadIndexType>(pi.type()) == type) return Status::OK();
+  GV_RETURN_IF_ERROR(fresh.Add(field, type));
   pb::CollectionMeta meta = meta_;
   auto* pi = meta.add_payload_indexes();
   pi->set_field(field);
@@ -170,15 +172,15 @@ Status Collection::CreatePayloadIndex(const std::string& field, PayloadIndexType
   GV_ASSIGN_OR_RETURN(auto txn, storage_->BeginWrite());
   GV_RETURN_IF_ERROR(catalog_->PutMeta(txn.get(), meta));
   GV_RETURN_IF_ERROR(catalog_->Stamp(txn.get(), stamp));
+  // Filled before it is published; slots_ changes only under write_mu_, which this holds.
+  {
+    SharedLock state_lock(state_mu_);
+    for (uint32_t slot = 0; slot < slots_.size(); ++slot)
+      if (slots_[slot].live) fresh.Insert(slot, slots_[slot].payload);
+  }
   GV_RETURN_IF_ERROR(txn->Commit());
   UniqueLock state_lock(state_mu_);
   meta_ = meta;
-  // The index set is built again from the catalog entry, and every live point's payload goes into it.
-  PayloadIndexSet fresh;
-  for (const auto& m : meta_.payload_indexes())
-    GV_RETURN_IF_ERROR(fresh.Add(m.field(), static_cast<PayloadIndexType>(m.type())));
-  for (uint32_t slot = 0; slot < slots_.size(); ++slot)
-    if (slots_[slot].live) fresh.Insert(slot, slots_[slot].payload);
   payload_indexes_ = std::move(fresh);
   return Status::OK();
 }
