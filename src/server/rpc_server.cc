@@ -97,7 +97,14 @@ void RpcServer::AcceptLoop() {
     std::lock_guard<std::mutex> l(mu_);
     client_fds_.insert(fd);
     ++active_;
-    std::thread([this, fd] { Serve(fd); }).detach();
+    try {
+      std::thread([this, fd] { Serve(fd); }).detach();
+    } catch (const std::exception& e) {  // no thread to be had (std::system_error): refuse this client only
+      Log(LogLevel::kWarning, std::string("refused a connection: cannot start its thread: ") + e.what());
+      client_fds_.erase(fd);
+      --active_;
+      close(fd);
+    }
   }
 }
 
@@ -146,6 +153,25 @@ bool RpcServer::SpinForRequest(int fd) {
 }
 
 void RpcServer::Serve(int fd) {
+  // Nothing may escape this thread (an uncaught exception ends the engine): a failure of one request, such
+  // as std::bad_alloc for a large frame, closes its connection. The backend sees the connection lost and its
+  // statement fails; the connection's transaction state is discarded with it, as when a backend leaves.
+  try {
+    ServeRequests(fd);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kWarning, std::string("closing a connection after an internal error: ") + e.what());
+  } catch (...) {
+    Log(LogLevel::kWarning, "closing a connection after an internal error");
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    client_fds_.erase(fd);
+  }
+  close(fd);
+  --active_;
+}
+
+void RpcServer::ServeRequests(int fd) {
   RpcConnection connection(*handler_);  // this backend's transaction state, discarded when it leaves
   pb::Request request;
   pb::Response response;
@@ -184,12 +210,6 @@ void RpcServer::Serve(int fd) {
     if (in.capacity() > (16u << 20)) std::string().swap(in);
     if (out.capacity() > (16u << 20)) std::string().swap(out);
   }
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    client_fds_.erase(fd);
-  }
-  close(fd);
-  --active_;
 }
 
 }  // namespace govector

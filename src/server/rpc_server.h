@@ -48,6 +48,7 @@ class RpcServer {
  private:
   void AcceptLoop();
   void Serve(int fd);
+  void ServeRequests(int fd);
   // Polls fd for readable data for up to spin_us (when a spinning slot is free). True when data is there.
   bool SpinForRequest(int fd);
 
