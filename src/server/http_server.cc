@@ -232,19 +232,29 @@ struct HttpServer::Impl {
     Reply(res, reply.status, reply.body);
   }
 
+  // Runs a route for a request whose path matched it (matches: the path's captures).
+  void Run(const ApiRoute& route, const httplib::Request& req, const std::smatch& matches, const std::string& body,
+           httplib::Response& res) {
+    auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    ApiRequest call;
+    if (matches.size() > 1) call.name = matches[1].str();
+    if (matches.size() > 2) call.key = matches[2].str();
+    call.wait = req.has_param("wait") && req.get_param_value("wait") == "true";
+    Send(res, Serve(api, route, call, body), elapsed());
+    Record(route.method, route.path, res.status, elapsed());
+  }
+
+  // The routes, for requests the pre-routing handler serves itself (see BodylessRequest).
+  std::vector<std::pair<const ApiRoute*, std::regex>> patterns;
+
   // Registers a route; its path names it in metrics.
   void Route(const ApiRoute& route) {
     auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
-      auto start = std::chrono::steady_clock::now();
-      auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-      ApiRequest call;
-      if (req.matches.size() > 1) call.name = req.matches[1].str();
-      if (req.matches.size() > 2) call.key = req.matches[2].str();
-      call.wait = req.has_param("wait") && req.get_param_value("wait") == "true";
-      Send(res, Serve(api, route, call, req.body), elapsed());
-      Record(route.method, route.path, res.status, elapsed());
+      Run(route, req, req.matches, req.body, res);
     };
     const std::string method = route.method, pattern = RoutePattern(route);
+    patterns.emplace_back(&route, std::regex(pattern));
     if (method == "GET") server.Get(pattern, handler);
     else if (method == "POST") server.Post(pattern, handler);
     else if (method == "PUT") server.Put(pattern, handler);
@@ -268,6 +278,47 @@ struct HttpServer::Impl {
   }
 };
 
+namespace {
+
+// Qdrant's rule: the api-key header if there is one, else an "Authorization: Bearer <key>" header.
+std::optional<std::string> PresentedKey(const httplib::Request& req) {
+  const std::string auth = req.get_header_value("Authorization"), bearer = "Bearer ";
+  if (req.has_header("api-key")) return req.get_header_value("api-key");
+  if (auth.compare(0, bearer.size(), bearer) == 0) return auth.substr(bearer.size());
+  return std::nullopt;
+}
+
+// As in Qdrant, GET / (the clients' version check) and the health probes need no key.
+bool Authorized(const httplib::Request& req, const std::string& api_key) {
+  if (api_key.empty() || IsPublicPath(req.path)) return true;
+  std::optional<std::string> presented = PresentedKey(req);
+  return presented && SameSecret(*presented, api_key);
+}
+
+// A request that carries no body by its framing, of a method httplib reads a body for.
+bool BodylessRequest(const httplib::Request& req) {
+  if (req.has_header("Content-Length") || req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos)
+    return false;
+  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+}
+
+// A request whose body cannot be read as sent: a Content-Length that is not a decimal number (400), or one
+// above the limit (413), answered at once (httplib would read or skip the body first).
+std::optional<ApiReply> BadFraming(const httplib::Request& req, size_t max_body_bytes) {
+  if (req.has_header("Content-Length")) {
+    const std::string n = req.get_header_value("Content-Length");
+    if (n.empty() || n.size() > 19 || n.find_first_not_of("0123456789") != std::string::npos)
+      return ErrorReply({400, "Format error: Content-Length must be a non-negative integer, not \"" + n.substr(0, 40) + "\""});
+    if (std::stoull(n) > max_body_bytes)
+      return ErrorReply({413, "Payload error: the request body (" + n + " bytes) exceeds the limit of " +
+                                  std::to_string(max_body_bytes) + " bytes"});
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(Engine* engine, HttpOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
 
 HttpServer::~HttpServer() { Stop(); }
@@ -286,19 +337,37 @@ Status HttpServer::Start() {
   s.server.set_read_timeout(o.read_timeout_seconds, 0);
   s.server.set_write_timeout(o.write_timeout_seconds, 0);
   s.server.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
-    // As in Qdrant, GET / (the clients' version check) and the health probes need no key.
-    if (s.options.api_key.empty() || IsPublicPath(req.path)) return httplib::Server::HandlerResponse::Unhandled;
-    // Qdrant's rule: the api-key header if there is one, else an "Authorization: Bearer <key>" header.
-    std::optional<std::string> presented;
-    const std::string auth = req.get_header_value("Authorization"), bearer = "Bearer ";
-    if (req.has_header("api-key")) presented = req.get_header_value("api-key");
-    else if (auth.compare(0, bearer.size(), bearer) == 0) presented = auth.substr(bearer.size());
-    if (presented && SameSecret(*presented, s.options.api_key)) return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 401;
-    res.set_content(presented ? "Invalid API key or JWT" : "Must provide an API key or an Authorization bearer token",
-                    "text/plain");
-    s.Record(req.method, "unauthorized", 401, 0);
-    return httplib::Server::HandlerResponse::Handled;
+    // The body's framing, before httplib reads the body: it would otherwise wait the whole read timeout for
+    // a body without a length (reading to the end of the connection) or skip a length it refuses.
+    if (std::optional<ApiReply> bad = BadFraming(req, s.options.max_body_bytes)) {
+      Impl::Send(res, std::move(*bad), 0);
+      res.set_header("Connection", "close");
+      s.Record(req.method, "bad framing", res.status, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!Authorized(req, s.options.api_key)) {
+      res.status = 401;
+      res.set_content(PresentedKey(req) ? "Invalid API key or JWT"
+                                        : "Must provide an API key or an Authorization bearer token",
+                      "text/plain");
+      s.Record(req.method, "unauthorized", 401, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A request with neither a Content-Length nor chunked encoding has no body (RFC 9112, 6.3), but httplib
+    // would read one until the connection ends: such requests are served here, with an empty body.
+    if (BodylessRequest(req)) {
+      for (const auto& [route, re] : s.patterns) {
+        std::smatch m;
+        if (route->method == req.method && std::regex_match(req.path, m, re)) {
+          s.Run(*route, req, m, "", res);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+      }
+      Impl::Send(res, ErrorReply({404, "Not found: no route for " + req.method + " " + req.path}), 0);
+      s.Record(req.method, "unmatched", 404, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   s.server.set_error_handler(httplib::Server::HandlerWithResponse([&s](const httplib::Request& req,
                                                                       httplib::Response& res) {

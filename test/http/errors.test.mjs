@@ -2,6 +2,7 @@
 // 409 duplicate, 400 wrong dimension, malformed filter and unparsable JSON, 401 without or with a wrong API key,
 // 422 for bodies of the wrong shape, NaN and bad ids; and a rejected write changes nothing.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { before, describe, test } from 'node:test';
 
 import { QdrantClient } from '@qdrant/js-client-rest';
@@ -253,6 +254,47 @@ describe('errors', () => {
       }
       assert.deepEqual(await snapshot(), before_);
       assert.deepEqual(await server.client.collectionExists(collectionName(TAG, 'never')), { exists: false });
+    });
+  });
+
+  // Raw HTTP/1.1 over a socket, for framing no client sends: the status line and how long it took.
+  function rawRequest(head, body = '') {
+    const url = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const sock = connect(Number(url.port), url.hostname);
+      let got = '';
+      sock.setTimeout(8000, () => {
+        sock.destroy();
+        resolve({ status: 0, ms: Date.now() - started });
+      });
+      sock.on('error', reject);
+      sock.on('data', (d) => {
+        got += d.toString();
+        if (got.includes('\r\n\r\n')) {
+          sock.destroy();
+          resolve({ status: Number(got.split(' ')[1]), text: got, ms: Date.now() - started });
+        }
+      });
+      const key = server.apiKey ? `api-key: ${server.apiKey}\r\n` : '';
+      sock.write(`${head}\r\nHost: ${url.host}\r\n${key}\r\n${body}`);
+    });
+  }
+
+  describe('request framing is answered at once', () => {
+    test('a POST without Content-Length has an empty body (RFC 9112), not one read until the connection ends', async () => {
+      const r = await rawRequest(`POST /collections/${N}/points/count HTTP/1.1`);
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.ms < 2000, `answered after ${r.ms} ms`);
+      const unknown = await rawRequest('POST /collections/nope/nothing HTTP/1.1');
+      assert.equal(unknown.status, 404);
+    });
+    test('a Content-Length above the limit is 413, a negative or malformed one 400, without waiting', async () => {
+      for (const [length, status] of [['999999999999', 413], ['-5', 400], ['12abc', 400]]) {
+        const r = await rawRequest(`POST /collections/${N}/points/query HTTP/1.1\r\nContent-Length: ${length}`);
+        assert.equal(r.status, status, `Content-Length: ${length}: ${r.text}`);
+        assert.ok(r.ms < 2000, `Content-Length: ${length}: answered after ${r.ms} ms`);
+      }
     });
   });
 
