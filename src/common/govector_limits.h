@@ -78,7 +78,8 @@ typedef enum GvStatusCode
 	GV_STATUS_UNAVAILABLE = 8,	/* the engine is shutting down or not ready (08006, 503) */
 	GV_STATUS_CANCELLED = 9,	/* the caller gave up (57014, 500) */
 	GV_STATUS_READ_ONLY = 10,	/* a write on a read-only server, a hot standby (25006, 403) */
-	GV_STATUS_UNSUPPORTED = 11	/* data or a request this engine cannot handle: a newer format (0A000, 500) */
+	GV_STATUS_UNSUPPORTED = 11,	/* data or a request this engine cannot handle: a newer format (0A000, 500) */
+	GV_STATUS_DISK_FULL = 12	/* the data directory's file system is full (53100, 507) */
 } GvStatusCode;
 
 /*

@@ -17,6 +17,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kCancelled: return "Cancelled";
     case StatusCode::kReadOnly: return "ReadOnly";
     case StatusCode::kUnsupported: return "Unsupported";
+    case StatusCode::kDiskFull: return "DiskFull";
   }
   return "Unknown";
 }

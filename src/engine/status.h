@@ -31,6 +31,7 @@ enum class StatusCode : int {
   kCancelled = GV_STATUS_CANCELLED,
   kReadOnly = GV_STATUS_READ_ONLY,
   kUnsupported = GV_STATUS_UNSUPPORTED,
+  kDiskFull = GV_STATUS_DISK_FULL,
 };
 
 // What an error is about (GvSubjectKind in common/govector_limits.h).
@@ -56,6 +57,7 @@ class [[nodiscard]] Status {
   static Status InvalidFilter(std::string m) { return Status(StatusCode::kInvalidFilter, std::move(m)); }
   static Status ResourceExhausted(std::string m) { return Status(StatusCode::kResourceExhausted, std::move(m)); }
   static Status IOError(std::string m) { return Status(StatusCode::kIOError, std::move(m)); }
+  static Status DiskFull(std::string m) { return Status(StatusCode::kDiskFull, std::move(m)); }
   static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
   static Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }

@@ -1,17 +1,21 @@
 #include "engine/storage.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
 
 namespace govector {
 
+// Less free space than this when a commit fails with EIO: the file system is full (a short write).
+constexpr uint64_t kDiskFullBytes = 64u << 20;
+
 Status LmdbStatus(int rc, const char* what) {
   std::string msg = std::string("storage: ") + what + ": " + mdb_strerror(rc);
   if (rc == MDB_MAP_FULL)
     return Status::ResourceExhausted(msg + " (the data directory reached its map size; raise --map-size)");
-  if (rc == ENOSPC) return Status::ResourceExhausted(msg);
+  if (rc == ENOSPC) return Status::DiskFull(msg);
   return Status::IOError(msg);
 }
 
@@ -72,8 +76,20 @@ Status WriteTxn::DropDatabase(MDB_dbi dbi) {
 }
 
 Status WriteTxn::Commit() {
+  MDB_env* env = mdb_txn_env(txn_);
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
+  if (rc == EIO || rc == ENOSPC) {
+    // LMDB answers a short write with EIO: on a full file system, that is what a commit meets.
+    const char* path = nullptr;
+    struct statvfs fs;
+    if (mdb_env_get_path(env, &path) == 0 && path && statvfs(path, &fs) == 0) {
+      uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
+      if (rc == ENOSPC || free_bytes < kDiskFullBytes)
+        return Status::DiskFull("storage: commit: no space left on device (" + std::to_string(free_bytes) +
+                                " bytes free in " + path + "); nothing of this write was stored");
+    }
+  }
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "commit");
   return Status::OK();
 }

@@ -17,7 +17,7 @@ namespace {
 // Failures that replaying the same write may not meet again: storage, memory, a shutdown. The apply worker
 // retries those; every other failure (the request itself is refused) would repeat forever, so it is skipped.
 bool Retryable(StatusCode code) {
-  return code == StatusCode::kIOError || code == StatusCode::kResourceExhausted ||
+  return code == StatusCode::kIOError || code == StatusCode::kResourceExhausted || code == StatusCode::kDiskFull ||
          code == StatusCode::kUnavailable || code == StatusCode::kCancelled;
 }
 

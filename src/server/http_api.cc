@@ -15,7 +15,8 @@ ApiError ErrorFromStatus(const Status& s) {
       return {400, "Wrong input: " + s.message()};
     case StatusCode::kNotFound: return {404, "Not found: " + s.message()};
     case StatusCode::kAlreadyExists: return {409, "Wrong input: " + s.message()};
-    case StatusCode::kResourceExhausted: return {507, "Insufficient storage: " + s.message()};
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kDiskFull: return {507, "Insufficient storage: " + s.message()};
     case StatusCode::kUnavailable: return {503, "Service unavailable: " + s.message()};
     // What Qdrant answers a write it does not take (a read-only API key or node).
     case StatusCode::kReadOnly: return {403, "Forbidden: " + s.message()};

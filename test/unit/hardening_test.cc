@@ -2,6 +2,8 @@
 // collection, and NUL characters in payloads.
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+
 #include <cmath>
 
 #include "engine/distance.h"
@@ -61,6 +63,45 @@ TEST_F(HardeningTest, NulInPayloadsIsRefusedAndChangesNothing) {
   auto got = ValueOf(engine_->Get(0, "n", {PointId::Num(1)}, true, false));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].payload->dump(), R"({"a":"ok"})");
+}
+
+// A full file system: the write fails with DiskFull (SQLSTATE 53100, HTTP 507) and says so, stores nothing of
+// itself, and what was written before stays readable. Needs a small tmpfs: skipped where mounting one is not
+// allowed (not root, or no CAP_SYS_ADMIN).
+TEST(DiskFull, WriteFailsClearlyAndStoresNothing) {
+  testing::TempDir dir;
+  if (mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=6m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << strerror(errno) << "): run as root to check a full disk";
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{dir.path()};
+  EngineOptions o;
+  o.data_dir = dir.path() + "/data";
+  o.map_size = size_t{1} << 30;
+  o.background_indexing = false;
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  ASSERT_TRUE((*engine)->CreateCollection(0, Config("full", 64)).ok());
+  Status failed;
+  uint64_t written = 0;
+  for (uint64_t b = 0; b < 200 && failed.ok(); ++b) {
+    std::vector<PointInput> points;
+    for (uint64_t i = 0; i < 200; ++i) {
+      std::vector<float> v(64, float(b * 200 + i + 1));
+      points.push_back(Point(b * 200 + i, v, Json{{"t", std::string(200, 'x')}}));
+    }
+    auto w = (*engine)->Upsert(0, "full", std::move(points), Durability::kDurable);
+    if (w.ok()) written += 200;
+    else failed = w.status();
+  }
+  ASSERT_FALSE(failed.ok()) << "6 MB never filled up";
+  EXPECT_EQ(failed.code(), StatusCode::kDiskFull) << failed.ToString();
+  EXPECT_NE(failed.message().find("no space left on device"), std::string::npos) << failed.message();
+  EXPECT_EQ(ValueOf((*engine)->Count(0, "full", nullptr)), written);
+  auto got = ValueOf((*engine)->Get(0, "full", {PointId::Num(0), PointId::Num(written - 1)}, true, true));
+  EXPECT_EQ(got.size(), 2u);
+  engine->reset();
 }
 
 // Payload numbers govector cannot keep as written are refused, saying why, instead of being rounded.

@@ -252,7 +252,7 @@ TEST(Storage, LmdbCodesMapOntoStatusCodes) {
   Status full = LmdbStatus(MDB_MAP_FULL, "put");
   EXPECT_EQ(full.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(full.message().rfind("storage: put: ", 0), 0u) << full.ToString();
-  EXPECT_EQ(LmdbStatus(ENOSPC, "commit").code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(LmdbStatus(ENOSPC, "commit").code(), StatusCode::kDiskFull);  // 53100 disk_full in SQL
   Status corrupt = LmdbStatus(MDB_CORRUPTED, "get");
   EXPECT_EQ(corrupt.code(), StatusCode::kIOError);
   EXPECT_NE(corrupt.message().find(mdb_strerror(MDB_CORRUPTED)), std::string::npos) << corrupt.ToString();
