@@ -420,13 +420,18 @@ typedef struct GvUpdateTargets
 	bool		vector;
 	bool		payload;
 	List	   *mapped;			/* attnums of the mapped columns it sets */
+	bool		id;				/* sets the id column: only to the point's own id */
+	bool		version;		/* sets the version column: only to the point's current version */
 } GvUpdateTargets;
 
-/* Sorts the columns an UPDATE sets; a point's id and version cannot be set. */
+/*
+ * Sorts the columns an UPDATE sets. A point's id and version do not change, but an UPDATE may set them to
+ * what they are (ORMs set every column of a model they save: Django's save()); checked row by row.
+ */
 static GvUpdateTargets
 gv_update_targets(GvModifyState *ms)
 {
-	GvUpdateTargets u = {false, false, NIL};
+	GvUpdateTargets u = {false, false, NIL, false, false};
 	ListCell   *lc;
 
 	foreach(lc, ms->target_attrs)
@@ -436,15 +441,10 @@ gv_update_targets(GvModifyState *ms)
 		switch (ms->table->columns[attnum - 1].kind)
 		{
 			case GV_COL_ID:
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("govector: a point's id cannot change"),
-						 errhint("Delete the point and insert it under the new id.")));
+				u.id = true;
 				break;
 			case GV_COL_VERSION:
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("govector: the version is set by the engine")));
+				u.version = true;
 				break;
 			case GV_COL_VECTOR:
 				u.vector = true;
@@ -508,6 +508,26 @@ gvExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, 
 
 	slot_getallattrs(slot);
 	u = gv_update_targets(ms);
+	if (u.id && (slot->tts_isnull[t->id_attnum - 1] ||
+				 strcmp(TextDatumGetCString(slot->tts_values[t->id_attnum - 1]), id) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("govector: a point's id cannot change"),
+				 errhint("Delete the point and insert it under the new id.")));
+	if (u.version)
+	{
+		Govector__Pb__Record *stored = gv_get_point(t, id);
+
+		if (stored == NULL)
+			return NULL;		/* deleted since it was read */
+		if (slot->tts_isnull[t->version_attnum - 1] ||
+			DatumGetInt64(slot->tts_values[t->version_attnum - 1]) != (int64) stored->version)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("govector: the version is set by the engine"),
+					 errdetail("Point %s has version " UINT64_FORMAT "; an UPDATE may set the version column to "
+							   "that value only (as ORMs do), or leave it out.", id, stored->version)));
+	}
 	/*
 	 * An UPDATE is one engine write, so that one the engine refuses (a vector of the wrong dimension, a
 	 * payload that is not an object) changes nothing. What Postgres refuses is refused before it.

@@ -141,6 +141,16 @@ INSERT INTO shop (id, vector) VALUES ('novector', NULL);
 UPDATE shop SET id = 'other' WHERE id = '3';
 UPDATE shop SET vector = '{1,NaN,0}' WHERE id = '3';
 SELECT count(*) FROM shop WHERE id IN ('bad', 'novector', 'other');
+-- An ORM saving a model sets every column, id and version included, to what it read: accepted, as long as
+-- they are the point's own (Django's save()); another id or version is refused, and nothing changes.
+SELECT version AS v3 FROM shop WHERE id = '3' \gset
+UPDATE shop SET id = '3', version = :v3, category = 'saved', vector = '{3,3,3}' WHERE id = '3';
+SELECT id, category, vector, version > :v3 AS new_version FROM shop WHERE id = '3';
+\set VERBOSITY terse
+UPDATE shop SET version = :v3, category = 'stale' WHERE id = '3';
+UPDATE shop SET version = NULL WHERE id = '3';
+\set VERBOSITY default
+SELECT category FROM shop WHERE id = '3';
 
 -- IMPORT FOREIGN SCHEMA: one table per collection of this database.
 SELECT gv_create_collection('imp-one', 2);
