@@ -70,7 +70,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h $(wildcard src/common/*.h)
 
-.PHONY: engine unit tsan bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
+.PHONY: engine unit tsan asan soak fuzz fuzz-quick fuzz-build bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -135,6 +135,52 @@ $(TSAN_BIN): $(ENGINE_SRCS) $(COMMON_OBJS) test/unit/concurrency_test.cc $(GEN)/
 tsan: $(TSAN_BIN)
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/unit/tsan.supp" $(TSAN_BIN)
 
+# Fuzzing and sanitizers (clang's libFuzzer): the engine and server built once with AddressSanitizer,
+# UndefinedBehaviorSanitizer and libFuzzer's coverage instrumentation (build/san); from them, one fuzzer per
+# target in test/fuzz, and the unit and concurrency suites under ASan+UBSan.
+#   make fuzz-quick   each target for FUZZ_SECONDS (20) from its seed corpus (in make test)
+#   make fuzz         each target for FUZZ_RUNS (10,000,000) inputs
+#   make asan         the unit and concurrency suites under ASan+UBSan (in make test)
+SAN_CXX     ?= clang++
+SAN_FLAGS   := -std=c++20 -O1 -g -march=x86-64-v3 -fPIC -pthread -Isrc -I$(GEN) -I$(shell $(PG_CONFIG) --includedir) \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+               -fsanitize-ignorelist=test/fuzz/sanitizer_ignore.txt
+SAN_SRCS    := $(ENGINE_SRCS) $(filter-out src/server/main.cc,$(SERVER_SRCS))
+SAN_OBJS    := $(patsubst src/%.cc,$(BUILD)/san/%.o,$(SAN_SRCS)) $(BUILD)/san/gen/govector.pb.o
+SAN_LIB     := $(BUILD)/san/libgovector_san.a
+FUZZ_TARGETS := filter point_id payload http rpc
+FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 20
+FUZZ_RUNS   ?= 10000000
+$(BUILD)/san/%.o: src/%.cc $(GEN)/govector.pb.h
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/san/gen/govector.pb.o: $(GEN)/govector.pb.cc
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -w -c $< -o $@
+$(SAN_LIB): $(SAN_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.cc $(SAN_LIB) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $< $(SAN_LIB) $(COMMON_OBJS) -lz $(GV_LIBS)
+fuzz-build: $(FUZZ_BINS)
+fuzz-quick: $(FUZZ_BINS)
+	bash test/fuzz/run.sh -max_total_time=$(FUZZ_SECONDS)
+fuzz: $(FUZZ_BINS)
+	bash test/fuzz/run.sh -runs=$(FUZZ_RUNS)
+ASAN_UNIT := $(BUILD)/asan/unit_tests
+ASAN_UNIT_OBJS := $(patsubst test/%.cc,$(BUILD)/asan/%.o,$(UNIT_SRCS))
+$(BUILD)/asan/%.o: test/%.cc $(GEN)/govector.pb.h
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(ASAN_UNIT): $(ASAN_UNIT_OBJS) $(SAN_LIB) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -o $@ $(ASAN_UNIT_OBJS) $(SAN_LIB) $(COMMON_OBJS) \
+	  -lgtest -lgtest_main -lz $(GV_LIBS)
+asan: $(ASAN_UNIT)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(ASAN_UNIT) --gtest_brief=1
+
 # Micro-benchmark: the engine's HNSW search against raw hnswlib (bench/hnsw_vs_engine.cc). hnswlib's header
 # defines a few CPU-detection functions without `inline`, so they exist both in the engine library and in
 # this program: the linker is told to keep one copy (they are identical).
@@ -160,6 +206,10 @@ bench-quick: $(SQL_BENCH)
 bench-scale: $(SQL_BENCH)
 	bash bench/run.sh scale
 
+# The mixed-load soak (test/soak/run.sh; not in make test): SOAK_SECONDS (3600) of 16 clients.
+soak:
+	bash test/soak/run.sh
+
 # Whole-system scenarios on clusters the tests start themselves (needs `make install` first).
 system-test: $(SET_FORMAT)
 	bash test/system/run.sh
@@ -169,7 +219,7 @@ system-test: $(SET_FORMAT)
 http-test:
 	bash test/http/run.sh
 
-test: unit tsan installcheck system-test http-test
+test: unit tsan asan fuzz-quick installcheck system-test http-test
 
 clean: clean-build
 clean-build:
