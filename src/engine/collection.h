@@ -210,6 +210,9 @@ class Collection {
   bool FloatDistance(const QueryDistance& qd, const std::vector<float>& query, uint32_t slot, size_t element_bytes,
                      float* d) const;
   Result<std::vector<float>> ReadVector(ReadTxn* txn, const PointId& id) const;
+  // The same, nullopt when the point's record is gone: a delete removes the record before it releases the
+  // point's slot (under the state lock), so a reader may see the slot live and the record deleted.
+  Result<std::optional<std::vector<float>>> ReadVectorIfStored(ReadTxn* txn, const PointId& id) const;
 
   // point_writes.cc; write_mu_ held. After a write that changed vectors: wakes the indexer, or indexes now when
   // indexing is synchronous.

@@ -32,7 +32,9 @@ Result<std::vector<Record>> Collection::Get(const std::vector<PointId>& ids, boo
     if (it == by_id_.end() || !seen.emplace(id, true).second) continue;
     Record r = RecordOf(it->second, with_payload);
     if (with_vector) {
-      GV_ASSIGN_OR_RETURN(r.vector, ReadVector(txn.get(), r.id));
+      GV_ASSIGN_OR_RETURN(auto vector, ReadVectorIfStored(txn.get(), r.id));
+      if (!vector) continue;  // deleted while this read ran
+      r.vector = std::move(*vector);
     }
     out.push_back(std::move(r));
   }
@@ -76,7 +78,9 @@ Result<ScrollPage> Collection::ScrollSlots(const ScrollParams& params, const Fil
     if (turn == ScrollPageFiller::Turn::kSkip) continue;
     Record r = RecordOf(slot, params.with_payload);
     if (params.with_vector) {
-      GV_ASSIGN_OR_RETURN(r.vector, ReadVector(txn, r.id));
+      GV_ASSIGN_OR_RETURN(auto vector, ReadVectorIfStored(txn, r.id));
+      if (!vector) continue;  // deleted while this scroll ran
+      r.vector = std::move(*vector);
     }
     fill.Add(std::move(r));
   }

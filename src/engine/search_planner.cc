@@ -261,10 +261,14 @@ void Collection::ScanPending(SearchContext& ctx, std::vector<Candidate>* out) co
 }
 
 Status Collection::Rescore(ReadTxn* txn, const std::vector<float>& query, std::vector<Candidate>* cands) const {
+  size_t kept = 0;
   for (auto& c : *cands) {
-    GV_ASSIGN_OR_RETURN(auto vec, ReadVector(txn, slots_[c.second].id));
-    c.first = InternalDistance(distance(), query.data(), vec.data(), dimension());
+    GV_ASSIGN_OR_RETURN(auto vec, ReadVectorIfStored(txn, slots_[c.second].id));
+    if (!vec) continue;  // deleted while this search ran
+    c.first = InternalDistance(distance(), query.data(), vec->data(), dimension());
+    (*cands)[kept++] = c;
   }
+  cands->resize(kept);
   return Status::OK();
 }
 
@@ -284,7 +288,9 @@ Result<std::vector<ScoredPoint>> Collection::Hits(const SearchContext& ctx, cons
     if (p.with_payload) sp.payload = s.payload;
     if (p.with_vector) {
       GV_ASSIGN_OR_RETURN(ReadTxn * t, txn->Get());
-      GV_ASSIGN_OR_RETURN(sp.vector, ReadVector(t, s.id));
+      GV_ASSIGN_OR_RETURN(auto vector, ReadVectorIfStored(t, s.id));
+      if (!vector) continue;  // deleted while this search ran
+      sp.vector = std::move(*vector);
     }
     out.push_back(std::move(sp));
   }

@@ -56,6 +56,14 @@ bool Collection::FloatDistance(const QueryDistance& qd, const std::vector<float>
   return true;
 }
 
+Result<std::optional<std::vector<float>>> Collection::ReadVectorIfStored(ReadTxn* txn, const PointId& id) const {
+  GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
+  if (!value) return std::optional<std::vector<float>>();
+  std::vector<float> vector;
+  if (!ParsePointVector(*value, &vector)) return Status::IOError("unreadable point record " + id.ToString());
+  return std::optional<std::vector<float>>(std::move(vector));
+}
+
 Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) const {
   GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
   if (!value) return Status::PointNotFound(id.ToString());

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <thread>
 #include <atomic>
 
@@ -193,6 +194,56 @@ TEST_F(EngineTest, PayloadIndexCreationIsNeverSeenHalfBuilt) {
   done.store(true);
   reader.join();
   EXPECT_EQ(wrong.load(), 0) << "of " << counted.load() << " filtered counts";
+}
+
+// Searches that rescore SQ8 candidates, and gets and scrolls with vectors, while points are deleted: a point
+// whose record a delete has removed, before its slot is released, is left out, not an error ("No point with
+// id ... found" ended such searches).
+TEST_F(EngineTest, ReadsWithVectorsWhilePointsAreDeleted) {
+  CollectionConfig config = Config("sq", 8, Distance::kCosine);
+  config.quantization = Quantization::kSq8;
+  ASSERT_TRUE(engine_->CreateCollection(1, config).ok());
+  auto vec = [](uint64_t i) {
+    std::vector<float> v(8);
+    for (size_t k = 0; k < v.size(); ++k) v[k] = std::sin(double(i) * (k + 1)) + 0.01f;
+    return v;
+  };
+  std::vector<PointInput> points;
+  for (uint64_t i = 1; i <= 2000; ++i) points.push_back(Point(i, vec(i)));
+  ASSERT_TRUE(engine_->Upsert(1, "sq", std::move(points), Durability::kApplied).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex failure_mu;
+  auto failed = [&](const Status& st) {
+    std::lock_guard<std::mutex> l(failure_mu);
+    if (failures++ == 0) first_failure = st.ToString();
+  };
+  std::thread reader([&] {
+    for (uint64_t q = 0; !done.load(); ++q) {
+      SearchParams sp;
+      sp.vector = vec(q % 2000 + 1);
+      sp.k = 50;
+      sp.with_vector = true;
+      auto r = engine_->Search(1, "sq", sp);
+      if (!r.ok()) failed(r.status());
+      std::vector<PointId> ids;
+      for (uint64_t i = 1; i <= 2000; i += 97) ids.push_back(PointId::Num((i + q) % 2000 + 1));
+      auto g = engine_->Get(1, "sq", ids, false, true);
+      if (!g.ok()) failed(g.status());
+    }
+  });
+  for (int round = 0; round < 100; ++round) {
+    PointSelector sel;
+    for (uint64_t i = 1 + round % 7; i <= 2000; i += 7) sel.ids.push_back(PointId::Num(i));
+    ASSERT_TRUE(engine_->Delete(1, "sq", sel, Durability::kApplied).ok());
+    std::vector<PointInput> back;
+    for (const PointId& id : sel.ids) back.push_back(Point(id.num(), vec(id.num())));
+    ASSERT_TRUE(engine_->Upsert(1, "sq", std::move(back), Durability::kApplied).ok());
+  }
+  done.store(true);
+  reader.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
 }
 
 TEST_F(EngineTest, RejectsBadCollectionConfigs) {
