@@ -70,7 +70,7 @@ $(GEN)/govector.pb-c.c $(GEN)/govector.pb-c.h: proto/govector.proto
 
 $(PG_OBJS): $(GEN)/govector.pb-c.h src/pg/govector_pg.h src/pg/fdw.h $(wildcard src/common/*.h)
 
-.PHONY: engine unit tsan asan soak fuzz fuzz-quick fuzz-build bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
+.PHONY: engine unit tsan asan soak orm-test fuzz fuzz-quick fuzz-build bench-hnsw bench bench-quick bench-scale test installcheck system-test http-test install-govectord clean-build
 
 all: engine $(GOVECTORD) $(FMNIST_EXPORT)
 
@@ -206,6 +206,10 @@ bench-quick: $(SQL_BENCH)
 bench-scale: $(SQL_BENCH)
 	bash bench/run.sh scale
 
+# ORMs over a foreign table (SQLAlchemy and Django, Debian's packages), on a cluster the script starts.
+orm-test:
+	bash test/orm/run.sh
+
 # The mixed-load soak (test/soak/run.sh; not in make test): SOAK_SECONDS (3600) of 16 clients.
 soak:
 	bash test/soak/run.sh
@@ -219,7 +223,7 @@ system-test: $(SET_FORMAT)
 http-test:
 	bash test/http/run.sh
 
-test: unit tsan asan fuzz-quick installcheck system-test http-test
+test: unit tsan asan fuzz-quick installcheck system-test http-test orm-test
 
 clean: clean-build
 clean-build:
