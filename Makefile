@@ -161,7 +161,7 @@ $(BUILD)/san/gen/govector.pb.o: $(GEN)/govector.pb.cc
 $(SAN_LIB): $(SAN_OBJS)
 	rm -f $@
 	ar rcs $@ $^
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.cc $(SAN_LIB) $(COMMON_OBJS)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.cc test/fuzz/fuzz_engine.h $(SAN_LIB) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $< $(SAN_LIB) $(COMMON_OBJS) -lz $(GV_LIBS)
 fuzz-build: $(FUZZ_BINS)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "fuzz_engine.h"
 #include "server/http_api.h"
 
 namespace {
@@ -20,15 +21,7 @@ struct World {
 World& TheWorld() {
   static World* w = [] {
     auto* world = new World;
-    char tmpl[] = "/tmp/gv-fuzz-http-XXXXXX";
-    if (!mkdtemp(tmpl)) abort();
-    govector::EngineOptions o;
-    o.data_dir = tmpl;
-    o.map_size = size_t{1} << 32;
-    o.background_indexing = false;
-    auto e = govector::Engine::Open(o);
-    if (!e.ok()) abort();
-    world->engine = std::move(e).value();
+    world->engine = govector::fuzz::OpenTempEngine("http");
     world->api = std::make_unique<govector::QdrantApi>(world->engine.get(), 0);
     return world;
   }();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "fuzz_engine.h"
 #include "govector.pb.h"
 #include "server/rpc_handler.h"
 #include "server/rpc_txn.h"
@@ -21,15 +22,7 @@ struct World {
 World& TheWorld() {
   static World* w = [] {
     auto* world = new World;
-    char tmpl[] = "/tmp/gv-fuzz-rpc-XXXXXX";
-    if (!mkdtemp(tmpl)) abort();
-    govector::EngineOptions o;
-    o.data_dir = tmpl;
-    o.map_size = size_t{1} << 32;
-    o.background_indexing = false;
-    auto e = govector::Engine::Open(o);
-    if (!e.ok()) abort();
-    world->engine = std::move(e).value();
+    world->engine = govector::fuzz::OpenTempEngine("rpc");
     world->handler = std::make_unique<govector::RpcHandler>(world->engine.get(), [] { return nlohmann::json::object(); });
     return world;
   }();
