@@ -1,4 +1,8 @@
 -- Collections: create, list, info, drop, and every way to get them wrong.
+-- The library is preloaded: its settings exist before the extension does, in a session that has called
+-- nothing of govector's.
+SHOW govector.ef_search;
+SELECT name, context FROM pg_settings WHERE name IN ('govector.index_threads', 'govector.commit_wait') ORDER BY name;
 CREATE EXTENSION govector;
 
 SELECT gv_create_collection('items', 3);
