@@ -31,6 +31,7 @@ standby_init() {
   } | as_pg tee -a "$SB_DIR/data/postgresql.conf" >/dev/null
 }
 
+standby_green() { [ "$(qs -c "SELECT gv_collection_info('rep')->>'status'")" = green ]; }
 standby_start() { as_pg "$PG_BINDIR/pg_ctl" -D "$SB_DIR/data" -l "$SB_LOG" -w -t 60 start >/dev/null; }
 
 standby_cleanup() {
@@ -63,7 +64,12 @@ scenario_standby() {
   standby_start
   if wait_for 20 standby_count_is 500; then pass "standby: serves the base backup's 500 points"; else fail "standby: count is $(qs -c "SELECT gv_count('rep')" 2>&1)"; fi
 
-  # Writes on the primary, through SQL and HTTP, reach the standby's searches within a second.
+  # Writes on the primary, through SQL and HTTP, reach the standby's searches within a second, once the
+  # standby has settled: its engine has finished restoring the base backup's copy (removing it, rebuilding
+  # indexes), which at startup can hold an apply up for longer than that on a loaded machine.
+  wait_for 20 grep -q "the engine's data is restored from the copy" "$SB_LOG" ||
+    fail "standby: the engine did not finish restoring the base backup's copy"
+  wait_for 20 standby_green || fail "standby: the collection's index is not built"
   wait_for 10 standby_caught_up || fail "standby: the apply worker did not catch up with replay"
   q -c "$(sql_points 501 1500)" >/dev/null
   local t0=$SECONDS
