@@ -200,20 +200,23 @@ CollectionInfo Collection::Info() {
     info.vector_memory_bytes = live_count_ * ElementBytes();
   }
   info.payload_indexes = payload_indexes_.Info();
+  return info;
+}
+
+void Collection::AddDiskUsage(CollectionInfo* info) const {
   if (auto txn = storage_->BeginRead(); txn.ok()) {
     MDB_stat st;
     if (mdb_stat((*txn)->raw(), dbi_, &st) == 0)
-      info.storage_bytes = (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * uint64_t{st.ms_psize};
+      info->storage_bytes = (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * uint64_t{st.ms_psize};
   }
   if (DIR* d = opendir(index_dir_.c_str())) {
     while (struct dirent* e = readdir(d)) {
       struct stat fst;
       if (e->d_name[0] != '.' && stat((index_dir_ + "/" + e->d_name).c_str(), &fst) == 0 && S_ISREG(fst.st_mode))
-        info.index_file_bytes += static_cast<uint64_t>(fst.st_size);
+        info->index_file_bytes += static_cast<uint64_t>(fst.st_size);
     }
     closedir(d);
   }
-  return info;
 }
 
 Status Collection::Drop(FunctionRef<Status(WriteTxn*)> in_same_txn) {

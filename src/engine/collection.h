@@ -104,6 +104,9 @@ class Collection {
   Result<ScrollPage> Scroll(const ScrollParams& params);
   Result<std::vector<ScoredPoint>> Search(const SearchParams& params, SearchPlan* plan = nullptr);
   CollectionInfo Info();
+  // Sets info's storage_bytes and index_file_bytes: a read of LMDB's statistics and of the index directory,
+  // done only for an answer about this one collection (not for lists, statistics or planning).
+  void AddDiskUsage(CollectionInfo* info) const;
 
   // Background work. IndexSome moves up to max_points pending vectors into the graph (using `threads`
   // threads) and returns how many it handled (inserted, failed to insert, or marked deleted): 0 only when

@@ -416,7 +416,9 @@ std::vector<CollectionInfo> EngineImpl::ListCollections(uint32_t ns) {
 
 Result<CollectionInfo> EngineImpl::GetCollectionInfo(uint32_t ns, std::string_view name) {
   GV_ASSIGN_OR_RETURN(auto c, Find(ns, name));
-  return c->Info();
+  CollectionInfo info = c->Info();
+  c->AddDiskUsage(&info);
+  return info;
 }
 
 Status EngineImpl::CreatePayloadIndex(uint32_t ns, std::string_view name, const std::string& field,

@@ -576,9 +576,10 @@ std::vector<PayloadIndexSpec> OverlayView::PayloadIndexes() const {
 
 Result<CollectionInfo> OverlayView::Info() const {
   CollectionInfo info;
-  if (committed_)
+  if (committed_) {
     info = committed_->Info();
-  else
+    committed_->AddDiskUsage(&info);
+  } else
     info.config = overlay_->config;
   if (HasPoints()) {
     GV_ASSIGN_OR_RETURN(info.points, Count(nullptr));

@@ -65,11 +65,9 @@ Result<std::optional<std::vector<float>>> Collection::ReadVectorIfStored(ReadTxn
 }
 
 Result<std::vector<float>> Collection::ReadVector(ReadTxn* txn, const PointId& id) const {
-  GV_ASSIGN_OR_RETURN(auto value, txn->Get(dbi_, id.Key()));
-  if (!value) return Status::PointNotFound(id.ToString());
-  std::vector<float> vector;
-  if (!ParsePointVector(*value, &vector)) return Status::IOError("unreadable point record " + id.ToString());
-  return vector;
+  GV_ASSIGN_OR_RETURN(auto vector, ReadVectorIfStored(txn, id));
+  if (!vector) return Status::PointNotFound(id.ToString());
+  return std::move(*vector);
 }
 
 }  // namespace govector

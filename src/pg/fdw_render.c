@@ -264,15 +264,19 @@ gv_render_value(StringInfo v, int kind, bool negated, Expr *expr, int idx, Datum
 			return negated ? GV_MATCH_ALL : GV_MATCH_NOTHING;
 		ok = gv_json_scalar(v, d, vtype);
 	}
-	else if (kind == GV_LEAF_COLUMN && gv_nonfinite(d, vtype) != 0 && gv_nonfinite_op(*op, gv_nonfinite(d, vtype)))
-	{
-		int			sign = gv_nonfinite(d, vtype);
-
-		*op = gv_nonfinite_op(*op, sign);
-		appendStringInfo(v, "%.17g", sign > 0 ? DBL_MAX : -DBL_MAX);
-	}
 	else
-		ok = gv_json_scalar(v, d, vtype);
+	{
+		int			sign = kind == GV_LEAF_COLUMN ? gv_nonfinite(d, vtype) : 0;
+		const char *finite_op = sign != 0 ? gv_nonfinite_op(*op, sign) : NULL;
+
+		if (finite_op != NULL)
+		{
+			*op = finite_op;
+			appendStringInfo(v, "%.17g", sign > 0 ? DBL_MAX : -DBL_MAX);
+		}
+		else
+			ok = gv_json_scalar(v, d, vtype);
+	}
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
