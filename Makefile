@@ -38,7 +38,8 @@ SET_FORMAT  := $(BUILD)/gv_set_format
 PG_CONFIG  ?= pg_config
 EXTENSION  := govector
 MODULE_big := govector
-DATA       := sql/govector--0.1.0.sql sql/govector--0.2.0.sql sql/govector--0.1.0--0.2.0.sql
+DATA       := sql/govector--0.1.0.sql sql/govector--0.2.0.sql \
+              sql/govector--0.1.0--0.2.0.sql sql/govector--0.2.0--0.3.0.sql
 PG_OBJS    := src/pg/govector.o src/pg/engine_client.o src/pg/engine_requests.o src/pg/worker.o src/pg/functions.o \
               src/pg/convert.o src/pg/operators.o src/pg/fdw.o src/pg/fdw_option.o src/pg/fdw_scan.o \
               src/pg/fdw_modify.o src/pg/fdw_pushdown.o src/pg/fdw_shippable.o src/pg/fdw_render.o \
@@ -52,7 +53,7 @@ SHLIB_LINK := -lprotobuf-c
 # installcheck target below runs pg_regress through test/regress.sh, which runs it as the cluster's OS user
 # (initdb refuses root) and prints the diffs and the engine's log lines when a test fails.
 REGRESS_DIR  := $(BUILD)/regress
-REGRESS      := collections fdw filters namespaces points privileges search transactions lifecycle dump upgrade
+REGRESS      := collections fdw filters namespaces points privileges search types transactions lifecycle dump upgrade
 REGRESS_OPTS  = --inputdir=test --outputdir=$(REGRESS_DIR) --temp-instance=$(REGRESS_DIR)/tmp_check \
                 --temp-config=test/regress.conf --port=$(shell bash -c '. test/pg_env.sh && free_port 52000')
 NO_INSTALLCHECK := 1

@@ -117,7 +117,8 @@ gv_ordered_search(PlannerInfo *root, RelOptInfo *baserel, GvRelInfo *info, PathK
 		if (!IsA(e, OpExpr) || list_length(e->args) != 2 || !bms_equal(em->em_relids, baserel->relids))
 			continue;
 		d = gv_distance_operator(e->opno);
-		v = linitial(e->args);
+		/* A domain column (gv_vector) is relabelled to real[] when the other operand was untyped. */
+		v = (Var *) gv_strip_relabel(linitial(e->args));
 		if (d == GV_OP_NONE || !IsA(v, Var) || v->varno != baserel->relid ||
 			v->varattno != info->table->vector_attnum || !gv_is_scan_constant(lsecond(e->args)))
 			continue;

@@ -66,6 +66,8 @@ typedef struct GvTable
 	GvColumn   *columns;		/* by attnum - 1 */
 	AttrNumber	id_attnum;		/* 0 when the table has no such column */
 	AttrNumber	vector_attnum;
+	Oid			vector_type;	/* the vector column's type (a domain's base type) */
+	int32		vector_typmod;
 	AttrNumber	payload_attnum;
 	AttrNumber	version_attnum;
 } GvTable;

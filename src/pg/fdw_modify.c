@@ -297,8 +297,8 @@ gv_point_from_slot(GvModifyState *ms, TupleTableSlot *slot)
 				 errmsg("govector: point %s needs a vector", p->id)));
 	{
 		/* Copied: a buffered point outlives the slot, which the next row overwrites. */
-		const float *v = gv_vector_from_array(DatumGetArrayTypeP(slot->tts_values[t->vector_attnum - 1]),
-											  "vector", &p->n_vector);
+		const float *v = gv_vector_from_datum(slot->tts_values[t->vector_attnum - 1], t->vector_type, "vector",
+											  &p->n_vector);
 
 		p->vector = palloc(sizeof(float) * (p->n_vector > 0 ? p->n_vector : 1));
 		memcpy(p->vector, v, sizeof(float) * p->n_vector);
@@ -474,7 +474,7 @@ gv_update_vector(GvTable *t, char *id, TupleTableSlot *slot, GvUpdateTargets *u,
 	Govector__Pb__PointInput *pp = &p;
 
 	p.id = id;
-	p.vector = gv_vector_from_array(DatumGetArrayTypeP(slot->tts_values[t->vector_attnum - 1]), "vector",
+	p.vector = gv_vector_from_datum(slot->tts_values[t->vector_attnum - 1], t->vector_type, "vector",
 									&p.n_vector);
 	if (u->payload)
 		p.payload_json = payload;

@@ -14,6 +14,7 @@
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -207,10 +208,28 @@ static const struct
 	size_t		attnum_offset;	/* of the GvTable field that keeps its attnum */
 }			gv_point_columns[] = {
 	{"id", GV_COL_ID, TEXTOID, VARCHAROID, "text", offsetof(GvTable, id_attnum)},
-	{"vector", GV_COL_VECTOR, FLOAT4ARRAYOID, InvalidOid, "real[]", offsetof(GvTable, vector_attnum)},
+	{"vector", GV_COL_VECTOR, FLOAT4ARRAYOID, InvalidOid, "real[]", offsetof(GvTable, vector_attnum)},	/* or others */
 	{"payload", GV_COL_PAYLOAD, JSONBOID, InvalidOid, "jsonb", offsetof(GvTable, payload_attnum)},
 	{"version", GV_COL_VERSION, INT8OID, InvalidOid, "bigint", offsetof(GvTable, version_attnum)},
 };
+
+/*
+ * The vector column: real[], double precision[] or numeric[] (or a domain over one, such as gv_vector), or
+ * pgvector's vector or halfvec. It reads back in its own type; every one of them is stored as real (float32).
+ */
+static void
+gv_vector_column(GvTable *t, GvColumn *c)
+{
+	Oid			base = getBaseType(c->type);
+
+	if (base != FLOAT4ARRAYOID && base != FLOAT8ARRAYOID && base != NUMERICARRAYOID && !gv_is_pgvector_type(base))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("govector: column \"%s\" must have type real[], double precision[] or numeric[] (or "
+						"pgvector's vector or halfvec), not %s", c->name, format_type_be(c->type))));
+	t->vector_type = base;
+	t->vector_typmod = c->typmod;
+}
 
 /* A column without payload_key: which part of a point it shows (it must show one, with the right type). */
 static void
@@ -220,7 +239,9 @@ gv_point_column(GvTable *t, Relation rel, Form_pg_attribute att, GvColumn *c)
 	{
 		if (strcmp(c->name, gv_point_columns[i].name) != 0)
 			continue;
-		if (c->type != gv_point_columns[i].type && c->type != gv_point_columns[i].other_type)
+		if (gv_point_columns[i].kind == GV_COL_VECTOR)
+			gv_vector_column(t, c);
+		else if (c->type != gv_point_columns[i].type && c->type != gv_point_columns[i].other_type)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 					 errmsg("govector: column \"%s\" must have type %s, not %s", c->name,

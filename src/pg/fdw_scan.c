@@ -108,9 +108,13 @@ gv_scan_start(ForeignScanState *node, GvScanState *st)
 	if (st->op != GV_OP_NONE && !st->fv.nulls[st->order_value])
 	{
 		/* ORDER BY vector <op> NULL sorts nothing: then any order is right, and a scroll does. */
-		ArrayType  *a = DatumGetArrayTypePCopy(st->fv.values[st->order_value]);
+		Expr	   *e = list_nth(st->fv.exprs, st->order_value);
+		const float *q = gv_vector_from_datum(st->fv.values[st->order_value], exprType((Node *) e),
+											  "query vector", &st->query_dim);
 
-		st->query = gv_vector_from_array(a, "query vector", &st->query_dim);
+		/* Copied: a real[] value is read in place, and the search outlives this call's memory. */
+		st->query = palloc(sizeof(float) * (st->query_dim > 0 ? st->query_dim : 1));
+		memcpy(st->query, q, sizeof(float) * st->query_dim);
 		st->search = true;
 	}
 	st->batch = NULL;
@@ -371,7 +375,7 @@ gv_fill_slot(GvScanState *st, Govector__Pb__Record *rec, TupleTableSlot *slot)
 	}
 	if (st->want_vector && (k = gv_slot_index(st, t->vector_attnum)) >= 0)
 	{
-		slot->tts_values[k] = gv_vector_datum(rec->vector, rec->n_vector);
+		slot->tts_values[k] = gv_vector_datum_typed(rec->vector, rec->n_vector, t->vector_type, t->vector_typmod);
 		slot->tts_isnull[k] = false;
 	}
 	if (st->want_payload && (k = gv_slot_index(st, t->payload_attnum)) >= 0)

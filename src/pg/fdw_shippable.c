@@ -26,6 +26,7 @@
 #include "utils/syscache.h"
 
 #include "fdw.h"
+#include "govector_pg.h"
 #include "govector_distance.h"
 #include "govector_id.h"
 
@@ -208,9 +209,16 @@ gv_id_constant_ok(Expr *value)
 GvDistanceOp
 gv_distance_operator(Oid opno)
 {
-	/* The C symbols behind <->, <=>, <#>, <+> in this module, by GvDistanceOp. */
+	/*
+	 * The C symbols behind <->, <=>, <#>, <+> in this module, by GvDistanceOp; and in pgvector's, on vector
+	 * and on halfvec (a foreign table's vector column may have those types), which mean the same.
+	 */
 	static const char *const symbols[] = {NULL, "gv_l2_distance", "gv_cosine_distance",
 	"gv_negative_inner_product", "gv_l1_distance"};
+	static const char *const pgvector_symbols[][5] = {
+		{NULL, "l2_distance", "cosine_distance", "vector_negative_inner_product", "l1_distance"},
+		{NULL, "halfvec_l2_distance", "halfvec_cosine_distance", "halfvec_negative_inner_product",
+		"halfvec_l1_distance"}};
 	Oid			funcid = get_opcode(opno);
 	HeapTuple	tup;
 	Form_pg_proc proc;
@@ -225,13 +233,25 @@ gv_distance_operator(Oid opno)
 		return GV_OP_NONE;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
 	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
-	if (proc->prolang == ClanguageId && !isnull && strstr(TextDatumGetCString(d), "govector") != NULL)
+	if (proc->prolang == ClanguageId && !isnull)
 	{
+		char	   *bin = TextDatumGetCString(d);
 		char	   *src = TextDatumGetCString(SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull));
+		size_t		len = strlen(bin);
 
-		for (int i = 1; i < lengthof(symbols); i++)
-			if (strcmp(src, symbols[i]) == 0)
-				result = (GvDistanceOp) i;
+		if (strstr(bin, "govector") != NULL)
+		{
+			for (int i = 1; i < lengthof(symbols); i++)
+				if (strcmp(src, symbols[i]) == 0)
+					result = (GvDistanceOp) i;
+		}
+		else if (len >= 7 && strcmp(bin + len - 7, "/vector") == 0 && gv_is_pgvector_type(proc->proargtypes.values[0]))
+		{
+			for (int k = 0; k < lengthof(pgvector_symbols); k++)
+				for (int i = 1; i < lengthof(symbols); i++)
+					if (strcmp(src, pgvector_symbols[k][i]) == 0)
+						result = (GvDistanceOp) i;
+		}
 	}
 	ReleaseSysCache(tup);
 	return result;

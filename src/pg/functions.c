@@ -50,13 +50,62 @@ gv_int_arg(FunctionCallInfo fcinfo, int n, const char *what, int32 min, int32 ma
 	return v;
 }
 
-/* A real[] of one dimension without NULLs, as a float array. */
-static float *
-gv_vector_arg(FunctionCallInfo fcinfo, int n, const char *what, size_t *len)
+/* The type of argument n as called (as declared where the call has no expression to tell). */
+static Oid
+gv_arg_type(FunctionCallInfo fcinfo, int n)
 {
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, n);
+	Oid		   *types;
+	int			nargs;
+
+	if (OidIsValid(type))
+		return type;
+	get_func_signature(fcinfo->flinfo->fn_oid, &types, &nargs);
+	if (n >= nargs)
+		elog(ERROR, "govector: function %u has no argument %d", fcinfo->flinfo->fn_oid, n);
+	return types[n];
+}
+
+/* Calling a function through its form that takes type needs EXECUTE on the canonical form. */
+static void
+gv_check_canonical(FunctionCallInfo fcinfo, const char *canonical, Oid type)
+{
+	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	char	   *sig = psprintf("%s.%s", quote_identifier(schema), canonical);
+	Oid			fnoid = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(sig)));
+
+	if (pg_proc_aclcheck(fnoid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s", get_func_name(fcinfo->flinfo->fn_oid)),
+				 errdetail("Its forms that take %s need EXECUTE on %s.", format_type_be(type), sig),
+				 errhint("GRANT EXECUTE ON FUNCTION %s TO the role.", sig)));
+}
+
+/*
+ * A vector argument (or a 2-D array of them): an array of numbers, or text in either of its forms. The forms
+ * other than real[] are overloads that every role may execute; a writing function called through one needs
+ * what calling its real[] form needs (canonical: that form's signature), so one GRANT covers all of them.
+ */
+static ArrayType *
+gv_vector_array_arg(FunctionCallInfo fcinfo, int n, const char *what, const char *canonical)
+{
+	Oid			type = getBaseType(gv_arg_type(fcinfo, n));
+
 	if (PG_ARGISNULL(n))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
-	return gv_vector_from_array(PG_GETARG_ARRAYTYPE_P(n), what, len);
+	if (canonical != NULL && type != FLOAT4ARRAYOID)
+		gv_check_canonical(fcinfo, canonical, type);
+	if (type == TEXTOID)
+		return gv_array_from_text(text_to_cstring(PG_GETARG_TEXT_PP(n)));
+	return PG_GETARG_ARRAYTYPE_P(n);
+}
+
+/* A vector argument of one dimension without NULLs, as a float array. */
+static float *
+gv_vector_arg(FunctionCallInfo fcinfo, int n, const char *what, const char *canonical, size_t *len)
+{
+	return gv_vector_from_array(gv_vector_array_arg(fcinfo, n, what, canonical), what, len);
 }
 
 /* A text[] without NULLs. */
@@ -290,7 +339,7 @@ gv_upsert(PG_FUNCTION_ARGS)
 	Govector__Pb__PointInput *points[1] = {&p};
 
 	p.id = gv_text_arg(fcinfo, 1, "id");
-	p.vector = gv_vector_arg(fcinfo, 2, "vector", &p.n_vector);
+	p.vector = gv_vector_arg(fcinfo, 2, "vector", "gv_upsert(text,text,real[],jsonb)", &p.n_vector);
 	p.payload_json = PG_ARGISNULL(3) ? "" : gv_jsonb_text(PG_GETARG_JSONB_P(3));
 	PG_RETURN_DATUM(gv_written(gv_engine_upsert(collection, points, 1)));
 }
@@ -313,30 +362,29 @@ gv_upsert_batch(PG_FUNCTION_ARGS)
 
 	collection = gv_text_arg(fcinfo, 0, "collection");
 	ids = gv_ids_arg(fcinfo, 1, "ids", &n);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("vectors must not be NULL")));
-	vectors = PG_GETARG_ARRAYTYPE_P(2);
+	vectors = gv_vector_array_arg(fcinfo, 2, "vectors", "gv_upsert_batch(text,text[],real[],jsonb[])");
 	if (n == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ids must not be empty")));
-	if (ARR_NDIM(vectors) != 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("vectors must be a two-dimensional real[] array with one row per id"),
-				 errhint("For example ARRAY[[1,2,3],[4,5,6]]::real[] for two ids.")));
-	if (array_contains_nulls(vectors))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("vectors must not contain NULL elements")));
-	rows = ARR_DIMS(vectors)[0];
-	dim = ARR_DIMS(vectors)[1];
+	data = gv_vectors_from_array(vectors, "vectors", &rows, &dim);
 	if ((size_t) rows != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vectors has %d rows but there are %zu ids", rows, n)));
-	data = (float *) ARR_DATA_PTR(vectors);
 	if (!PG_ARGISNULL(3))
 	{
 		ArrayType  *pa = PG_GETARG_ARRAYTYPE_P(3);
 
-		deconstruct_array(pa, JSONBOID, -1, false, TYPALIGN_INT, &payloads, &payload_nulls, &npayloads);
+		/* jsonb[], or text[] of JSON (what drivers send for a list of JSON strings): each is parsed. */
+		if (gv_arg_type(fcinfo, 3) == TEXTARRAYOID)
+		{
+			gv_check_canonical(fcinfo, "gv_upsert_batch(text,text[],real[],jsonb[])", TEXTARRAYOID);
+			deconstruct_array(pa, TEXTOID, -1, false, TYPALIGN_INT, &payloads, &payload_nulls, &npayloads);
+			for (int i = 0; i < npayloads; i++)
+				if (!payload_nulls[i])
+					payloads[i] = DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(payloads[i])));
+		}
+		else
+			deconstruct_array(pa, JSONBOID, -1, false, TYPALIGN_INT, &payloads, &payload_nulls, &npayloads);
 		if ((size_t) npayloads != n)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -433,7 +481,7 @@ gv_search_common(FunctionCallInfo fcinfo, bool by_id)
 	if (by_id)
 		q.id = gv_text_arg(fcinfo, 1, "id");
 	else
-		q.vector = gv_vector_arg(fcinfo, 1, "query", &q.dim);
+		q.vector = gv_vector_arg(fcinfo, 1, "query", NULL, &q.dim);
 	q.k = (uint32) gv_int_arg(fcinfo, 2, "k", 1, GV_MAX_K);
 	q.filter_json = gv_filter_arg(fcinfo, 3);
 	q.ef = PG_ARGISNULL(4) ? (uint32) gv_ef_search : (uint32) gv_int_arg(fcinfo, 4, "ef", 1, GV_MAX_EF);

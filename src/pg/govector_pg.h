@@ -245,8 +245,22 @@ extern uint64 gv_engine_delete_payload(const char *collection, char **ids, size_
 extern char *gv_jsonb_text(Jsonb *jb);
 extern Datum gv_jsonb_datum(const char *json);	/* "" means {} */
 extern Datum gv_vector_datum(const float *v, size_t n);
-/* A one-dimensional real[] without NULLs as floats (what names the array in errors). */
+/* A vector of another array type: real[], double precision[] or numeric[]. */
+extern Datum gv_vector_datum_as(const float *v, size_t n, Oid array_type);
+/* Whether arrays of this element type are vectors (real, double precision, numeric, integer types). */
+extern bool gv_is_vector_element_type(Oid elemtype);
+/* A one-dimensional array of numbers without NULLs as floats (what names the array in errors). */
 extern float *gv_vector_from_array(ArrayType *a, const char *what, size_t *len);
+/* A two-dimensional one, a vector per row: rows x dim floats. */
+extern float *gv_vectors_from_array(ArrayType *a, const char *what, int *rows, int *dim);
+/* Whether type is pgvector's vector or halfvec (by name, in the extension "vector"). */
+extern bool gv_is_pgvector_type(Oid type);
+/* A vector of any type govector takes: an array of numbers, text, or pgvector's vector or halfvec. */
+extern float *gv_vector_from_datum(Datum d, Oid type, const char *what, size_t *len);
+/* A vector as a value of one of those types (typmod: pgvector's dimension, or -1). */
+extern Datum gv_vector_datum_typed(const float *v, size_t n, Oid type, int32 typmod);
+/* A vector (or a 2-D array of them) written as text, '{1,2,3}' or pgvector's '[1,2,3]', as real[]. */
+extern ArrayType *gv_array_from_text(const char *s);
 
 /* worker.c */
 extern PGDLLEXPORT void govector_worker_main(Datum arg);

@@ -1,6 +1,8 @@
 /*
- * Distance operators on real[], with pgvector's meanings: <-> Euclidean distance, <=> cosine distance
- * (1 - cosine similarity), <#> negative inner product, <+> Manhattan distance. On a govector foreign table,
+ * Distance operators on arrays of numbers (real[], double precision[], numeric[], integer[]: either operand
+ * any of them, which gv_vector_from_array converts), with pgvector's meanings: <-> Euclidean distance, <=>
+ * cosine distance (1 - cosine similarity), <#> negative inner product, <+> Manhattan distance. On a govector
+ * foreign table,
  * ORDER BY vector <op> $1 LIMIT n becomes one engine search when the operator matches the collection's
  * distance; everywhere else they are ordinary functions computed here.
  */

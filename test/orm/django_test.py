@@ -17,6 +17,7 @@ django.setup()
 
 from django.contrib.postgres.fields import ArrayField  # noqa: E402
 from django.db import models, transaction  # noqa: E402
+from django.db.models import F, FloatField, Func, Value  # noqa: E402
 from django.db.models.expressions import RawSQL  # noqa: E402
 
 
@@ -33,15 +34,49 @@ class Doc(models.Model):
         db_table = "orm_docs"
 
 
+class Doc8(models.Model):
+    id = models.TextField(primary_key=True)
+    vector = ArrayField(models.FloatField())   # a double precision[] column: Django's own type for it
+    payload = models.JSONField(default=dict)
+    version = models.BigIntegerField(null=True)
+
+    class Meta:
+        app_label = "govector_orm"
+        managed = False
+        db_table = "orm_docs8"
+
+
+class L2Distance(Func):
+    """vector <-> q as a Django expression (pgvector-python's L2Distance is the same)."""
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
 def nearest(q, k=3):
-    # The distance as an expression; the query vector cast to the column's type.
-    return list(Doc.objects.annotate(distance=RawSQL("vector <-> %s::real[]", (q,)))
+    # The distance as an expression; the query vector is a plain list (numeric[] on the wire).
+    return list(Doc.objects.annotate(distance=RawSQL("vector <-> %s", (q,)))
                 .order_by("distance").values_list("id", flat=True)[:k])
 
 
 class DjangoOverForeignTable(unittest.TestCase):
     def setUp(self):
         Doc.objects.all().delete()
+        Doc8.objects.all().delete()
+
+    def test_float_array_field(self):
+        for i in range(1, 11):
+            Doc8.objects.create(id=str(i), vector=[i * 0.1, 0.25, 1.0], payload={"n": i})
+        q = [0.32, 0.25, 1.0]
+        by_expr = Doc8.objects.annotate(d=L2Distance(F("vector"), Value(q, output_field=ArrayField(FloatField()))))
+        self.assertEqual(list(by_expr.order_by("d").values_list("id", flat=True)[:3]), ["3", "4", "2"])
+        by_raw = Doc8.objects.annotate(d=RawSQL("vector <-> %s", (q,))).order_by("d")
+        self.assertEqual(list(by_raw.values_list("id", flat=True)[:3]), ["3", "4", "2"])
+        doc = Doc8.objects.get(id="7")
+        self.assertEqual(doc.vector, [0.7, 0.25, 1.0])
+        doc.vector = [0.5, 0.5, 0.5]
+        doc.save()
+        self.assertEqual(Doc8.objects.get(id="7").vector, [0.5, 0.5, 0.5])
 
     def test_create_save_distance_delete(self):
         for i in range(1, 11):

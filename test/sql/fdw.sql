@@ -171,7 +171,7 @@ CREATE FOREIGN TABLE t_unknown (id text) SERVER govector OPTIONS (collection 'no
 CREATE FOREIGN TABLE t_badopt (id text) SERVER govector OPTIONS (collection 'shop', colour 'red');
 CREATE FOREIGN TABLE t_badbatch (id text) SERVER govector OPTIONS (collection 'shop', batch_size '0');
 CREATE FOREIGN TABLE t_idtype (id int) SERVER govector OPTIONS (collection 'shop');
-CREATE FOREIGN TABLE t_vectype (vector float8[]) SERVER govector OPTIONS (collection 'shop');
+CREATE FOREIGN TABLE t_vectype (vector text[]) SERVER govector OPTIONS (collection 'shop');
 CREATE FOREIGN TABLE t_unmapped (id text, colour text) SERVER govector OPTIONS (collection 'shop');
 CREATE FOREIGN TABLE t_maptype (id text, seen date OPTIONS (payload_key 'seen')) SERVER govector OPTIONS (collection 'shop');
 CREATE FOREIGN TABLE t_colopt (id text OPTIONS (colour 'red')) SERVER govector OPTIONS (collection 'shop');

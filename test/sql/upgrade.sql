@@ -13,7 +13,7 @@ CREATE FOREIGN TABLE upg_ft (id text, vector real[], k text OPTIONS (payload_key
 -- 0.1.0 has no gv_dump.
 SELECT count(*) FROM pg_class WHERE relname = 'gv_dump';
 
-ALTER EXTENSION govector UPDATE TO '0.2.0';
+ALTER EXTENSION govector UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'govector';
 SELECT * FROM upg_ft ORDER BY id;
 SELECT id, score FROM gv_search('upg', '{2,-2}', 2);

@@ -282,9 +282,10 @@ scenario_dropdb() {
 . test/system/replicas.sh
 . test/system/backups.sh
 . test/system/dumps.sh
+. test/system/pgvector.sh
 trap 'cluster_cleanup; standby_cleanup; copy_cleanup; dumps_cleanup' EXIT
 
-all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction kill_mid_apply newer_format standby basebackups backup_without_copy pitr dump_restore"
+all="restart kill_engine immediate postmaster_death cancel concurrency dropdb fresh_start no_preload cancelled_write ledger big_transaction kill_mid_apply newer_format standby basebackups backup_without_copy pitr dump_restore pgvector_coexistence"
 for s in ${@:-$all}; do
   log "=== $s"
   "scenario_$s"
