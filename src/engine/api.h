@@ -33,7 +33,7 @@ struct PointInput {
 struct Record {
   PointId id;
   uint64_t version = 0;
-  std::optional<std::vector<float>> vector;  // as stored (normalised for cosine)
+  std::optional<std::vector<float>> vector;  // as written (also for cosine, which scores it normalised)
   std::optional<Json> payload;
 };
 

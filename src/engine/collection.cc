@@ -122,9 +122,11 @@ void Collection::LoadPoint(PointId id, const pb::Point& point, std::optional<uin
     ApplyVector(slot, point.vector().data());
     return;
   }
-  if (UsesScanCodes()) EncodeScanCode(slot, point.vector().data());
+  std::vector<float> buf;
+  const float* vec = IndexedVector(point.vector().data(), &buf);
+  if (UsesScanCodes()) EncodeScanCode(slot, vec);
   if (!(s.in_graph && s.graph_version == s.vector_version)) {
-    pending_vectors_[slot].assign(point.vector().begin(), point.vector().end());
+    pending_vectors_[slot].assign(vec, vec + dimension());
     pending_queue_.push_back(slot);
   }
 }

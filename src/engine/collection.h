@@ -205,6 +205,8 @@ class Collection {
   void EncodeScanCode(uint32_t slot, const float* vec);
   // A slot's new vector: into the pending set (HNSW) or the arena (flat). state_mu_ held exclusively.
   void ApplyVector(uint32_t slot, const float* vec);
+  // The vector as the index and every score see it: for cosine a normalised copy (in buf), else vec itself.
+  const float* IndexedVector(const float* vec, std::vector<float>* buf) const;
   // The slot's element in the graph or the flat arena (float vector, or SQ8 code for SQ8 collections), of
   // element_bytes (ElementBytes()); nullptr when the graph lacks its current vector.
   const void* ElementOf(uint32_t slot, size_t element_bytes) const;

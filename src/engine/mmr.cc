@@ -20,6 +20,17 @@ std::vector<ScoredPoint> MmrSelect(std::vector<ScoredPoint> candidates, Distance
   std::vector<double> max_sim(n, -INFINITY);
   std::vector<bool> used(n, false);
   std::vector<ScoredPoint> chosen;
+  // Similarities as the search scores them: cosine on normalised copies (points keep their vectors as written).
+  std::vector<std::vector<float>> unit;
+  std::vector<const float*> vec(n);
+  if (distance == Distance::kCosine) unit.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    vec[i] = candidates[i].vector->data();
+    if (distance != Distance::kCosine) continue;
+    unit[i] = *candidates[i].vector;
+    NormalizeInPlace(unit[i].data(), unit[i].size());
+    vec[i] = unit[i].data();
+  }
   while (chosen.size() < limit && chosen.size() < n) {
     size_t best = n;
     double best_value = -INFINITY;
@@ -33,11 +44,10 @@ std::vector<ScoredPoint> MmrSelect(std::vector<ScoredPoint> candidates, Distance
       }
     }
     used[best] = true;
-    const std::vector<float>& picked = *candidates[best].vector;
+    const size_t dim = candidates[best].vector->size();
     for (size_t i = 0; i < n; ++i)
       if (!used[i])
-        max_sim[i] = std::max<double>(
-            max_sim[i], -InternalDistance(distance, candidates[i].vector->data(), picked.data(), picked.size()));
+        max_sim[i] = std::max<double>(max_sim[i], -InternalDistance(distance, vec[i], vec[best], dim));
     chosen.push_back(std::move(candidates[best]));
   }
   return chosen;

@@ -61,8 +61,8 @@ Status PrepareUpsert(std::vector<PointInput>* points_in, uint32_t dimension, Dis
       if (last[points[i].id] == i) unique.push_back(std::move(points[i]));
     points.swap(unique);
   }
-  if (distance == Distance::kCosine)
-    for (auto& p : points) NormalizeInPlace(p.vector.data(), p.vector.size());
+  // A cosine collection keeps each vector as written; what it indexes and scores is a normalised copy
+  // (Collection::IndexedVector), so a vector reads back as it was given.
   return Status::OK();
 }
 

@@ -98,6 +98,7 @@ Status Collection::ResolveQuery(SearchContext* ctx, LazyReadTxn* txn) const {
     ctx->exclude = it->second;
     GV_ASSIGN_OR_RETURN(ReadTxn * t, txn->Get());
     GV_ASSIGN_OR_RETURN(ctx->query, ReadVector(t, *p.by_id));
+    if (distance() == Distance::kCosine) NormalizeInPlace(ctx->query.data(), ctx->query.size());
     return Status::OK();
   }
   GV_RETURN_IF_ERROR(CheckVector(p.vector, dimension(), distance(), "query vector"));
@@ -265,7 +266,8 @@ Status Collection::Rescore(ReadTxn* txn, const std::vector<float>& query, std::v
   for (auto& c : *cands) {
     GV_ASSIGN_OR_RETURN(auto vec, ReadVectorIfStored(txn, slots_[c.second].id));
     if (!vec) continue;  // deleted while this search ran
-    c.first = InternalDistance(distance(), query.data(), vec->data(), dimension());
+    std::vector<float> buf;
+    c.first = InternalDistance(distance(), query.data(), IndexedVector(vec->data(), &buf), dimension());
     (*cands)[kept++] = c;
   }
   cands->resize(kept);

@@ -456,12 +456,14 @@ Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::v
     *query = data.vector();
     committed->by_id.reset();
     committed->vector = data.vector();
-    return Status::OK();
+  } else {
+    if (!committed_) return NoSuchPoint(*p.by_id);
+    GV_ASSIGN_OR_RETURN(auto records, committed_->Get({*p.by_id}, false, true));
+    if (records.empty()) return NoSuchPoint(*p.by_id);
+    *query = std::move(*records[0].vector);
   }
-  if (!committed_) return NoSuchPoint(*p.by_id);
-  GV_ASSIGN_OR_RETURN(auto records, committed_->Get({*p.by_id}, false, true));
-  if (records.empty()) return NoSuchPoint(*p.by_id);
-  *query = std::move(*records[0].vector);
+  // Stored vectors are as written: a cosine query is their normalised copy.
+  if (distance() == Distance::kCosine) NormalizeInPlace(query->data(), query->size());
   return Status::OK();
 }
 
@@ -506,7 +508,14 @@ Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) cons
     PointData data;
     GV_RETURN_IF_ERROR(data.Load(*txn_, e.second, f != nullptr, true));
     if (f && !FilterMatches(*f, e.first, data.payload())) continue;
-    float score = ScoreFromDistance(d, InternalDistance(d, query.data(), data.vector().data(), dimension()));
+    std::vector<float> unit;
+    const float* v = data.vector().data();
+    if (d == Distance::kCosine) {
+      unit = data.vector();
+      NormalizeInPlace(unit.data(), unit.size());
+      v = unit.data();
+    }
+    float score = ScoreFromDistance(d, InternalDistance(d, query.data(), v, dimension()));
     if (p.score_threshold && !PassesThreshold(d, score, *p.score_threshold)) continue;
     own.emplace_back(score, &e);
   }

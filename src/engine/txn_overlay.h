@@ -45,7 +45,7 @@ namespace govector {
 struct OverlayPoint {
   bool deleted = false;
   uint64_t version = 0;       // reserved for the write that left it so
-  std::vector<float> vector;  // as stored (normalised for cosine); empty when deleted (or spilled)
+  std::vector<float> vector;  // as written (cosine scores a normalised copy); empty when deleted (or spilled)
   Json payload;               // an object; null when deleted (or spilled)
   uint32_t subxact = 0;       // the subtransaction of that write
 

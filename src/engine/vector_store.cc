@@ -1,6 +1,7 @@
 // A collection's vectors (collection.h): where each slot's current vector lives (the HNSW graph, or the
 // pending set until the indexer has put it there; the arena of a flat collection), the scan codes kept
-// beside the graph, and the float vectors as stored in LMDB.
+// beside the graph, and the float vectors as stored in LMDB (as written; a cosine collection indexes and
+// scores them normalised).
 #include "engine/collection.h"
 
 #include <algorithm>
@@ -22,7 +23,16 @@ void Collection::EncodeScanCode(uint32_t slot, const float* vec) {
   Sq8Encode(vec, dimension(), scan_codes_.data() + slot * bytes);
 }
 
-void Collection::ApplyVector(uint32_t slot, const float* vec) {
+const float* Collection::IndexedVector(const float* vec, std::vector<float>* buf) const {
+  if (distance() != Distance::kCosine) return vec;
+  buf->assign(vec, vec + dimension());
+  NormalizeInPlace(buf->data(), buf->size());
+  return buf->data();
+}
+
+void Collection::ApplyVector(uint32_t slot, const float* stored) {
+  std::vector<float> buf;
+  const float* vec = IndexedVector(stored, &buf);
   if (UsesScanCodes()) EncodeScanCode(slot, vec);
   if (IsHnsw()) {
     pending_vectors_[slot].assign(vec, vec + dimension());

@@ -345,7 +345,7 @@ gv_set_version(GvTable *t, TupleTableSlot *slot, uint64 version)
 /*
  * The row an INSERT returns: with RETURNING, the point as the engine stored it, which is not the row
  * inserted (the payload with the mapped columns merged in, {} for a NULL payload, mapped columns read
- * back from it, a cosine vector normalised, the id as the engine prints it); otherwise the row inserted,
+ * back from it, the id as the engine prints it); otherwise the row inserted,
  * with its version.
  */
 static void

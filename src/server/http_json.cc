@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "engine/distance.h"
+
 namespace govector::http {
 
 void Fail(ApiError e) { throw Failure{std::move(e)}; }
@@ -163,6 +165,13 @@ bool WithVector(const Json& body, bool fallback) {
   if (v->is_boolean()) return v->get<bool>();
   if (v->is_array()) return !v->empty();
   Invalid("with_vector: expected a boolean or a list of vector names");
+}
+
+void NormalizeForCosine(Engine* engine, uint32_t ns, const std::string& name,
+                        std::vector<std::optional<std::vector<float>>*> vectors) {
+  Result<CollectionConfig> config = engine->GetConfig(ns, name);
+  if (!config.ok() || config->distance != Distance::kCosine) return;
+  for (auto* v : vectors) NormalizeInPlace((*v)->data(), (*v)->size());
 }
 
 Json PointJson(const PointId& id, const std::optional<Json>& payload, const std::optional<std::vector<float>>& vector,

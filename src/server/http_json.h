@@ -83,6 +83,17 @@ template <typename Point>
 Json PointJson(const Point& p, const PayloadSelector& sel) {
   return PointJson(p.id, p.payload, p.vector, sel);
 }
+// Qdrant stores a cosine collection's vectors normalised and reads them back so; govector keeps them as
+// written (SQL reads them back unchanged). The routes show them as Qdrant would: normalised, for cosine.
+void NormalizeForCosine(Engine* engine, uint32_t ns, const std::string& name,
+                        std::vector<std::optional<std::vector<float>>*> vectors);
+template <typename Point>
+void QdrantVectors(Engine* engine, uint32_t ns, const std::string& name, std::vector<Point>* points) {
+  std::vector<std::optional<std::vector<float>>*> vectors;
+  for (Point& p : *points)
+    if (p.vector) vectors.push_back(&p.vector);
+  if (!vectors.empty()) NormalizeForCosine(engine, ns, name, std::move(vectors));
+}
 // A query result: the point with its "version" and "score".
 template <typename Point>
 Json ScoredJson(const Point& p, const Json& score, const PayloadSelector& sel) {

@@ -91,6 +91,7 @@ ApiResult QdrantApi::Retrieve(const std::string& name, const Json& body) {
     PayloadSelector sel = PayloadSelector::From(body, true);
     bool with_vector = WithVector(body, false);
     auto records = Take(engine_->Get(ns_, name, IdList(*ids, "ids"), sel.enabled, with_vector));
+    QdrantVectors(engine_, ns_, name, &records);
     Json out = Json::array();
     for (const auto& r : records) out.push_back(PointJson(r, sel));
     return out;
@@ -102,6 +103,7 @@ ApiResult QdrantApi::GetPoint(const std::string& name, const std::string& id_tex
     PointId id = Take(PointId::FromText(id_text));
     auto records = Take(engine_->Get(ns_, name, {id}, true, true));
     if (records.empty()) Fail(ErrorFromStatus(Status::PointNotFound(id_text)));
+    QdrantVectors(engine_, ns_, name, &records);
     PayloadSelector all;
     all.enabled = true;
     return PointJson(records[0], all);
@@ -119,6 +121,7 @@ ApiResult QdrantApi::Scroll(const std::string& name, const Json& body) {
     sp.with_payload = sel.enabled;
     sp.with_vector = WithVector(body, false);
     ScrollPage page = Take(engine_->Scroll(ns_, name, sp));
+    QdrantVectors(engine_, ns_, name, &page.points);
     Json points = Json::array();
     for (const auto& r : page.points) points.push_back(PointJson(r, sel));
     return {{"points", points}, {"next_page_offset", page.next ? page.next->ToJson() : Json(nullptr)}};

@@ -81,6 +81,7 @@ Json PointsInIdOrder(Engine* engine, uint32_t ns, const std::string& name, const
   sp.with_payload = s.selector.enabled;
   sp.with_vector = s.params.with_vector;
   ScrollPage page = Take(engine->Scroll(ns, name, sp));
+  QdrantVectors(engine, ns, name, &page.points);
   Json out = Json::array();
   for (const Record& r : page.points) out.push_back(ScoredJson(r, 0, s.selector));
   return out;
@@ -89,6 +90,7 @@ Json PointsInIdOrder(Engine* engine, uint32_t ns, const std::string& name, const
 Json RunSearch(Engine* engine, uint32_t ns, const std::string& name, const SearchSpec& s) {
   if (s.no_query) return PointsInIdOrder(engine, ns, name, s);
   auto hits = Take(engine->Search(ns, name, s.params));
+  QdrantVectors(engine, ns, name, &hits);
   Json out = Json::array();
   for (const auto& h : hits) out.push_back(ScoredJson(h, h.score, s.selector));
   return out;

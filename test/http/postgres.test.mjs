@@ -96,6 +96,27 @@ describe('HTTP and SQL share one engine', { skip: !psqlCmd && 'needs the cluster
     }
   });
 
+  test('a cosine collection keeps vectors as written for SQL, and shows them normalised over HTTP as Qdrant', async () => {
+    const c = client();
+    await c.createCollection('pg_cos', { vectors: { size: 2, distance: 'Cosine' } });
+    try {
+      await c.upsert('pg_cos', { wait: true, points: [{ id: 1, vector: [3, 4] }] });
+      sql("SELECT gv_upsert('pg_cos', '2', '{0,2}')");
+      assert.equal(sql("SELECT string_agg(id || '=' || vector::text, ' ' ORDER BY id) FROM gv_get('pg_cos', ARRAY['1', '2'])"),
+        '1={3,4} 2={0,2}');
+      const got = await c.retrieve('pg_cos', { ids: [1, 2], with_vector: true });
+      const byId = Object.fromEntries(got.map((p) => [p.id, p.vector]));
+      for (const [id, want] of [[1, [0.6, 0.8]], [2, [0, 1]]])
+        byId[id].forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-6, `${id}: ${JSON.stringify(byId[id])}`));
+      const { points } = await c.query('pg_cos', { query: [6, 8], limit: 1, with_vector: true });
+      assert.equal(points[0].id, 1);
+      assert.ok(Math.abs(points[0].score - 1) < 1e-6);
+      assert.ok(Math.abs(points[0].vector[0] - 0.6) < 1e-6, JSON.stringify(points[0].vector));
+    } finally {
+      sql("SELECT gv_drop_collection('pg_cos')");
+    }
+  });
+
   test('HTTP writes are Postgres transactions: logged in WAL by govector\'s resource manager', async () => {
     const c = client();
     sql('CREATE EXTENSION IF NOT EXISTS pg_walinspect');

@@ -150,6 +150,22 @@ class SqlAlchemyOverForeignTable(unittest.TestCase):
             hits = s.execute(text("SELECT id FROM gv_search('orm_docs8', :q, 1)"), {"q": arr[5].tolist()}).all()
             self.assertEqual(hits[0][0], "n5")
 
+    def test_numpy_arrays_as_parameters(self):
+        # psycopg2 has no adapter for numpy arrays; one line gives it one (a list, sent as an array).
+        import psycopg2.extensions
+        psycopg2.extensions.register_adapter(np.ndarray, lambda a: psycopg2.extensions.adapt(a.tolist()))
+        arr = np.random.default_rng(5).random((20, 3), dtype=np.float32)
+        with engine.begin() as c:
+            c.execute(text("SELECT gv_upsert_batch('orm_docs8', :ids, :vectors)"),
+                      {"ids": ["np%d" % i for i in range(20)], "vectors": arr})
+        with Session(engine) as s:
+            hit = s.execute(text("SELECT id FROM gv_search('orm_docs8', :q, 1)"), {"q": arr[3]}).scalar_one()
+            self.assertEqual(hit, "np3")
+            # Bound to an ARRAY(Float) column, SQLAlchemy hands psycopg2 the elements (numpy scalars): a list.
+            stmt = select(Doc8.id).order_by(Doc8.vector.op("<->")(arr[3].tolist())).limit(1)
+            self.assertEqual(s.scalars(stmt).one(), "np3")
+            self.assertTrue(np.array_equal(np.array(s.get(Doc8, "np7").vector, dtype=np.float32), arr[7]))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -326,7 +326,7 @@ UPDATE upd SET vector = '{2,0,0}' WHERE id = '1' RETURNING id, vector, payload;
 SELECT vector, payload FROM gv_get('upd', ARRAY['1']);
 
 -- INSERT ... RETURNING returns the point as stored: the payload with mapped columns in it ({} for NULL),
--- mapped columns read from it, the id as the engine prints it, a cosine vector normalised.
+-- mapped columns read from it, the id as the engine prints it, a cosine vector as written.
 SELECT gv_create_collection('ret', 3, 'cosine', 'flat');
 CREATE FOREIGN TABLE ret (
   id text, vector real[], payload jsonb, version bigint,

@@ -12,7 +12,7 @@ SELECT 'cosine' AS distance, id, round(score::numeric, 4) AS score FROM gv_searc
 SELECT 'dot' AS distance, id, round(score::numeric, 4) AS score FROM gv_search('s_dot', '{1,0}', 3);
 SELECT 'euclid' AS distance, id, round(score::numeric, 4) AS score FROM gv_search('s_euclid', '{1,0}', 3);
 SELECT 'manhattan' AS distance, id, round(score::numeric, 4) AS score FROM gv_search('s_manhattan', '{1,0}', 3);
--- Cosine vectors are stored normalised.
+-- Cosine vectors are kept as written (the index and the scores use them normalised).
 SELECT vector FROM gv_get('s_cosine', ARRAY['1']);
 
 -- exact and ef give the same answers on a small collection; payload and version come back.

@@ -121,6 +121,16 @@ CREATE TABLE ty_src (id text, embedding double precision[]);
 INSERT INTO ty_src VALUES ('m1', '{0.123,-4.5,1e-3}'), ('m2', '{100,0.5,-0.25}');
 INSERT INTO ty_d SELECT id, embedding FROM ty_src;
 SELECT s.id, s.embedding = d.vector AS identical FROM ty_src s JOIN ty_d d USING (id) ORDER BY s.id;
+-- Also into a cosine collection: it keeps the vectors as written, and orders by their direction.
+SELECT gv_create_collection('ty_cos', 3, 'cosine');
+CREATE FOREIGN TABLE ty_cos (id text, vector double precision[]) SERVER govector OPTIONS (collection 'ty_cos');
+INSERT INTO ty_cos SELECT id, embedding FROM ty_src;
+SELECT s.id, s.embedding = c.vector AS identical FROM ty_src s JOIN ty_cos c USING (id) ORDER BY s.id;
+:explain SELECT id FROM ty_cos ORDER BY vector <=> '{200,1,-0.5}' LIMIT 1;
+SELECT id, round((vector <=> '{200,1,-0.5}')::numeric, 6) AS d FROM ty_cos ORDER BY vector <=> '{200,1,-0.5}' LIMIT 2;
+SELECT id, round(score::numeric, 6) AS score FROM gv_search('ty_cos', '{200,1,-0.5}', 2);
+DROP FOREIGN TABLE ty_cos;
+SELECT gv_drop_collection('ty_cos');
 
 -- The forms other than real[] are executable by every role, and need what the real[] form needs.
 CREATE ROLE ty_role;

@@ -112,6 +112,11 @@ CREATE FOREIGN TABLE mig_r (id text, vector real[]) SERVER govector OPTIONS (col
 INSERT INTO mig SELECT id::text, embedding, jsonb_build_object('n', id) FROM pgv;
 SELECT 'count', count(*) FROM mig;
 SELECT 'identical', count(*) FROM pgv p JOIN mig m ON m.id = p.id::text WHERE m.vector = p.embedding;
+SELECT gv_create_collection('mig_cos', 3, 'cosine');
+CREATE FOREIGN TABLE mig_cos (id text, vector vector(3)) SERVER govector OPTIONS (collection 'mig_cos');
+INSERT INTO mig_cos SELECT id::text, embedding FROM pgv;
+SELECT 'identical_cosine', count(*) FROM pgv p JOIN mig_cos m ON m.id = p.id::text WHERE m.vector = p.embedding;
+EXPLAIN (COSTS OFF) SELECT id FROM mig_cos ORDER BY vector <=> '[1,2,3]' LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT id FROM mig ORDER BY vector <-> '[1,2,3]' LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT id FROM mig_h ORDER BY vector <-> '[1,2,3]' LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT id FROM mig_r ORDER BY vector <-> '[1,2,3]'::vector::real[] LIMIT 5;
@@ -128,6 +133,10 @@ EOF
     fail "migration: $out"
   echo "$out" | grep -q "^identical|2000$" && pass "every migrated vector reads back identical, as vector" ||
     fail "migrated vectors differ: $(echo "$out" | grep identical)"
+  echo "$out" | grep -q "^identical_cosine|2000$" && pass "also into a cosine collection (it keeps vectors as written)" ||
+    fail "cosine migration differs: $(echo "$out" | grep identical_cosine)"
+  echo "$out" | grep -q "Engine Search: vector <=> (value) (cosine)" && pass "ORDER BY vector <=> q on the cosine one is an engine search" ||
+    fail "cosine not accelerated: $out"
   [ "$(echo "$out" | grep -c "Engine Search: vector <-> (value) (euclid)")" = 3 ] &&
     pass "ORDER BY on vector and halfvec columns (and real[] with a vector cast to real[]) is one engine search" ||
     fail "not accelerated: $out"

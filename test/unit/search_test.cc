@@ -188,6 +188,26 @@ TEST(Search, MmrPrefersDiverseHits) {
   }
 }
 
+// A cosine collection keeps vectors as written; MMR compares their directions. Point 2 repeats point 1's
+// direction at a hundredth of its length: by raw dot product it would look unlike 1 and be picked second.
+TEST(Search, MmrComparesCosineDirectionsNotLengths) {
+  TempDir dir;
+  auto e = OpenEngine(dir.path());
+  ASSERT_TRUE(e);
+  ASSERT_TRUE(e->CreateCollection(1, Config("c", 2, Distance::kCosine, IndexKind::kFlat)).ok());
+  ASSERT_TRUE(e->Upsert(1, "c", {Point(1, {1, 0}), Point(2, {0.01f, 0.0001f}), Point(3, {0.6f, 0.8f})},
+                        Durability::kApplied)
+                  .ok());
+  SearchParams sp;
+  sp.vector = {1, 0};
+  sp.k = 2;
+  sp.mmr = MmrParams{0.9, 3};
+  sp.with_vector = true;
+  auto hits = ValueOf(e->Search(1, "c", sp));
+  ASSERT_EQ(HitIds(hits), (std::vector<uint64_t>{1, 3}));
+  EXPECT_EQ(*hits[1].vector, (std::vector<float>{0.6f, 0.8f}));  // as written
+}
+
 // MmrSelect against MMR's rule written out plainly (each candidate's similarity to every pick worked out
 // again in every round), on random vectors: the same picks in the same order.
 TEST(Search, MmrSelectFollowsTheRule) {

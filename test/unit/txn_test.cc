@@ -205,24 +205,45 @@ TEST_P(TxnTest, TentativeWritesAreValidatedAsCommittedOnes) {
   EXPECT_EQ(a_->Begin(ctx).code(), StatusCode::kInvalidArgument);
 }
 
-TEST_P(TxnTest, CosineVectorsAreNormalisedAsStored) {
-  CollectionConfig c;
-  c.name = "cos";
-  c.dimension = 2;
-  ASSERT_TRUE(engine_->CreateCollection(kNs, c).ok());
-  ASSERT_TRUE(Up(*a_, 7, {P(1, {3, 4})}, 1, {}, "cos").ok());
-  In(*a_, RequestKind::kRead, 7);
-  auto got = a_->Get(kNs, "cos", {PointId::Num(1)}, false, true);
-  ASSERT_EQ(got->size(), 1u);
-  EXPECT_NEAR((*got)[0].vector->at(0), 0.6f, 1e-6);
-  EXPECT_NEAR((*got)[0].vector->at(1), 0.8f, 1e-6);
-  SearchParams sp;
-  sp.vector = {6, 8};
-  sp.k = 1;
-  auto hits = a_->Search(kNs, "cos", sp);
-  ASSERT_TRUE(hits.ok());
-  ASSERT_EQ(hits->size(), 1u);
-  EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-5);
+TEST_P(TxnTest, CosineVectorsAreKeptAsWrittenAndScoredNormalised) {
+  // The same points in a transaction's overlay (collection "cos") and committed (collection "cos2").
+  for (const char* name : {"cos", "cos2"}) {
+    CollectionConfig c;
+    c.name = name;
+    c.dimension = 2;
+    ASSERT_TRUE(engine_->CreateCollection(kNs, c).ok());
+  }
+  std::vector<PointInput> points = {P(1, {3, 4}), P(2, {-5, 0.5f})};
+  ASSERT_TRUE(Up(*a_, 7, points, 1, {}, "cos").ok());
+  ASSERT_TRUE(engine_->Upsert(kNs, "cos2", points, Durability::kApplied).ok());
+  for (const char* name : {"cos", "cos2"}) {
+    SCOPED_TRACE(name);
+    In(*a_, RequestKind::kRead, 7);
+    auto got = a_->Get(kNs, name, {PointId::Num(1)}, false, true);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{3, 4}));
+    In(*a_, RequestKind::kRead, 7);
+    SearchParams sp;
+    sp.vector = {6, 8};
+    sp.k = 2;
+    sp.with_vector = true;
+    auto hits = a_->Search(kNs, name, sp);
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ(hits->size(), 2u);
+    EXPECT_EQ((*hits)[0].id, PointId::Num(1));
+    EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-5);
+    EXPECT_EQ(*(*hits)[0].vector, (std::vector<float>{3, 4}));
+    // By id: the stored vector, normalised, is the query.
+    In(*a_, RequestKind::kRead, 7);
+    SearchParams by_id;
+    by_id.by_id = PointId::Num(2);
+    by_id.k = 1;
+    auto near = a_->Search(kNs, name, by_id);
+    ASSERT_TRUE(near.ok());
+    ASSERT_EQ(near->size(), 1u);
+    EXPECT_NEAR((*near)[0].score, (3 * -5 + 4 * 0.5) / (5 * std::sqrt(25.25)), 1e-5);
+  }
 }
 
 TEST_P(TxnTest, SearchMergesTheOverlayIntoCommittedResults) {
