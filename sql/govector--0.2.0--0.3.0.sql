@@ -37,12 +37,12 @@ END $$;
 -- array type a driver binds (and whichever of them a foreign table's vector column has). Their functions
 -- are the real[] ones' C functions; the foreign data wrapper knows them by that.
 --
--- gv_vector is a domain over real[] with the same operators, as either operand (with an array as the other).
--- It keeps govector out of other extensions' queries: an operand that is not an array but casts to real[]
--- implicitly (pgvector's vector does) then matches govector's operator on real[] and gv_vector's equally,
--- and Postgres resolves it to neither ("operator is not unique"), as it resolved it to nothing before
--- govector was installed. Such an operand is cast by hand (q::real[]), or the foreign table's vector column
--- has pgvector's type, whose own operators the foreign data wrapper accelerates.
+-- gv_vector is a domain over real[] with the same operators, as their left operand. It keeps govector out of
+-- other extensions' queries: a left operand that is not an array but casts to real[] implicitly (pgvector's
+-- vector column, in ORDER BY embedding <-> $1::real[]) then matches govector's operator on real[] and
+-- gv_vector's equally, and Postgres resolves it to neither ("operator is not unique"), as it resolved it to
+-- nothing before govector was installed. On the right such an operand is cast and accelerated: ORDER BY
+-- vector <-> $1 on a foreign table takes a pgvector vector as $1.
 CREATE DOMAIN gv_vector AS real[];
 COMMENT ON DOMAIN gv_vector IS
   'real[] for vector columns; its operators keep operands that only cast to real[] from govector''s operators';
@@ -63,12 +63,6 @@ BEGIN
         EXECUTE format('CREATE OPERATOR %s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = %s_op%s)', ops[i][1], l, r,
                        ops[i][2], CASE WHEN l = 'gv_vector' THEN '' ELSE format(', COMMUTATOR = %s', ops[i][1]) END);
       END LOOP;
-    END LOOP;
-    FOREACH l IN ARRAY types LOOP
-      EXECUTE format('CREATE FUNCTION %s_op(%s, gv_vector) RETURNS float8 AS ''MODULE_PATHNAME'', %L '
-                     'LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE', ops[i][2], l, ops[i][2]);
-      EXECUTE format('CREATE OPERATOR %s (LEFTARG = %s, RIGHTARG = gv_vector, FUNCTION = %s_op)', ops[i][1], l,
-                     ops[i][2]);
     END LOOP;
   END LOOP;
 END $$;

@@ -11,8 +11,8 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "common/shortest_dec.h"
-#include "utils/array.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
@@ -249,12 +249,9 @@ gv_vector_from_datum(Datum d, Oid type, const char *what, size_t *len)
 	Oid			output;
 	bool		varlena;
 
+	/* The callers checked the type (a foreign table's column, an operand of a recognised operator). */
 	if (type_is_array(getBaseType(type)))
 		return gv_vector_from_array(DatumGetArrayTypeP(d), what, len);
-	if (type != TEXTOID && !gv_is_pgvector_type(type))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s must be an array of numbers or pgvector's vector, not %s", what, format_type_be(type))));
 	if (type == TEXTOID)
 		return gv_vector_from_array(gv_array_from_text(TextDatumGetCString(d)), what, len);
 	getTypeOutputInfo(type, &output, &varlena);

@@ -255,7 +255,8 @@ extern float *gv_vector_from_array(ArrayType *a, const char *what, size_t *len);
 extern float *gv_vectors_from_array(ArrayType *a, const char *what, int *rows, int *dim);
 /* Whether type is pgvector's vector or halfvec (by name, in the extension "vector"). */
 extern bool gv_is_pgvector_type(Oid type);
-/* A vector of any type govector takes: an array of numbers, text, or pgvector's vector or halfvec. */
+/* A vector of a type govector takes (the caller checked it): an array of numbers, text, or pgvector's vector
+ * or halfvec. */
 extern float *gv_vector_from_datum(Datum d, Oid type, const char *what, size_t *len);
 /* A vector as a value of one of those types (typmod: pgvector's dimension, or -1). */
 extern Datum gv_vector_datum_typed(const float *v, size_t n, Oid type, int32 typmod);

@@ -68,18 +68,17 @@ SELECT '{1,2,3}'::real[] <-> '{2,2,2}'::real[] AS r_r, '{1,2,3}'::real[] <-> '{2
        '{1,2,3}'::numeric[] <+> '{2,2,2}'::real[] AS l1, '{1,2,3}'::gv_vector <-> '{2,2,2}'::float8[] AS dom;
 
 -- A type that is not an array but casts to real[] implicitly (as pgvector's vector does) meets govector's
--- operators on real[] and on gv_vector equally, so Postgres picks neither, on either side: what was an error
--- before govector stays one (test/system/pgvector.sh shows it with pgvector itself).
+-- operators on real[] and on gv_vector equally as a left operand, so Postgres picks neither: what was an
+-- error before govector stays one (test/system/pgvector.sh shows it with pgvector itself).
 CREATE TYPE castvec AS (v real[]);
 CREATE FUNCTION castvec_reals(castvec) RETURNS real[] LANGUAGE sql IMMUTABLE AS 'SELECT $1.v';
 CREATE CAST (castvec AS real[]) WITH FUNCTION castvec_reals(castvec) AS IMPLICIT;
 SELECT ROW('{1,2,3}')::castvec <-> '{1,2,3}'::real[];
 SELECT ROW('{1,2,3}')::castvec <-> '{1,2,3}'::float8[];
 SELECT ROW('{1,2,3}')::castvec <=> ARRAY[1, 2, 3];
-SELECT '{1,2,2}'::real[] <-> ROW('{1,2,3}')::castvec;
-SELECT '{1,2,2}'::float8[] <-> ROW('{1,2,3}')::castvec;
--- Cast by hand, it means its real[].
-SELECT '{1,2,2}'::real[] <-> ROW('{1,2,3}')::castvec::real[] AS cast_operand;
+-- On the right (a foreign table's vector <-> a pgvector vector) it is cast, and means its real[].
+SELECT '{1,2,2}'::real[] <-> ROW('{1,2,3}')::castvec AS right_operand;
+SELECT '{1,2,2}'::float8[] <-> ROW('{1,2,3}')::castvec AS right_operand;
 -- Calling the functions by name is unchanged.
 SELECT gv_l2_distance('{1,2,3}', '{1,2,2}');
 
@@ -103,6 +102,9 @@ CREATE FOREIGN TABLE ty_bad (id text, vector int[]) SERVER govector OPTIONS (col
 :explain SELECT id FROM ty_n ORDER BY vector <-> '{1,2,3}'::real[] LIMIT 2;
 :explain SELECT id FROM ty_g ORDER BY vector <-> '{1,2,3}' LIMIT 2;
 :explain SELECT id FROM ty_g ORDER BY vector <-> '{1,2,3}'::float8[] LIMIT 2;
+-- A query vector of a type that casts to real[] (pgvector's vector does) on the right is cast and searched.
+:explain SELECT id FROM ty_r ORDER BY vector <-> ROW('{1,2,3}')::castvec LIMIT 2;
+SELECT id FROM ty_r ORDER BY vector <-> ROW('{1,2,3}')::castvec LIMIT 2;
 SELECT id, vector <-> '{1,2,3}'::float8[] AS d FROM ty_d ORDER BY vector <-> '{1,2,3}'::float8[] LIMIT 3;
 SELECT id, vector <-> ARRAY[1.0, 2, 3] AS d FROM ty_n ORDER BY vector <-> ARRAY[1.0, 2, 3] LIMIT 3;
 PREPARE q(float8[]) AS SELECT id FROM ty_d ORDER BY vector <-> $1 LIMIT 2;
