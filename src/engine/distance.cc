@@ -158,6 +158,13 @@ float NormalizeInPlace(float* v, size_t n) {
   return static_cast<float>(norm);
 }
 
+const float* ScoringVector(Distance d, const float* v, size_t n, std::vector<float>* buf) {
+  if (d != Distance::kCosine) return v;
+  buf->assign(v, v + n);
+  NormalizeInPlace(buf->data(), n);
+  return buf->data();
+}
+
 float InternalDistance(Distance d, const float* a, const float* b, size_t n) {
   switch (d) {
     case Distance::kEuclid: return L2Sqr(a, b, n);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "common/govector_distance.h"
 #include "engine/config.h"
@@ -19,6 +20,9 @@ float DotProduct(const float* a, const float* b, size_t n);
 float L1Distance(const float* a, const float* b, size_t n);
 // Scales v to unit length; returns its original norm (0 when v is all zeros, which is left unchanged).
 float NormalizeInPlace(float* v, size_t n);
+// v as searches score it: for cosine a normalised copy (kept in buf), else v itself. Stored vectors stay as
+// written; the index, every score and MMR's similarities see this.
+const float* ScoringVector(Distance d, const float* v, size_t n, std::vector<float>* buf);
 
 float InternalDistance(Distance d, const float* a, const float* b, size_t n);
 inline float ScoreFromDistance(Distance d, float internal) {

@@ -20,17 +20,11 @@ std::vector<ScoredPoint> MmrSelect(std::vector<ScoredPoint> candidates, Distance
   std::vector<double> max_sim(n, -INFINITY);
   std::vector<bool> used(n, false);
   std::vector<ScoredPoint> chosen;
-  // Similarities as the search scores them: cosine on normalised copies (points keep their vectors as written).
-  std::vector<std::vector<float>> unit;
+  // Similarities as the search scores them (points keep their vectors as written).
+  std::vector<std::vector<float>> bufs(n);
   std::vector<const float*> vec(n);
-  if (distance == Distance::kCosine) unit.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    vec[i] = candidates[i].vector->data();
-    if (distance != Distance::kCosine) continue;
-    unit[i] = *candidates[i].vector;
-    NormalizeInPlace(unit[i].data(), unit[i].size());
-    vec[i] = unit[i].data();
-  }
+  for (size_t i = 0; i < n; ++i)
+    vec[i] = ScoringVector(distance, candidates[i].vector->data(), candidates[i].vector->size(), &bufs[i]);
   while (chosen.size() < limit && chosen.size() < n) {
     size_t best = n;
     double best_value = -INFINITY;

@@ -98,11 +98,11 @@ Status Collection::ResolveQuery(SearchContext* ctx, LazyReadTxn* txn) const {
     ctx->exclude = it->second;
     GV_ASSIGN_OR_RETURN(ReadTxn * t, txn->Get());
     GV_ASSIGN_OR_RETURN(ctx->query, ReadVector(t, *p.by_id));
-    if (distance() == Distance::kCosine) NormalizeInPlace(ctx->query.data(), ctx->query.size());
-    return Status::OK();
+  } else {
+    GV_RETURN_IF_ERROR(CheckVector(p.vector, dimension(), distance(), "query vector"));
+    ctx->query = p.vector;
   }
-  GV_RETURN_IF_ERROR(CheckVector(p.vector, dimension(), distance(), "query vector"));
-  ctx->query = p.vector;
+  // A cosine query, given or stored (as written), is searched normalised.
   if (distance() == Distance::kCosine) NormalizeInPlace(ctx->query.data(), ctx->query.size());
   return Status::OK();
 }

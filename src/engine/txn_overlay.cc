@@ -444,10 +444,7 @@ Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::v
   if (!p.by_id) {
     GV_RETURN_IF_ERROR(CheckVector(p.vector, dimension(), distance(), "query vector"));
     *query = p.vector;
-    if (distance() == Distance::kCosine) NormalizeInPlace(query->data(), query->size());
-    return Status::OK();
-  }
-  if (const OverlayPoint* own = Own(*p.by_id)) {
+  } else if (const OverlayPoint* own = Own(*p.by_id)) {
     if (own->deleted) return NoSuchPoint(*p.by_id);
     // Committed state does not hold this vector: search it with the vector itself (the point is one of the
     // overlay's ids, which committed results leave out anyway).
@@ -462,7 +459,7 @@ Status OverlayView::Query(const SearchParams& p, SearchParams* committed, std::v
     if (records.empty()) return NoSuchPoint(*p.by_id);
     *query = std::move(*records[0].vector);
   }
-  // Stored vectors are as written: a cosine query is their normalised copy.
+  // A cosine query, given or stored (as written), is searched normalised.
   if (distance() == Distance::kCosine) NormalizeInPlace(query->data(), query->size());
   return Status::OK();
 }
@@ -508,13 +505,8 @@ Result<std::vector<ScoredPoint>> OverlayView::Search(const SearchParams& p) cons
     PointData data;
     GV_RETURN_IF_ERROR(data.Load(*txn_, e.second, f != nullptr, true));
     if (f && !FilterMatches(*f, e.first, data.payload())) continue;
-    std::vector<float> unit;
-    const float* v = data.vector().data();
-    if (d == Distance::kCosine) {
-      unit = data.vector();
-      NormalizeInPlace(unit.data(), unit.size());
-      v = unit.data();
-    }
+    std::vector<float> buf;
+    const float* v = ScoringVector(d, data.vector().data(), dimension(), &buf);
     float score = ScoreFromDistance(d, InternalDistance(d, query.data(), v, dimension()));
     if (p.score_threshold && !PassesThreshold(d, score, *p.score_threshold)) continue;
     own.emplace_back(score, &e);

@@ -24,10 +24,7 @@ void Collection::EncodeScanCode(uint32_t slot, const float* vec) {
 }
 
 const float* Collection::IndexedVector(const float* vec, std::vector<float>* buf) const {
-  if (distance() != Distance::kCosine) return vec;
-  buf->assign(vec, vec + dimension());
-  NormalizeInPlace(buf->data(), buf->size());
-  return buf->data();
+  return ScoringVector(distance(), vec, dimension(), buf);
 }
 
 void Collection::ApplyVector(uint32_t slot, const float* stored) {

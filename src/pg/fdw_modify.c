@@ -150,11 +150,9 @@ gv_check_write_privilege(Relation rel, CmdType op)
 	const char *fn = op == CMD_DELETE ? "gv_delete(text,text[])" : "gv_upsert(text,text,real[],jsonb)";
 	/* The extension's schema: its foreign-data wrapper handler's. */
 	ForeignServer *server = GetForeignServer(GetForeignTable(RelationGetRelid(rel))->serverid);
-	char	   *schema = get_namespace_name(get_func_namespace(GetForeignDataWrapper(server->fdwid)->fdwhandler));
-	char	   *sig = psprintf("%s.%s", quote_identifier(schema), fn);
-	Oid			fnoid = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(sig)));
+	char	   *sig;
 
-	if (pg_proc_aclcheck(fnoid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+	if (!gv_may_execute(get_func_namespace(GetForeignDataWrapper(server->fdwid)->fdwhandler), fn, &sig))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s collection \"%s\" through foreign table \"%s\"",

@@ -66,15 +66,21 @@ gv_arg_type(FunctionCallInfo fcinfo, int n)
 	return types[n];
 }
 
+bool
+gv_may_execute(Oid namespace, const char *signature, char **qualified)
+{
+	*qualified = psprintf("%s.%s", quote_identifier(get_namespace_name(namespace)), signature);
+	return pg_proc_aclcheck(DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(*qualified))),
+							GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
+}
+
 /* Calling a function through its form that takes type needs EXECUTE on the canonical form. */
 static void
 gv_check_canonical(FunctionCallInfo fcinfo, const char *canonical, Oid type)
 {
-	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-	char	   *sig = psprintf("%s.%s", quote_identifier(schema), canonical);
-	Oid			fnoid = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(sig)));
+	char	   *sig;
 
-	if (pg_proc_aclcheck(fnoid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+	if (!gv_may_execute(get_func_namespace(fcinfo->flinfo->fn_oid), canonical, &sig))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for function %s", get_func_name(fcinfo->flinfo->fn_oid)),

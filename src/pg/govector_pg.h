@@ -241,6 +241,10 @@ extern uint64 gv_engine_set_payload(const char *collection, char **ids, size_t n
 extern uint64 gv_engine_delete_payload(const char *collection, char **ids, size_t n, char **keys,
 									   size_t nkeys);
 
+/* functions.c: whether the current user may execute the extension's function signature ("name(types)") in
+ * namespace; *qualified is it schema-qualified, for messages. */
+extern bool gv_may_execute(Oid namespace, const char *signature, char **qualified);
+
 /* convert.c: SQL values <-> engine message fields */
 extern char *gv_jsonb_text(Jsonb *jb);
 extern Datum gv_jsonb_datum(const char *json);	/* "" means {} */
