@@ -55,6 +55,41 @@ bool Flag(const Json& body, const char* key, bool fallback) {
   return v->get<bool>();
 }
 
+namespace {
+
+std::string FieldPath(const std::string& where, std::string_view key) {
+  return where.empty() ? std::string(key) : where + "." + std::string(key);
+}
+
+}  // namespace
+
+void KnownFields(const Json& obj, const std::string& where, std::initializer_list<std::string_view> known) {
+  if (!obj.is_object()) return;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (it->is_null() || std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
+    Fail({400, "Wrong input: unknown or unsupported field `" + FieldPath(where, it.key()) + "`"});
+  }
+}
+
+void OnlyValue(const Json& obj, const std::string& where, const char* key, const Json& value, const std::string& why) {
+  const Json* v = Field(obj, key);
+  if (!v || *v == value) return;
+  Fail({400, "Wrong input: `" + FieldPath(where, key) + "` = " + v->dump() + " is not supported: " + why});
+}
+
+void NotSupported(const Json& obj, const std::string& where, const char* key, const std::string& why) {
+  if (Field(obj, key))
+    Fail({400, "Wrong input: `" + FieldPath(where, key) + "` is not supported: " + why});
+}
+
+void OnlyOne(const Json& obj, const char* key, const std::string& why) {
+  const Json* v = Field(obj, key);
+  if (!v) return;
+  if (!v->is_number_unsigned() || v->get<uint64_t>() < 1)
+    Invalid(std::string(key) + ": expected a positive integer, got " + v->dump());
+  OnlyValue(obj, "", key, 1, why);
+}
+
 // Qdrant's point ids: an unsigned integer or a UUID. govector's string ids are accepted too, except strings
 // of digits, which Qdrant rejects (they look like numbers but are not). Anything else (negative or fractional
 // numbers, null, which is what JSON.stringify makes of NaN, objects) is a 422 validation error, like every

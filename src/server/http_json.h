@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/http_api.h"
@@ -45,6 +47,18 @@ const Json* Field(const Json& body, const char* key);
 uint32_t UInt(const Json& body, const char* key, uint32_t fallback, uint32_t min, uint32_t max);
 // A boolean field; fallback when absent.
 bool Flag(const Json& body, const char* key, bool fallback);
+
+// Honest configuration: Qdrant settings govector does not implement are refused (400, naming the field), never
+// accepted and dropped. `where` is the path of `obj` in the body ("" at the top, "hnsw_config", ...).
+// Refuses every key of obj that is not one of `known` (and not null).
+void KnownFields(const Json& obj, const std::string& where, std::initializer_list<std::string_view> known);
+// Refuses obj[key] unless it is absent, null, or equal to `value` (what govector does anyway). `why` says what
+// govector does instead.
+void OnlyValue(const Json& obj, const std::string& where, const char* key, const Json& value, const std::string& why);
+// Refuses obj[key] unless it is absent or null.
+void NotSupported(const Json& obj, const std::string& where, const char* key, const std::string& why);
+// A positive integer field that govector fixes at 1 (shards, replicas): 0 is Qdrant's 422, above 1 a 400.
+void OnlyOne(const Json& obj, const char* key, const std::string& why);
 
 // A point id as Qdrant accepts it (see http_json.cc).
 PointId IdFromJson(const Json& j);

@@ -21,10 +21,15 @@ Json PayloadOf(const Json* p) {
 // "vectors", "payloads"}}.
 std::vector<PointInput> PointsFromJson(const Json& body) {
   std::vector<PointInput> points;
+  KnownFields(body, "", {"points", "batch", "shard_key", "update_filter", "update_mode"});
+  NotSupported(body, "", "shard_key", "a govector collection is one shard");
+  NotSupported(body, "", "update_filter", "conditional upserts are not implemented yet");
+  OnlyValue(body, "", "update_mode", "upsert", "only upsert (insert or replace) is implemented yet");
   if (const Json* list = Field(body, "points")) {
     if (!list->is_array()) Invalid("points: expected an array");
     for (const Json& p : *list) {
       if (!p.is_object() || !p.contains("id") || !p.contains("vector")) Invalid("each point needs an id and a vector");
+      KnownFields(p, "points[]", {"id", "vector", "payload"});
       PointInput in;
       in.id = IdFromJson(p["id"]);
       in.vector = VectorFromJson(p["vector"], "vector");
@@ -36,6 +41,7 @@ std::vector<PointInput> PointsFromJson(const Json& body) {
     const Json* vectors = Field(*batch, "vectors");
     const Json* payloads = Field(*batch, "payloads");
     if (!ids || !vectors || !ids->is_array() || !vectors->is_array()) Invalid("batch: expected ids and vectors arrays");
+    KnownFields(*batch, "batch", {"ids", "vectors", "payloads"});
     if (ids->size() != vectors->size() || (payloads && (!payloads->is_array() || payloads->size() != ids->size())))
       Invalid("batch: ids, vectors and payloads must have the same length");
     for (size_t i = 0; i < ids->size(); ++i) {

@@ -20,9 +20,26 @@ void ReadCommon(const Json& body, SearchSpec* s) {
   s->params.filter = FilterFromJson(body);
   s->params.k = UInt(body, "limit", kDefaultK, 1, kMaxK);
   s->params.offset = UInt(body, "offset", 0, 0, kMaxOffset);
+  NotSupported(body, "", "shard_key", "a govector collection is one shard");
   if (const Json* params = Field(body, "params")) {
-    s->params.ef = UInt(*params, "hnsw_ef", 0, 0, kMaxEf);
+    KnownFields(*params, "params", {"hnsw_ef", "exact", "quantization", "indexed_only", "acorn", "idf"});
+    // Qdrant validates hnsw_ef >= 1 (422); absent means the collection's default.
+    s->params.ef = UInt(*params, "hnsw_ef", 0, 1, kMaxEf);
     s->params.exact = Flag(*params, "exact", false);
+    OnlyValue(*params, "params", "indexed_only", false, "govector searches every point, indexed or pending");
+    NotSupported(*params, "params", "idf", "sparse vectors are not implemented yet");
+    if (const Json* acorn = Field(*params, "acorn")) {
+      KnownFields(*acorn, "params.acorn", {"enable", "max_selectivity"});
+      OnlyValue(*acorn, "params.acorn", "enable", false, "ACORN search is not implemented");
+      NotSupported(*acorn, "params.acorn", "max_selectivity", "ACORN search is not implemented");
+    }
+    if (const Json* q = Field(*params, "quantization")) {
+      const std::string why = "an SQ8 search always rescores its best candidates (4 times the limit) with the floats";
+      KnownFields(*q, "params.quantization", {"ignore", "rescore", "oversampling"});
+      OnlyValue(*q, "params.quantization", "ignore", false, why);
+      OnlyValue(*q, "params.quantization", "rescore", true, why);
+      NotSupported(*q, "params.quantization", "oversampling", why);
+    }
   }
   if (const Json* t = Field(body, "score_threshold")) {
     if (!t->is_number()) Invalid("score_threshold: expected a number");

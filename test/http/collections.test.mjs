@@ -81,10 +81,13 @@ describe('create, info, list, exists, delete', () => {
   test('hnsw_config and scalar int8 quantization_config are kept and reported', async () => {
     const n = await create('hnsw_sq8', {
       vectors: { size: 8, distance: 'Dot' },
-      hnsw_config: { m: 8, ef_construct: 40, full_scan_threshold: 5000 },
+      hnsw_config: { m: 8, ef_construct: 40, full_scan_threshold: 10000, on_disk: false },
       quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
-      optimizers_config: { default_segment_number: 2 },
-      on_disk_payload: false,
+      optimizers_config: { default_segment_number: 0 },
+      on_disk_payload: true,
+      shard_number: 1,
+      replication_factor: 1,
+      sparse_vectors: {},
     });
     const info = await server.client.getCollection(n);
     assert.equal(info.config.hnsw_config.m, 8);
@@ -92,6 +95,84 @@ describe('create, info, list, exists, delete', () => {
     assert.equal(info.config.quantization_config.scalar.type, 'int8');
     assert.equal(info.config.params.vectors.size, 8);
     assert.equal(info.config.params.vectors.distance, 'Dot');
+  });
+
+  test('the settings GET reports are accepted back: a config read from one collection creates another', async () => {
+    const src = await create('roundtrip_src', { vectors: { size: 4, distance: 'Cosine' }, hnsw_config: { m: 10, ef_construct: 48 } });
+    const { config } = await server.client.getCollection(src);
+    const n = await create('roundtrip_dst', {
+      vectors: config.params.vectors,
+      shard_number: config.params.shard_number,
+      replication_factor: config.params.replication_factor,
+      write_consistency_factor: config.params.write_consistency_factor,
+      on_disk_payload: config.params.on_disk_payload,
+      hnsw_config: config.hnsw_config,
+      wal_config: config.wal_config,
+      optimizers_config: {
+        deleted_threshold: config.optimizer_config.deleted_threshold,
+        vacuum_min_vector_number: config.optimizer_config.vacuum_min_vector_number,
+        default_segment_number: config.optimizer_config.default_segment_number,
+        flush_interval_sec: config.optimizer_config.flush_interval_sec,
+      },
+    });
+    const info = await server.client.getCollection(n);
+    assert.equal(info.config.hnsw_config.m, 10);
+    assert.equal(info.config.hnsw_config.ef_construct, 48);
+  });
+
+  test('settings govector does not implement are refused, naming the field, and create nothing', async () => {
+    const v = { size: 3, distance: 'Dot' };
+    const cases = [
+      [{ vectors: { dense: v } }, 'vectors.dense', 'named vectors'],
+      [{ vectors: { dense: v, image: v } }, 'vectors.dense', 'named vectors'],
+      [{ vectors: v, sparse_vectors: { text: {} } }, 'sparse_vectors', 'sparse'],
+      [{ vectors: { ...v, multivector_config: { comparator: 'max_sim' } } }, 'vectors.multivector_config', 'multivector'],
+      [{ vectors: { ...v, on_disk: true } }, 'vectors.on_disk', 'in memory'],
+      [{ vectors: { ...v, datatype: 'float16' } }, 'vectors.datatype', 'float32'],
+      [{ vectors: { ...v, hnsw_config: { payload_m: 16 } } }, 'vectors.hnsw_config.payload_m', 'payload'],
+      [{ vectors: v, shard_number: 2 }, 'shard_number', 'one shard'],
+      [{ vectors: v, sharding_method: 'custom' }, 'sharding_method', 'one shard'],
+      [{ vectors: v, replication_factor: 3 }, 'replication_factor', 'standbys'],
+      [{ vectors: v, write_consistency_factor: 2 }, 'write_consistency_factor', 'standbys'],
+      [{ vectors: v, on_disk_payload: false }, 'on_disk_payload', 'on-disk'],
+      [{ vectors: v, hnsw_config: { full_scan_threshold: 5000 } }, 'hnsw_config.full_scan_threshold', 'planner'],
+      [{ vectors: v, hnsw_config: { on_disk: true } }, 'hnsw_config.on_disk', 'memory'],
+      [{ vectors: v, hnsw_config: { max_indexing_threads: 4 } }, 'hnsw_config.max_indexing_threads', 'threads'],
+      [{ vectors: v, optimizers_config: { default_segment_number: 2 } }, 'optimizers_config.default_segment_number', 'segments'],
+      [{ vectors: v, optimizers_config: { indexing_threshold: 0 } }, 'optimizers_config.indexing_threshold', 'unknown or unsupported'],
+      [{ vectors: v, wal_config: { wal_capacity_mb: 64 } }, 'wal_config.wal_capacity_mb', "Postgres's WAL"],
+      [{ vectors: v, strict_mode_config: { enabled: true } }, 'strict_mode_config.enabled', 'strict mode'],
+      [{ vectors: v, metadata: { team: 'search' } }, 'metadata', 'metadata'],
+      [{ vectors: v, quantization_config: { scalar: { type: 'int8', memory: 'cached' } } }, 'quantization_config.scalar.memory', 'memory'],
+    ];
+    const n = collectionName(TAG, 'refused');
+    for (const [body, field, why] of cases) {
+      const e = await clientError(() => server.client.createCollection(n, body), JSON.stringify(body));
+      assert.equal(e.status, 400, JSON.stringify(body));
+      const msg = e.data.status.error;
+      assert.ok(msg.startsWith('Wrong input: '), msg);
+      assert.ok(msg.includes(`\`${field}\``), `${msg} names ${field}`);
+      assert.ok(msg.includes(why), `${msg} says ${why}`);
+      assert.equal((await server.client.collectionExists(n)).exists, false, JSON.stringify(body));
+    }
+    // A field the client does not know (it sends only the ones it does) is refused as well.
+    const r = await raw(server, 'PUT', `/collections/${n}`, { vectors: v, init_from: { collection: 'x' } });
+    assert.equal(r.status, 400);
+    assert.match(r.json.status.error, /unknown or unsupported field `init_from`/);
+    // Counts Qdrant validates are its 422.
+    for (const body of [{ vectors: v, shard_number: 0 }, { vectors: v, replication_factor: 0 }]) {
+      const e = await clientError(() => server.client.createCollection(n, body));
+      assert.equal(e.status, 422, JSON.stringify(body));
+    }
+    assert.equal((await server.client.collectionExists(n)).exists, false);
+  });
+
+  test('the unnamed vector may be given as the "" entry of the named-vector map', async () => {
+    const n = await create('unnamed_map', { vectors: { '': { size: 2, distance: 'Euclid' } } });
+    const info = await server.client.getCollection(n);
+    assert.equal(info.config.params.vectors.size, 2);
+    await server.client.upsert(n, { wait: true, points: [{ id: 1, vector: { '': [1, 2] } }] });
+    assert.equal((await server.client.count(n)).count, 1);
   });
 
   test('a scalar quantile outside 0.5..1 is refused, as Qdrant does', async () => {

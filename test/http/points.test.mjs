@@ -85,6 +85,29 @@ describe('upsert', () => {
     const [p] = await server.client.retrieve(n, { ids: [1], with_vector: true });
     assertVectorClose(p.vector, normalize([3, 4]));
   });
+
+  test('upsert settings govector does not implement are refused, naming the field, and write nothing', async () => {
+    const n = await fresh('upsert_refused', 2);
+    const point = { id: 1, vector: [1, 2] };
+    const cases = [
+      [{ points: [point], update_mode: 'insert_only' }, 'update_mode'],
+      [{ points: [point], update_mode: 'update_only' }, 'update_mode'],
+      [{ points: [point], update_filter: { must: [{ key: 'a', match: { value: 1 } }] } }, 'update_filter'],
+      [{ points: [point], shard_key: 'a' }, 'shard_key'],
+      [{ points: [{ ...point, vector: { dense: [1, 2] } }] }, 'named vectors'],
+      [{ points: [{ ...point, vectors: [1, 2] }] }, '`points[].vectors`'],
+      [{ batch: { ids: [1], vectors: [[1, 2]], extra: [] } }, '`batch.extra`'],
+    ];
+    for (const [body, what] of cases) {
+      const r = await raw(server, 'PUT', `/collections/${n}/points?wait=true`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.ok(r.json.status.error.includes(what), `${r.json.status.error} names ${what}`);
+    }
+    assert.equal((await server.client.count(n)).count, 0);
+    // update_mode "upsert" is what an upsert does.
+    await server.client.upsert(n, { wait: true, points: [point], update_mode: 'upsert' });
+    assert.equal((await server.client.count(n)).count, 1);
+  });
 });
 
 describe('retrieve and get one', () => {

@@ -169,6 +169,29 @@ describe('query', () => {
     }
   });
 
+  test('search params govector does not implement are refused, naming the field; the ones it does are accepted', async () => {
+    const refused = [
+      [{ indexed_only: true }, 'params.indexed_only'],
+      [{ acorn: { enable: true } }, 'params.acorn.enable'],
+      [{ quantization: { ignore: true } }, 'params.quantization.ignore'],
+      [{ quantization: { rescore: false } }, 'params.quantization.rescore'],
+      [{ quantization: { oversampling: 2 } }, 'params.quantization.oversampling'],
+      [{ idf: 'global' }, 'params.idf'],
+      [{ hnsw_ef: 16, typo: 1 }, 'params.typo'],
+    ];
+    for (const [params, field] of refused) {
+      const e = await clientError(() => server.client.query(n, { query: Q, limit: 4, params }));
+      assert.equal(e.status, 400, JSON.stringify(params));
+      assert.ok(e.data.status.error.includes(`\`${field}\``), e.data.status.error);
+    }
+    // hnsw_ef 0 fails Qdrant's validation (hnsw_ef >= 1): 422.
+    const zero = await clientError(() => server.client.query(n, { query: Q, limit: 4, params: { hnsw_ef: 0 } }));
+    assert.equal(zero.status, 422);
+    const expected = dotRanking().slice(0, 4);
+    const same = { indexed_only: false, acorn: { enable: false }, quantization: { ignore: false, rescore: true } };
+    assertRanking((await server.client.query(n, { query: Q, limit: 4, params: same })).points, expected, 'defaults');
+  });
+
   test('no query: points in id order', async () => {
     const { points } = await server.client.query(n, { limit: 3, with_payload: ['id'] });
     assert.deepEqual(ids(points), [1, 2, 3]);

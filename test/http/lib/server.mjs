@@ -192,12 +192,12 @@ export async function raw(server, method, path, body, { apiKey = server.apiKey, 
 }
 
 // Runs fn, which must throw the client's error; returns it ({status, data}).
-export async function clientError(fn) {
+export async function clientError(fn, what = '') {
   try {
     await fn();
   } catch (e) {
     if (typeof e.status !== 'number') throw e;
     return e;
   }
-  throw new Error('expected the call to fail');
+  throw new Error(`expected the call to fail${what ? `: ${what}` : ''}`);
 }
