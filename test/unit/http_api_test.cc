@@ -139,8 +139,8 @@ TEST_F(HttpApiTest, CreateCollectionOptionsAndErrors) {
   Json flat = Ok("GET", "/collections/flat")["config"];
   EXPECT_EQ(flat["hnsw_config"]["m"], 0);
   EXPECT_EQ(flat["quantization_config"], (Json{{"scalar", {{"type", "int8"}, {"always_ram", true}}}}));
-  // One named vector is the collection's vector; its own hnsw_config counts.
-  Ok("PUT", "/collections/named", R"({"vectors": {"v": {"size": 2, "distance": "Manhattan",
+  // The unnamed vector given as the "" entry of the named-vector map; its own hnsw_config counts.
+  Ok("PUT", "/collections/named", R"({"vectors": {"": {"size": 2, "distance": "Manhattan",
                                        "hnsw_config": {"m": 8, "ef_construct": 50}}}})");
   Json named = Ok("GET", "/collections/named")["config"];
   EXPECT_EQ(named["params"]["vectors"], (Json{{"size", 2}, {"distance", "Manhattan"}}));
@@ -155,7 +155,13 @@ TEST_F(HttpApiTest, CreateCollectionOptionsAndErrors) {
   EXPECT_EQ(Error(422, "PUT", "/collections/x", R"({"vectors": {"size": 2}})"),
             "Validation error in JSON body: vectors.distance: expected Cosine, Euclid, Dot or Manhattan");
   EXPECT_EQ(Error(400, "PUT", "/collections/x", R"({"vectors": {"a": {}, "b": {}}})"),
-            "Wrong input: named vectors are not supported (give one unnamed vector)");
+            "Wrong input: named vectors are not supported yet (`vectors.a`): give one unnamed vector "
+            "{\"size\", \"distance\"}");
+  EXPECT_EQ(Error(400, "PUT", "/collections/x", R"({"vectors": {"v": {"size": 2, "distance": "Dot"}}})"),
+            "Wrong input: named vectors are not supported yet (`vectors.v`): give one unnamed vector "
+            "{\"size\", \"distance\"}");
+  EXPECT_EQ(Error(400, "PUT", "/collections/x", R"({"vectors": {"size": 2, "distance": "Dot"}, "shard_number": 3})"),
+            "Wrong input: `shard_number` = 3 is not supported: a govector collection is one shard");
   EXPECT_EQ(Error(422, "PUT", "/collections/x",
                   R"({"vectors": {"size": 2, "distance": "Dot"}, "hnsw_config": {"ef_construct": 0}})"),
             "Validation error in JSON body: ef_construct must be between 1 and 10000, got 0");
