@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -24,31 +25,10 @@ inline float HorizontalSum(__m256 v) {
   sums = _mm_add_ss(sums, shuf);
   return _mm_cvtss_f32(sums);
 }
-inline __m256 LoadCodes8(const uint8_t* p) {
-  __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
-}
 #endif
-
-// Sum over i of q[i] * c[i] for float q and uint8 c.
-float DotFloatCodes(const float* q, const uint8_t* c, size_t n) {
-  size_t i = 0;
-  float s = 0;
-#ifdef GV_AVX2
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  for (; i + 16 <= n; i += 16) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadCodes8(c + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), LoadCodes8(c + i + 8), acc1);
-  }
-  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadCodes8(c + i), acc0);
-  s = HorizontalSum(_mm256_add_ps(acc0, acc1));
-#endif
-  for (; i < n; ++i) s += q[i] * static_cast<float>(c[i]);
-  return s;
-}
 
 // Sum over i of a[i] * b[i] for uint8 a and b (exact in 64 bits).
-uint64_t DotCodes(const uint8_t* a, const uint8_t* b, size_t n) {
+uint64_t DotCodesBase(const uint8_t* a, const uint8_t* b, size_t n) {
   size_t i = 0;
   uint64_t s = 0;
 #ifdef GV_AVX2
@@ -86,7 +66,82 @@ inline Sq8Header ReadHeader(const uint8_t* code) {
 
 }  // namespace
 
-float L2Sqr(const float* a, const float* b, size_t n) {
+namespace {
+
+#ifdef GV_AVX2
+// AVX-512 forms of the float kernels, compiled for it whatever the build's -march and chosen at run time
+// (Kernels below) on CPUs that have it: one binary, the widest kernels the machine runs. The tail is a
+// masked load, so any n runs without a scalar loop.
+#define GV_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+// GCC 12's AVX-512 headers start some intrinsics from a deliberately undefined register (GCC bug 105593):
+// its -Wuninitialized warnings about them are false.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+GV_AVX512_TARGET float L2SqrAvx512(const float* a, const float* b, size_t n) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    acc0 = _mm512_fmadd_ps(d0, d0, acc0);
+    acc1 = _mm512_fmadd_ps(d1, d1, acc1);
+  }
+  for (; i < n; i += 16) {
+    __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i));
+    acc0 = _mm512_fmadd_ps(d, d, acc0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+GV_AVX512_TARGET float DotProductAvx512(const float* a, const float* b, size_t n) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
+  }
+  for (; i < n; i += 16) {
+    __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+GV_AVX512_TARGET float L1DistanceAvx512(const float* a, const float* b, size_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += 16) {
+    __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    acc = _mm512_add_ps(acc, _mm512_abs_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i))));
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+// Sum over i of a[i] * b[i] for uint8 a and b, 64 bytes per instruction: vpdpbusd multiplies unsigned bytes
+// of a by signed bytes, so b goes in as b - 128 (its top bit flipped) and 128 * sum(a) is added back. Each
+// 32-bit lane gains at most 4 * 255 * 128 per step: no overflow below 2^14 steps (10^6 dimensions).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) uint64_t DotCodesVnni(const uint8_t* a, const uint8_t* b,
+                                                                              size_t n) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  __m512i acc = _mm512_setzero_si512(), sum_a = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 64) {
+    __mmask64 m = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
+    __m512i va = _mm512_maskz_loadu_epi8(m, a + i);
+    __m512i vb = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, b + i), flip);  // masked-off lanes: a is 0
+    acc = _mm512_dpbusd_epi32(acc, va, vb);
+    sum_a = _mm512_add_epi64(sum_a, _mm512_sad_epu8(va, _mm512_setzero_si512()));
+  }
+  int64_t dot = _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc)),
+                                                         _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc, 1))));
+  return static_cast<uint64_t>(dot + 128 * _mm512_reduce_add_epi64(sum_a));
+}
+
+#pragma GCC diagnostic pop
+#endif
+
+float L2SqrBase(const float* a, const float* b, size_t n) {
   size_t i = 0;
   float s = 0;
 #ifdef GV_AVX2
@@ -110,7 +165,7 @@ float L2Sqr(const float* a, const float* b, size_t n) {
   return s;
 }
 
-float DotProduct(const float* a, const float* b, size_t n) {
+float DotProductBase(const float* a, const float* b, size_t n) {
   size_t i = 0;
   float s = 0;
 #ifdef GV_AVX2
@@ -126,7 +181,7 @@ float DotProduct(const float* a, const float* b, size_t n) {
   return s;
 }
 
-float L1Distance(const float* a, const float* b, size_t n) {
+float L1DistanceBase(const float* a, const float* b, size_t n) {
   size_t i = 0;
   float s = 0;
 #ifdef GV_AVX2
@@ -141,6 +196,48 @@ float L1Distance(const float* a, const float* b, size_t n) {
   for (; i < n; ++i) s += std::fabs(a[i] - b[i]);
   return s;
 }
+
+// The kernels this CPU runs best, chosen once.
+struct Kernels {
+  float (*l2)(const float*, const float*, size_t) = L2SqrBase;
+  float (*dot)(const float*, const float*, size_t) = DotProductBase;
+  float (*l1)(const float*, const float*, size_t) = L1DistanceBase;
+  uint64_t (*codes_dot)(const uint8_t*, const uint8_t*, size_t) = DotCodesBase;
+  const char* name = "avx2";
+  Kernels() {
+#ifdef GV_AVX2
+    __builtin_cpu_init();
+    const char* force = std::getenv("GOVECTOR_KERNELS");  // "avx2": the narrower kernels (tests, comparisons)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && !(force && std::strcmp(force, "avx2") == 0)) {
+      l2 = L2SqrAvx512;
+      dot = DotProductAvx512;
+      l1 = L1DistanceAvx512;
+      name = "avx512";
+      if (__builtin_cpu_supports("avx512vnni")) {
+        codes_dot = DotCodesVnni;
+        name = "avx512+vnni";
+      }
+    }
+#else
+    name = "scalar";
+#endif
+  }
+};
+
+const Kernels& K() {
+  static const Kernels k;
+  return k;
+}
+
+uint64_t DotCodes(const uint8_t* a, const uint8_t* b, size_t n) { return K().codes_dot(a, b, n); }
+
+}  // namespace
+
+const char* DistanceKernels() { return K().name; }
+float L2Sqr(const float* a, const float* b, size_t n) { return K().l2(a, b, n); }
+float DotProduct(const float* a, const float* b, size_t n) { return K().dot(a, b, n); }
+float L1Distance(const float* a, const float* b, size_t n) { return K().l1(a, b, n); }
 
 float NormalizeInPlace(float* v, size_t n) {
   double s = 0;
@@ -222,27 +319,22 @@ float Sq8Distance(Distance d, const uint8_t* a, const uint8_t* b, size_t n) {
 
 QueryDistance::QueryDistance(Distance d, Quantization q, const float* query, size_t n)
     : d_(d), q_(q), query_(query), n_(n) {
-  if (q_ == Quantization::kSq8) {
-    for (size_t i = 0; i < n; ++i) {
-      query_sum_ += query[i];
-      query_norm2_ += query[i] * query[i];
-    }
+  if (q_ == Quantization::kSq8 && d_ != Distance::kManhattan) {
+    code_.resize(Sq8CodeBytes(n));
+    Sq8Encode(query, n, code_.data());
   }
 }
 
 float QueryDistance::operator()(const void* element) const {
   if (q_ == Quantization::kNone) return InternalDistance(d_, query_, static_cast<const float*>(element), n_);
   const uint8_t* code = static_cast<const uint8_t*>(element);
+  if (!code_.empty()) return Sq8Distance(d_, code_.data(), code, n_);
   Sq8Header h = ReadHeader(code);
   const uint8_t* c = code + kSq8HeaderBytes;
-  if (d_ == Distance::kManhattan) {
-    float s = 0;
-    for (size_t i = 0; i < n_; ++i) s += std::fabs(query_[i] - (h.min + h.scale * c[i]));
-    return s;
-  }
-  float dot = h.min * query_sum_ + h.scale * DotFloatCodes(query_, c, n_);
-  if (d_ == Distance::kEuclid) return std::max(0.0f, query_norm2_ + h.norm2 - 2 * dot);
-  return -dot;
+  // Manhattan: from the float query to the decoded vector.
+  float s = 0;
+  for (size_t i = 0; i < n_; ++i) s += std::fabs(query_[i] - (h.min + h.scale * c[i]));
+  return s;
 }
 
 }  // namespace govector

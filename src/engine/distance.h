@@ -1,4 +1,4 @@
-// Distance kernels (AVX2+FMA when compiled for it, scalar otherwise) and the scale of every score.
+// Distance kernels (AVX-512 or AVX2+FMA chosen at run time, scalar without AVX2) and the scale of every score.
 //
 // Internally every search minimises a "distance": squared L2 for Euclid, -dot for Cosine (on normalised
 // vectors) and Dot, L1 for Manhattan. ScoreFromDistance turns it into the score Qdrant reports (Cosine and
@@ -15,6 +15,9 @@
 
 namespace govector {
 
+// The float kernels are chosen once at run time for the CPU: AVX-512 where it has it, else AVX2+FMA (the
+// build's baseline); GOVECTOR_KERNELS=avx2 in the environment keeps AVX2. DistanceKernels() names the choice.
+const char* DistanceKernels();
 float L2Sqr(const float* a, const float* b, size_t n);
 float DotProduct(const float* a, const float* b, size_t n);
 float L1Distance(const float* a, const float* b, size_t n);
@@ -43,7 +46,8 @@ void Sq8Decode(const uint8_t* code, size_t n, float* out);
 // Internal distance between two codes (used to build the graph).
 float Sq8Distance(Distance d, const uint8_t* a, const uint8_t* b, size_t n);
 
-// Internal distance from one fixed float query to stored elements, either float vectors or SQ8 codes.
+// Internal distance from one fixed float query to stored elements, either float vectors or SQ8 codes (from
+// the query's own code: see code_).
 class QueryDistance {
  public:
   QueryDistance(Distance d, Quantization q, const float* query, size_t n);
@@ -54,8 +58,10 @@ class QueryDistance {
   Quantization q_;
   const float* query_;
   size_t n_;
-  float query_sum_ = 0;    // sq8: sum of query components
-  float query_norm2_ = 0;  // sq8: squared norm of the query
+  // sq8 (Euclid, Dot, Cosine): the query's own int8 code. Scoring code against code is an integer dot
+  // product (a quarter of the float work, VNNI where the CPU has it); the query's quantisation error is
+  // what rescoring the best candidates with the floats removes, as for the stored vectors' own.
+  std::vector<uint8_t> code_;
 };
 
 }  // namespace govector
