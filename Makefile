@@ -81,6 +81,17 @@ $(FMNIST_EXPORT): bench/tools/fmnist_export.cc
 
 engine: $(ENGINE_LIB)
 
+# The git commit GET / reports (Qdrant's "commit"); rewritten only when it changes, so nothing rebuilds for it
+# otherwise. Outside a git checkout it is "unknown".
+$(GEN)/commit.h: FORCE
+	@mkdir -p $(GEN)
+	@c=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	  printf '#pragma once\n#define GV_GIT_COMMIT "%s"\n' "$$c" > $@.tmp; \
+	  cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+.PHONY: FORCE
+FORCE:
+$(BUILD)/server/http_server.o: $(GEN)/commit.h
+
 $(GOVECTORD): $(SERVER_OBJS) $(ENGINE_LIB)
 	$(GV_CXX) $(GV_CXXFLAGS) -o $@ $(SERVER_OBJS) $(ENGINE_LIB) $(GV_LIBS)
 

@@ -127,15 +127,14 @@ bool FieldConditionHolds(const Condition& c, const Json& payload) {
     if (!ok) return false;
   }
   if (c.values_count) {
-    // A missing key fails; a key holding [] or null has zero values (as in Qdrant).
+    // A missing key, [] and null all have zero values (as in Qdrant: {"lt": 1} matches a point without
+    // the key).
     uint64_t n = 0;
-    bool present = false;
     ForEachPathNode(c.key, payload, [&](const Json& node) {
-      present = true;
       n += node.is_array() ? node.size() : node.is_null() ? 0 : 1;
       return true;
     });
-    if (!present || !CountInRange(*c.values_count, n)) return false;
+    if (!CountInRange(*c.values_count, n)) return false;
   }
   if (c.is_empty) {
     bool has_non_null = AnyValue(c.key, payload, [](const Json& v) { return !v.is_null(); });

@@ -119,6 +119,26 @@ void ReadIndexConfig(const Json& body, const Json& v, CollectionConfig* c) {
   if (c->index == IndexKind::kFlat) c->m = kDefaultM;
 }
 
+// The parameters of a payload index ({"type": ..., ...}): the ones that describe what govector's index does
+// are accepted, any other value refused (400, naming it); Qdrant's own validation errors are its 422.
+void CheckIndexParams(const Json& schema, const std::string& type) {
+  const std::string at = "field_schema";
+  KnownFields(schema, at, {"type", "is_tenant", "is_principal", "on_disk", "lookup", "range", "enable_hnsw"});
+  const std::string hint = "govector's payload indexes have no storage or layout options";
+  OnlyValue(schema, at, "is_tenant", false, hint);
+  OnlyValue(schema, at, "is_principal", false, hint);
+  OnlyValue(schema, at, "on_disk", false, "govector keeps payload indexes in memory");
+  OnlyValue(schema, at, "enable_hnsw", true, "the graph has no payload-aware links to leave out");
+  if (type != "integer") {
+    NotSupported(schema, at, "lookup", "only an integer index has it");
+    NotSupported(schema, at, "range", "only an integer index has it");
+    return;
+  }
+  // An integer index answers both match and range conditions.
+  bool lookup = Flag(schema, "lookup", true), range = Flag(schema, "range", true);
+  if (!lookup && !range) Invalid("field_schema: an integer index needs lookup or range (or both)");
+}
+
 }  // namespace
 
 ApiResult QdrantApi::ListCollections() {
@@ -182,6 +202,7 @@ ApiResult QdrantApi::CreateFieldIndex(const std::string& name, const Json& body,
         type = (*schema)["type"].get<std::string>();
       else
         Invalid("field_schema: expected a type name or {\"type\": ...}");
+      if (schema->is_object()) CheckIndexParams(*schema, type);
     }
     PayloadIndexType t = Take(ParsePayloadIndexType(type));
     Check(pg_ ? pg_writes::CreatePayloadIndex(*pg_, name, field->get<std::string>(), t)

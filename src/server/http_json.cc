@@ -2,6 +2,9 @@
 #include "server/http_json.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "engine/distance.h"
 
@@ -183,13 +186,94 @@ PayloadSelector PayloadSelector::From(const Json& body, bool fallback) {
   return s;
 }
 
+namespace {
+
+// A with_payload path: "a.b.c" names a nested key, "a[].b" the key b of every element of the array a (as
+// Qdrant's paths do); a key without '.' or "[]" is a top-level key.
+struct PathStep {
+  std::string key;
+  bool each = false;  // key[]: into every element of the array
+};
+
+std::vector<PathStep> SplitPath(const std::string& path) {
+  std::vector<PathStep> steps;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    PathStep st;
+    if (part.size() >= 2 && part.compare(part.size() - 2, 2, "[]") == 0) {
+      st.each = true;
+      part.resize(part.size() - 2);
+    }
+    st.key = std::move(part);
+    steps.push_back(std::move(st));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return steps;
+}
+
+// Copies what path selects of src into dst (an object), keeping the structure around it.
+void Include(const Json& src, const std::vector<PathStep>& steps, size_t i, Json* dst) {
+  if (!src.is_object()) return;
+  auto it = src.find(steps[i].key);
+  if (it == src.end()) return;
+  const bool last = i + 1 == steps.size();
+  if (last) {
+    (*dst)[steps[i].key] = *it;
+    return;
+  }
+  if (steps[i].each) {
+    if (!it->is_array()) return;
+    Json& out = (*dst)[steps[i].key];
+    if (!out.is_array()) out = Json::array();
+    while (out.size() < it->size()) out.push_back(Json::object());
+    for (size_t e = 0; e < it->size(); ++e) Include((*it)[e], steps, i + 1, &out[e]);
+    return;
+  }
+  if (!it->is_object()) return;
+  Json& out = (*dst)[steps[i].key];
+  if (!out.is_object()) out = Json::object();
+  Include(*it, steps, i + 1, &out);
+  if (out.empty()) dst->erase(steps[i].key);
+}
+
+// Removes what path selects from v.
+void Exclude(Json* v, const std::vector<PathStep>& steps, size_t i) {
+  if (!v->is_object()) return;
+  auto it = v->find(steps[i].key);
+  if (it == v->end()) return;
+  if (i + 1 == steps.size()) {
+    v->erase(it);
+  } else if (steps[i].each && it->is_array()) {
+    for (Json& e : *it) Exclude(&e, steps, i + 1);
+  } else if (!steps[i].each) {
+    Exclude(&*it, steps, i + 1);
+  }
+}
+
+}  // namespace
+
 Json PayloadSelector::Apply(const Json& payload) const {
   if (include.empty() && exclude.empty()) return payload;
-  Json out = Json::object();
-  for (auto it = payload.begin(); it != payload.end(); ++it) {
-    bool in = include.empty() || std::find(include.begin(), include.end(), it.key()) != include.end();
-    bool out_ = std::find(exclude.begin(), exclude.end(), it.key()) != exclude.end();
-    if (in && !out_) out[it.key()] = it.value();
+  Json out;
+  if (include.empty()) {
+    out = payload;
+  } else {
+    out = Json::object();
+    for (const std::string& path : include) {
+      if (payload.contains(path))  // a top-level key that has '.' or "[]" in its name
+        out[path] = payload[path];
+      else
+        Include(payload, SplitPath(path), 0, &out);
+    }
+  }
+  for (const std::string& path : exclude) {
+    if (out.contains(path))
+      out.erase(path);
+    else
+      Exclude(&out, SplitPath(path), 0);
   }
   return out;
 }
@@ -209,11 +293,26 @@ void NormalizeForCosine(Engine* engine, uint32_t ns, const std::string& name,
   for (auto* v : vectors) NormalizeInPlace((*v)->data(), (*v)->size());
 }
 
+double ShortestDouble(float f) {
+  if (!std::isfinite(f)) return f;
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf) - 1, f);  // the shortest decimal that reads back as f
+  *r.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+Json FloatsJson(const std::vector<float>& v) {
+  Json out = Json::array();
+  out.get_ref<Json::array_t&>().reserve(v.size());
+  for (float f : v) out.push_back(ShortestDouble(f));
+  return out;
+}
+
 Json PointJson(const PointId& id, const std::optional<Json>& payload, const std::optional<std::vector<float>>& vector,
                const PayloadSelector& sel) {
   Json r = {{"id", id.ToJson()}};
   if (sel.enabled && payload) r["payload"] = sel.Apply(*payload);
-  if (vector) r["vector"] = *vector;
+  if (vector) r["vector"] = FloatsJson(*vector);
   return r;
 }
 

@@ -88,6 +88,11 @@ struct PayloadSelector {
 // with_vector: a boolean, or a list of vector names (non-empty: the vector).
 bool WithVector(const Json& body, bool fallback);
 
+// A float32 as Qdrant prints it: the shortest decimal that reads back as the same float (0.05, not the
+// double 0.05000000074505806), as the double nearest that decimal.
+double ShortestDouble(float f);
+Json FloatsJson(const std::vector<float>& v);
+
 // A point as Qdrant shows it: {"id"}, the "payload" when selected (as the selector filters it) and the
 // "vector" when it was read.
 Json PointJson(const PointId& id, const std::optional<Json>& payload, const std::optional<std::vector<float>>& vector,
@@ -110,10 +115,10 @@ void QdrantVectors(Engine* engine, uint32_t ns, const std::string& name, std::ve
 }
 // A query result: the point with its "version" and "score".
 template <typename Point>
-Json ScoredJson(const Point& p, const Json& score, const PayloadSelector& sel) {
+Json ScoredJson(const Point& p, float score, const PayloadSelector& sel) {
   Json r = PointJson(p, sel);
   r["version"] = p.version;
-  r["score"] = score;
+  r["score"] = ShortestDouble(score);
   return r;
 }
 

@@ -21,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "commit.h"  // generated (build/gen): GV_GIT_COMMIT, the git commit of the source tree
 #include "engine/version.h"
 #include "server/http_api.h"
 #include "server/log.h"
@@ -232,6 +233,27 @@ struct HttpServer::Impl {
     Reply(res, reply.status, reply.body);
   }
 
+  // Qdrant's query-string parameters, checked as Qdrant validates them (422). A single node already gives
+  // every `ordering` and `consistency` guarantee; `timeout` bounds nothing here (a request runs to its end).
+  static std::optional<ApiError> CheckQueryString(const httplib::Request& req) {
+    auto bad = [](const std::string& what) { return ApiError{422, "Validation error in query string: " + what}; };
+    if (req.has_param("wait")) {
+      const std::string v = req.get_param_value("wait");
+      if (v != "true" && v != "false") return bad("wait: expected true or false, got " + v);
+    }
+    if (req.has_param("timeout")) {
+      const std::string v = req.get_param_value("timeout");
+      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) < 1)
+        return bad("timeout: expected a positive number of seconds, got " + v);
+    }
+    if (req.has_param("ordering")) {
+      const std::string v = req.get_param_value("ordering");
+      if (v != "weak" && v != "medium" && v != "strong")
+        return bad("ordering: expected weak, medium or strong, got " + v);
+    }
+    return std::nullopt;
+  }
+
   // Runs a route for a request whose path matched it (matches: the path's captures).
   void Run(const ApiRoute& route, const httplib::Request& req, const std::smatch& matches, const std::string& body,
            httplib::Response& res) {
@@ -241,7 +263,11 @@ struct HttpServer::Impl {
     if (matches.size() > 1) call.name = matches[1].str();
     if (matches.size() > 2) call.key = matches[2].str();
     call.wait = req.has_param("wait") && req.get_param_value("wait") == "true";
-    Send(res, Serve(api, route, call, body), elapsed());
+    if (std::optional<ApiError> bad = CheckQueryString(req)) {
+      Send(res, ErrorReply(*bad), elapsed());
+    } else {
+      Send(res, Serve(api, route, call, body), elapsed());
+    }
     Record(route.method, route.path, res.status, elapsed());
   }
 
@@ -266,6 +292,7 @@ struct HttpServer::Impl {
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       Reply(res, 200, {{"title", "govector - Qdrant-compatible vector search in PostgreSQL"},
                        {"version", "1.19.0"},
+                       {"commit", GV_GIT_COMMIT},
                        {"govector_version", kVersion}});
     });
     for (const char* probe : {"/healthz", "/livez", "/readyz"})

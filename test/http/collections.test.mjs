@@ -27,6 +27,7 @@ describe('GET /', () => {
     assert.equal(r.status, 200);
     assert.equal(typeof r.json.title, 'string');
     assert.equal(r.json.version, '1.19.0');
+    assert.match(r.json.commit, /^([0-9a-f]{40}|unknown)$/, 'the git commit govectord was built from');
     assert.equal(r.json.result, undefined, 'GET / is not wrapped in the envelope');
     const [major, minor] = r.json.version.split('.').map(Number);
     assert.equal(major, 1);

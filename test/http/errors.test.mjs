@@ -235,6 +235,26 @@ describe('errors', () => {
     });
   });
 
+  describe('422 query-string parameters of the wrong form', () => {
+    test('wait, timeout and ordering are checked as Qdrant validates them; valid ones are served', async () => {
+      const Q = server.track(collectionName(TAG, 'query_string'));
+      await server.client.deleteCollection(Q);
+      await server.client.createCollection(Q, { vectors: { size: 3, distance: 'Cosine' } });
+      const body = { points: [{ id: 1, vector: [1, 0, 0] }] };
+      for (const qs of ['wait=yes', 'timeout=0', 'timeout=-3', 'timeout=abc', 'ordering=fast']) {
+        const r = await raw(server, 'PUT', `/collections/${Q}/points?${qs}`, body);
+        assert.equal(r.status, 422, qs);
+        assert.match(r.json.status.error, /^Validation error in query string: /, qs);
+      }
+      assert.equal((await server.client.count(Q)).count, 0, 'a refused request wrote nothing');
+      const r = await raw(server, 'PUT', `/collections/${Q}/points?wait=true&timeout=5&ordering=strong`, body);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.result.status, 'completed');
+      await server.client.upsert(Q, { wait: true, ordering: 'weak', timeout: 10, points: body.points });
+      assert.equal((await server.client.count(Q)).count, 1);
+    });
+  });
+
   describe('400 unparsable JSON', () => {
     test('"Format error in JSON body" on every route that takes a body', async () => {
       const before_ = await snapshot();

@@ -320,6 +320,60 @@ TEST_F(HttpApiTest, FieldIndexes) {
   EXPECT_EQ(Error(400, "DELETE", "/collections/c/index/n"), "Wrong input: payload indexes cannot be deleted yet");
 }
 
+// with_payload paths into nested objects and arrays, as Qdrant selects them.
+TEST_F(HttpApiTest, NestedPayloadSelection) {
+  ASSERT_EQ(Ok("PUT", "/collections/c", R"({"vectors": {"size": 2, "distance": "Dot"}})"), true);
+  Ok("PUT", "/collections/c/points?wait=true", R"({"points": [{"id": 1, "vector": [1, 0], "payload": {
+        "country": {"name": "DE", "code": 49}, "cities": [{"name": "a", "pop": 1}, {"name": "b", "pop": 2}],
+        "a.b": 5, "top": true}}]})");
+  auto payload = [&](const std::string& selector) {
+    return Ok("POST", "/collections/c/points", R"({"ids": [1], "with_payload": )" + selector + "}")[0]["payload"];
+  };
+  EXPECT_EQ(payload(R"(["country.name"])"), (Json{{"country", {{"name", "DE"}}}}));
+  EXPECT_EQ(payload(R"({"include": ["country.name", "country.code", "top"]})"),
+            (Json{{"country", {{"name", "DE"}, {"code", 49}}}, {"top", true}}));
+  EXPECT_EQ(payload(R"(["cities[].name"])"), (Json{{"cities", Json::array({{{"name", "a"}}, {{"name", "b"}}})}}));
+  EXPECT_EQ(payload(R"(["country.missing", "nothing.here"])"), Json::object());
+  EXPECT_EQ(payload(R"(["a.b"])"), (Json{{"a.b", 5}}));  // a top-level key with a dot in its name
+  EXPECT_EQ(payload(R"({"exclude": ["country.code", "cities[].pop", "a.b", "top"]})"),
+            (Json{{"country", {{"name", "DE"}}}, {"cities", Json::array({{{"name", "a"}}, {{"name", "b"}}})}}));
+}
+
+// Vectors and scores are float32: printed as the shortest decimal that reads back as the same float, as
+// Qdrant prints them, not as the double a float widens to.
+TEST_F(HttpApiTest, FloatsPrintedShortest) {
+  ASSERT_EQ(Ok("PUT", "/collections/c", R"({"vectors": {"size": 3, "distance": "Dot"}})"), true);
+  Ok("PUT", "/collections/c/points?wait=true", R"({"points": [{"id": 1, "vector": [0.05, 0.1, -1e-7]}]})");
+  Json got = Ok("POST", "/collections/c/points", R"({"ids": [1], "with_vector": true})");
+  EXPECT_EQ(got[0]["vector"].dump(), "[0.05,0.1,-1e-07]");
+  Json hits = Ok("POST", "/collections/c/points/query", R"({"query": [1, 0.5, 0], "limit": 1})");
+  EXPECT_EQ(hits["points"][0]["score"].dump(), "0.1");  // 0.05 + 0.05 in float32
+}
+
+TEST_F(HttpApiTest, PayloadIndexParams) {
+  Numbered(2);
+  EXPECT_EQ(Ok("PUT", "/collections/c/index?wait=true",
+               R"({"field_name": "n", "field_schema": {"type": "integer", "lookup": true, "range": false}})")["status"],
+            "completed");
+  EXPECT_EQ(Ok("PUT", "/collections/c/index?wait=true",
+               R"({"field_name": "k", "field_schema": {"type": "keyword", "is_tenant": false, "on_disk": false}})")["status"],
+            "completed");
+  EXPECT_EQ(Error(422, "PUT", "/collections/c/index",
+                  R"({"field_name": "m", "field_schema": {"type": "integer", "lookup": false, "range": false}})"),
+            "Validation error in JSON body: field_schema: an integer index needs lookup or range (or both)");
+  EXPECT_EQ(Error(400, "PUT", "/collections/c/index",
+                  R"({"field_name": "m", "field_schema": {"type": "keyword", "is_tenant": true}})"),
+            "Wrong input: `field_schema.is_tenant` = true is not supported: govector's payload indexes have no "
+            "storage or layout options");
+  EXPECT_EQ(Error(400, "PUT", "/collections/c/index",
+                  R"({"field_name": "m", "field_schema": {"type": "keyword", "lookup": true}})"),
+            "Wrong input: `field_schema.lookup` is not supported: only an integer index has it");
+  EXPECT_EQ(Error(400, "PUT", "/collections/c/index",
+                  R"({"field_name": "m", "field_schema": {"type": "text", "tokenizer": "word"}})"),
+            "Wrong input: unknown or unsupported field `field_schema.tokenizer`");
+  EXPECT_FALSE(Ok("GET", "/collections/c")["payload_schema"].contains("m"));
+}
+
 TEST_F(HttpApiTest, SearchResults) {
   Numbered(4);
   Json hits = Ok("POST", "/collections/c/points/search", R"({"vector": [1, 0], "limit": 2})");
