@@ -63,10 +63,12 @@ class QdrantApi {
   ApiResult GetPoint(const std::string& name, const std::string& id);
   ApiResult Scroll(const std::string& name, const nlohmann::json& body);
   ApiResult Count(const std::string& name, const nlohmann::json& body);
+  ApiResult Facet(const std::string& name, const nlohmann::json& body);
   ApiResult DeletePoints(const std::string& name, const nlohmann::json& body, bool wait);
   ApiResult SetPayload(const std::string& name, const nlohmann::json& body, bool overwrite, bool wait);
   ApiResult DeletePayload(const std::string& name, const nlohmann::json& body, bool wait);
   ApiResult ClearPayload(const std::string& name, const nlohmann::json& body, bool wait);
+  ApiResult UpdateBatch(const std::string& name, const nlohmann::json& body, bool wait);
 
   // Search.
   ApiResult Query(const std::string& name, const nlohmann::json& body);

@@ -31,7 +31,7 @@ void SetSelector(R* r, const PointSelector& sel, const nlohmann::json& body) {
 
 }  // namespace
 
-Result<WriteResult> Upsert(PgWriter& pg, const std::string& name, const std::vector<PointInput>& points) {
+pb::Request UpsertRequest(const std::string& name, const std::vector<PointInput>& points) {
   pb::Request request;
   auto* u = request.mutable_upsert();
   u->set_collection(name);
@@ -42,36 +42,64 @@ Result<WriteResult> Upsert(PgWriter& pg, const std::string& name, const std::vec
     in->set_payload_json(p.payload.dump());
     in->set_keep_payload(p.keep_payload);
   }
-  return RunWrite(pg, request);
+  return request;
 }
 
-Result<WriteResult> Delete(PgWriter& pg, const std::string& name, const PointSelector& sel, const nlohmann::json& body) {
+pb::Request DeleteRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body) {
   pb::Request request;
   request.mutable_delete_()->set_collection(name);
   SetSelector(request.mutable_delete_(), sel, body);
-  return RunWrite(pg, request);
+  return request;
 }
 
-Result<WriteResult> SetPayload(PgWriter& pg, const std::string& name, const PointSelector& sel,
-                               const nlohmann::json& body, const nlohmann::json& payload, bool overwrite) {
+pb::Request SetPayloadRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body,
+                              const nlohmann::json& payload, bool overwrite) {
   pb::Request request;
   auto* r = request.mutable_set_payload();
   r->set_collection(name);
   r->set_payload_json(payload.dump());
   r->set_overwrite(overwrite);
   SetSelector(r, sel, body);
-  return RunWrite(pg, request);
+  return request;
 }
 
-Result<WriteResult> DeletePayload(PgWriter& pg, const std::string& name, const PointSelector& sel,
-                                  const nlohmann::json& body, const std::vector<std::string>& keys, bool clear) {
+pb::Request DeletePayloadRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body,
+                                 const std::vector<std::string>& keys, bool clear) {
   pb::Request request;
   auto* r = request.mutable_delete_payload();
   r->set_collection(name);
   for (const std::string& k : keys) r->add_keys(k);
   r->set_clear(clear);
   SetSelector(r, sel, body);
-  return RunWrite(pg, request);
+  return request;
+}
+
+Result<WriteResult> Upsert(PgWriter& pg, const std::string& name, const std::vector<PointInput>& points) {
+  return RunWrite(pg, UpsertRequest(name, points));
+}
+
+Result<WriteResult> Delete(PgWriter& pg, const std::string& name, const PointSelector& sel, const nlohmann::json& body) {
+  return RunWrite(pg, DeleteRequest(name, sel, body));
+}
+
+Result<WriteResult> SetPayload(PgWriter& pg, const std::string& name, const PointSelector& sel,
+                               const nlohmann::json& body, const nlohmann::json& payload, bool overwrite) {
+  return RunWrite(pg, SetPayloadRequest(name, sel, body, payload, overwrite));
+}
+
+Result<WriteResult> DeletePayload(PgWriter& pg, const std::string& name, const PointSelector& sel,
+                                  const nlohmann::json& body, const std::vector<std::string>& keys, bool clear) {
+  return RunWrite(pg, DeletePayloadRequest(name, sel, body, keys, clear));
+}
+
+Result<std::vector<WriteResult>> Batch(PgWriter& pg, const std::vector<pb::Request>& requests) {
+  GV_ASSIGN_OR_RETURN(std::vector<pb::Response> answers, pg.WriteAll(requests));
+  std::vector<WriteResult> out;
+  for (const pb::Response& a : answers) {
+    if (a.code() != 0) return StatusOfResponse(a);
+    out.push_back(WriteResult{a.version(), a.count()});
+  }
+  return out;
 }
 
 Status CreateCollection(PgWriter& pg, const CollectionConfig& c) {

@@ -23,6 +23,16 @@ Result<WriteResult> SetPayload(PgWriter& pg, const std::string& name, const Poin
 // clear: remove every key (keys is then empty).
 Result<WriteResult> DeletePayload(PgWriter& pg, const std::string& name, const PointSelector& sel,
                                   const nlohmann::json& body, const std::vector<std::string>& keys, bool clear);
+// The requests the writes above send, for a batch.
+pb::Request UpsertRequest(const std::string& name, const std::vector<PointInput>& points);
+pb::Request DeleteRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body);
+pb::Request SetPayloadRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body,
+                              const nlohmann::json& payload, bool overwrite);
+pb::Request DeletePayloadRequest(const std::string& name, const PointSelector& sel, const nlohmann::json& body,
+                                 const std::vector<std::string>& keys, bool clear);
+// Runs the requests in one Postgres transaction: every write commits, or (the first refusal's error) none.
+Result<std::vector<WriteResult>> Batch(PgWriter& pg, const std::vector<pb::Request>& requests);
+
 Status CreateCollection(PgWriter& pg, const CollectionConfig& config);
 // False when there was no such collection.
 Result<bool> DropCollection(PgWriter& pg, const std::string& name);

@@ -1,5 +1,9 @@
 // Qdrant's point routes: upsert, retrieve, get, scroll, count, delete, and the payload operations.
+#include <map>
+#include <set>
 #include <unordered_set>
+
+#include "engine/json_path.h"
 
 #include "server/http_api.h"
 #include "server/http_json.h"
@@ -60,15 +64,47 @@ std::vector<PointInput> PointsFromJson(const Json& body) {
 // The selector of a payload operation. Qdrant refuses one that names a point that does not exist (404 "No
 // point with id N found") and changes nothing; govector checks before it writes. (A point deleted between
 // the check and the write is simply not changed.)
-PointSelector PayloadTargets(Engine* engine, uint32_t ns, const std::string& name, const Json& body) {
+PointSelector PayloadTargets(Engine* engine, uint32_t ns, const std::string& name, const Json& body,
+                             const std::unordered_set<PointId, PointIdHash>& written_before = {}) {
   PointSelector sel = SelectorFromJson(body);
   if (sel.filter || sel.ids.empty()) return sel;
   auto found = Take(engine->Get(ns, name, sel.ids, false, false));
-  std::unordered_set<PointId, PointIdHash> present;
+  std::unordered_set<PointId, PointIdHash> present = written_before;
   for (const auto& r : found) present.insert(r.id);
   for (const PointId& id : sel.ids)
     if (!present.count(id)) Fail({404, "Not found: No point with id " + id.ToString() + " found"});
   return sel;
+}
+
+// The checks of an upsert that need the collection: Qdrant's message for a wrong dimension names no point
+// (the engine's does), so it is checked here, the same for the list and the batch form.
+void CheckDimensions(Engine* engine, uint32_t ns, const std::string& name, const std::vector<PointInput>& points) {
+  if (points.empty()) return;
+  uint32_t dimension = Take(engine->GetConfig(ns, name)).dimension;
+  for (const PointInput& p : points)
+    if (p.vector.size() != dimension)
+      Fail({400, "Wrong input: Vector dimension error: expected dim: " + std::to_string(dimension) + ", got " +
+                     std::to_string(p.vector.size())});
+}
+
+// The payload of a set / overwrite payload body.
+const Json& SetPayloadBody(const Json& body) {
+  if (Field(body, "key")) Fail({400, "Wrong input: setting a payload at a nested key is not supported"});
+  const Json* payload = Field(body, "payload");
+  if (!payload || !payload->is_object()) Invalid("payload: expected an object");
+  return *payload;
+}
+
+// The keys of a delete payload body.
+std::vector<std::string> PayloadKeys(const Json& body) {
+  const Json* keys = Field(body, "keys");
+  if (!keys || !keys->is_array()) Invalid("keys: expected a list of payload keys");
+  std::vector<std::string> k;
+  for (const Json& x : *keys) {
+    if (!x.is_string()) Invalid("keys: expected strings");
+    k.push_back(x.get<std::string>());
+  }
+  return k;
 }
 
 }  // namespace
@@ -77,13 +113,7 @@ ApiResult QdrantApi::Upsert(const std::string& name, const Json& body, bool wait
   return Guard([&]() -> Json {
     std::vector<PointInput> points = PointsFromJson(body);
     if (points.empty()) return UpdateResult(0, wait);
-    // Qdrant's message for a wrong dimension names no point (the engine's does); checked here so it is the
-    // same for the list and the batch form.
-    uint32_t dimension = Take(engine_->GetConfig(ns_, name)).dimension;
-    for (const PointInput& p : points)
-      if (p.vector.size() != dimension)
-        Fail({400, "Wrong input: Vector dimension error: expected dim: " + std::to_string(dimension) + ", got " +
-                       std::to_string(p.vector.size())});
+    CheckDimensions(engine_, ns_, name, points);
     WriteResult w = pg_ ? Take(pg_writes::Upsert(*pg_, name, points))
                         : Take(engine_->Upsert(ns_, name, std::move(points), ToDurability(wait)));
     return UpdateResult(w.version, wait);
@@ -134,6 +164,67 @@ ApiResult QdrantApi::Scroll(const std::string& name, const Json& body) {
   });
 }
 
+// POST /facet: how many points (matching the filter) hold each value of a key that has a keyword, integer
+// or bool payload index, as Qdrant requires. Counted exactly over the matching points; a point counts once
+// per distinct value it holds. Hits by count, then value; at most `limit` (10).
+ApiResult QdrantApi::Facet(const std::string& name, const Json& body) {
+  return Guard([&]() -> Json {
+    KnownFields(body, "", {"key", "limit", "filter", "exact", "shard_key"});
+    NotSupported(body, "", "shard_key", "a govector collection is one shard");
+    const Json* key = Field(body, "key");
+    if (!key || !key->is_string()) Invalid("key: expected a payload key");
+    const std::string field = key->get<std::string>();
+    uint32_t limit = UInt(body, "limit", 10, 1, kMaxK);
+    Flag(body, "exact", false);  // every count is exact
+    CollectionInfo info = Take(engine_->GetCollectionInfo(ns_, name));
+    std::optional<PayloadIndexType> type;
+    for (const auto& pi : info.payload_indexes)
+      if (pi.field == field &&
+          (pi.type == PayloadIndexType::kKeyword || pi.type == PayloadIndexType::kInteger || pi.type == PayloadIndexType::kBool))
+        type = pi.type;
+    if (!type)
+      Fail({400, "Bad request: Index required but not found for \"" + field +
+                     "\" of one of the following types: [keyword, integer, bool, uuid]. Help: Create an index for "
+                     "this key or use a different filter."});
+    auto counts = [&](const Json& v) {
+      if (*type == PayloadIndexType::kKeyword) return v.is_string();
+      if (*type == PayloadIndexType::kInteger) return v.is_number_integer() || v.is_number_unsigned();
+      return v.is_boolean();
+    };
+    FieldPath path = Take(ParseFieldPath(field));
+    std::map<Json, uint64_t> hits;
+    ScrollParams sp;
+    sp.filter = FilterFromJson(body);
+    sp.limit = kMaxScrollLimit;
+    sp.with_payload = true;
+    for (;;) {
+      ScrollPage page = Take(engine_->Scroll(ns_, name, sp));
+      for (const Record& r : page.points) {
+        if (!r.payload) continue;
+        std::set<Json> seen;
+        ForEachPathNode(path, *r.payload, [&](const Json& node) {
+          if (node.is_array()) {
+            for (const Json& v : node)
+              if (counts(v)) seen.insert(v);
+          } else if (counts(node)) {
+            seen.insert(node);
+          }
+          return true;
+        });
+        for (const Json& v : seen) ++hits[v];
+      }
+      if (!page.next) break;
+      sp.start = page.next;
+    }
+    std::vector<std::pair<Json, uint64_t>> sorted(hits.begin(), hits.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    Json out = Json::array();
+    for (size_t i = 0; i < sorted.size() && i < limit; ++i)
+      out.push_back({{"value", sorted[i].first}, {"count", sorted[i].second}});
+    return {{"hits", out}};
+  });
+}
+
 ApiResult QdrantApi::Count(const std::string& name, const Json& body) {
   return Guard([&]() -> Json {
     auto filter = FilterFromJson(body);
@@ -152,25 +243,17 @@ ApiResult QdrantApi::DeletePoints(const std::string& name, const Json& body, boo
 
 ApiResult QdrantApi::SetPayload(const std::string& name, const Json& body, bool overwrite, bool wait) {
   return Guard([&]() -> Json {
-    if (Field(body, "key")) Fail({400, "Wrong input: setting a payload at a nested key is not supported"});
-    const Json* payload = Field(body, "payload");
-    if (!payload || !payload->is_object()) Invalid("payload: expected an object");
+    const Json& payload = SetPayloadBody(body);
     PointSelector sel = PayloadTargets(engine_, ns_, name, body);
-    WriteResult w = pg_ ? Take(pg_writes::SetPayload(*pg_, name, sel, body, *payload, overwrite))
-                        : Take(engine_->SetPayload(ns_, name, sel, *payload, overwrite, ToDurability(wait)));
+    WriteResult w = pg_ ? Take(pg_writes::SetPayload(*pg_, name, sel, body, payload, overwrite))
+                        : Take(engine_->SetPayload(ns_, name, sel, payload, overwrite, ToDurability(wait)));
     return UpdateResult(w.version, wait);
   });
 }
 
 ApiResult QdrantApi::DeletePayload(const std::string& name, const Json& body, bool wait) {
   return Guard([&]() -> Json {
-    const Json* keys = Field(body, "keys");
-    if (!keys || !keys->is_array()) Invalid("keys: expected a list of payload keys");
-    std::vector<std::string> k;
-    for (const Json& x : *keys) {
-      if (!x.is_string()) Invalid("keys: expected strings");
-      k.push_back(x.get<std::string>());
-    }
+    std::vector<std::string> k = PayloadKeys(body);
     PointSelector sel = PayloadTargets(engine_, ns_, name, body);
     WriteResult w = pg_ ? Take(pg_writes::DeletePayload(*pg_, name, sel, body, k, false))
                         : Take(engine_->DeletePayloadKeys(ns_, name, sel, k, ToDurability(wait)));
@@ -184,6 +267,85 @@ ApiResult QdrantApi::ClearPayload(const std::string& name, const Json& body, boo
     WriteResult w = pg_ ? Take(pg_writes::DeletePayload(*pg_, name, targets, body, {}, true))
                         : Take(engine_->ClearPayload(ns_, name, targets, ToDurability(wait)));
     return UpdateResult(w.version, wait);
+  });
+}
+
+// POST /points/batch: Qdrant's update operations, in order. Every operation is parsed and checked before any
+// runs; under Postgres they run in one transaction (all commit or none does), standalone one after another.
+ApiResult QdrantApi::UpdateBatch(const std::string& name, const Json& body, bool wait) {
+  return Guard([&]() -> Json {
+    const Json* ops = Field(body, "operations");
+    if (!ops || !ops->is_array()) Invalid("operations: expected an array of update operations");
+    KnownFields(body, "", {"operations"});
+    if (ops->size() > GV_MAX_BATCH_SEARCHES)
+      Fail({400, "Wrong input: a batch holds at most " + std::to_string(GV_MAX_BATCH_SEARCHES) + " operations, not " +
+                     std::to_string(ops->size())});
+    struct Op {
+      std::string kind;
+      const Json* body;
+      std::vector<PointInput> points;
+      PointSelector sel;
+      std::vector<std::string> keys;
+    };
+    std::vector<Op> parsed;
+    std::unordered_set<PointId, PointIdHash> upserted;  // ids an earlier operation writes
+    for (size_t i = 0; i < ops->size(); ++i) {
+      const Json& op = (*ops)[i];
+      if (!op.is_object() || op.size() != 1)
+        Invalid("operations[" + std::to_string(i) + "]: expected one operation, {\"upsert\": {...}}, {\"delete\": ...}, ...");
+      Op o{op.begin().key(), &op.begin().value(), {}, {}, {}};
+      const Json& b = *o.body;
+      if (o.kind == "upsert") {
+        o.points = PointsFromJson(b);
+        CheckDimensions(engine_, ns_, name, o.points);
+        for (const PointInput& p : o.points) upserted.insert(p.id);
+      } else if (o.kind == "delete") {
+        o.sel = SelectorFromJson(b);
+      } else if (o.kind == "set_payload" || o.kind == "overwrite_payload") {
+        SetPayloadBody(b);
+        o.sel = PayloadTargets(engine_, ns_, name, b, upserted);
+      } else if (o.kind == "delete_payload") {
+        o.keys = PayloadKeys(b);
+        o.sel = PayloadTargets(engine_, ns_, name, b, upserted);
+      } else if (o.kind == "clear_payload") {
+        o.sel = PayloadTargets(engine_, ns_, name, b, upserted);
+      } else if (o.kind == "update_vectors" || o.kind == "delete_vectors") {
+        Fail({400, "Wrong input: `operations[" + std::to_string(i) + "]." + o.kind +
+                       "` is not supported yet: upsert the whole point instead"});
+      } else {
+        Invalid("operations[" + std::to_string(i) + "]: unknown operation \"" + o.kind +
+                "\" (upsert, delete, set_payload, overwrite_payload, delete_payload, clear_payload)");
+      }
+      parsed.push_back(std::move(o));
+    }
+    Json out = Json::array();
+    if (pg_) {
+      std::vector<pb::Request> requests;
+      for (const Op& o : parsed) {
+        const Json& b = *o.body;
+        if (o.kind == "upsert") requests.push_back(pg_writes::UpsertRequest(name, o.points));
+        else if (o.kind == "delete") requests.push_back(pg_writes::DeleteRequest(name, o.sel, b));
+        else if (o.kind == "set_payload" || o.kind == "overwrite_payload")
+          requests.push_back(pg_writes::SetPayloadRequest(name, o.sel, b, b["payload"], o.kind == "overwrite_payload"));
+        else
+          requests.push_back(pg_writes::DeletePayloadRequest(name, o.sel, b, o.keys, o.kind == "clear_payload"));
+      }
+      for (const WriteResult& w : Take(pg_writes::Batch(*pg_, requests))) out.push_back(UpdateResult(w.version, wait));
+      return out;
+    }
+    for (Op& o : parsed) {
+      const Json& b = *o.body;
+      Durability d = ToDurability(wait);
+      WriteResult w;
+      if (o.kind == "upsert") w = Take(engine_->Upsert(ns_, name, std::move(o.points), d));
+      else if (o.kind == "delete") w = Take(engine_->Delete(ns_, name, o.sel, d));
+      else if (o.kind == "set_payload" || o.kind == "overwrite_payload")
+        w = Take(engine_->SetPayload(ns_, name, o.sel, b["payload"], o.kind == "overwrite_payload", d));
+      else if (o.kind == "delete_payload") w = Take(engine_->DeletePayloadKeys(ns_, name, o.sel, o.keys, d));
+      else w = Take(engine_->ClearPayload(ns_, name, o.sel, d));
+      out.push_back(UpdateResult(w.version, wait));
+    }
+    return out;
   });
 }
 

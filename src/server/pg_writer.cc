@@ -62,10 +62,12 @@ void PgWriter::Give(PGconn* conn) {
   idle_.push_back(conn);
 }
 
-Result<pb::Response> PgWriter::Write(const pb::Request& request) {
+namespace {
+
+// One `SELECT gv_http_write(request)` on conn: the engine's answer, or the Postgres error.
+Result<pb::Response> WriteOn(PGconn* conn, const pb::Request& request) {
   std::string bytes;
   if (!request.SerializeToString(&bytes)) return Status::Internal("cannot encode the write request");
-  GV_ASSIGN_OR_RETURN(PGconn* conn, Take());
   const unsigned types[1] = {kByteaOid};
   const char* values[1] = {bytes.data()};
   const int lengths[1] = {static_cast<int>(bytes.size())};
@@ -82,8 +84,48 @@ Result<pb::Response> PgWriter::Write(const pb::Request& request) {
     out = StatusOfPgError(r, conn);
   }
   PQclear(r);
+  return out;
+}
+
+// Runs a statement without parameters (BEGIN, COMMIT, ROLLBACK).
+Status Command(PGconn* conn, const char* sql) {
+  PGresult* r = PQexec(conn, sql);
+  Status s = r != nullptr && PQresultStatus(r) == PGRES_COMMAND_OK ? Status::OK() : StatusOfPgError(r, conn);
+  PQclear(r);
+  return s;
+}
+
+}  // namespace
+
+Result<pb::Response> PgWriter::Write(const pb::Request& request) {
+  GV_ASSIGN_OR_RETURN(PGconn* conn, Take());
+  Result<pb::Response> out = WriteOn(conn, request);
   Give(conn);
   return out;
+}
+
+Result<std::vector<pb::Response>> PgWriter::WriteAll(const std::vector<pb::Request>& requests) {
+  GV_ASSIGN_OR_RETURN(PGconn* conn, Take());
+  std::vector<pb::Response> answers;
+  Status failed = Command(conn, "BEGIN");
+  for (size_t i = 0; failed.ok() && i < requests.size(); ++i) {
+    Result<pb::Response> one = WriteOn(conn, requests[i]);
+    if (!one.ok()) {
+      failed = one.status();
+      break;
+    }
+    answers.push_back(std::move(one).value());
+    if (answers.back().code() != 0) break;  // refused by the engine: nothing of the batch commits
+  }
+  if (failed.ok() && (answers.empty() || answers.back().code() == 0)) {
+    failed = Command(conn, "COMMIT");
+  } else {
+    // A connection whose ROLLBACK fails is not reused (Give checks that it is idle).
+    (void)Command(conn, "ROLLBACK");
+  }
+  Give(conn);
+  if (!failed.ok()) return failed;
+  return answers;
 }
 
 }  // namespace govector

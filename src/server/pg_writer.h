@@ -31,6 +31,10 @@ class PgWriter {
   // error code and message when it refused the write) once it has committed and the engine has applied it.
   // A failure of Postgres or of the connection comes back as the Status.
   Result<pb::Response> Write(const pb::Request& request);
+  // Runs the requests in one transaction, in order: all of them commit, or none does. The answers come back
+  // in order; when the engine refuses one (its answer carries the error), the transaction is rolled back
+  // and that answer is the last one returned.
+  Result<std::vector<pb::Response>> WriteAll(const std::vector<pb::Request>& requests);
 
  private:
   Result<PGconn*> Take();

@@ -282,6 +282,29 @@ describe('payload indexes', () => {
   });
 });
 
+describe('facet', () => {
+  test('counts the points holding each value of an indexed key, with a filter and a limit', async () => {
+    const n = await create('facet', { vectors: { size: 2, distance: 'Dot' } });
+    const colors = ['red', 'red', 'blue', 'green', 'red', 'blue'];
+    await server.client.upsert(n, {
+      wait: true,
+      points: colors.map((color, i) => ({ id: i + 1, vector: [1, i], payload: { color, big: i % 2 === 0 } })),
+    });
+    const missing = await clientError(() => server.client.facet(n, { key: 'color' }));
+    assert.equal(missing.status, 400);
+    assert.match(missing.data.status.error, /Index required but not found for "color"/);
+    await server.client.createPayloadIndex(n, { field_name: 'color', field_schema: 'keyword', wait: true });
+    await server.client.createPayloadIndex(n, { field_name: 'big', field_schema: 'bool', wait: true });
+    assert.deepEqual((await server.client.facet(n, { key: 'color' })).hits,
+      [{ value: 'red', count: 3 }, { value: 'blue', count: 2 }, { value: 'green', count: 1 }]);
+    assert.deepEqual((await server.client.facet(n, { key: 'color', limit: 1, exact: true })).hits, [{ value: 'red', count: 3 }]);
+    const filter = { must: [{ key: 'big', match: { value: true } }] };
+    assert.deepEqual((await server.client.facet(n, { key: 'color', filter })).hits,
+      [{ value: 'red', count: 2 }, { value: 'blue', count: 1 }]);
+    assert.deepEqual((await server.client.facet(n, { key: 'big' })).hits, [{ value: false, count: 3 }, { value: true, count: 3 }]);
+  });
+});
+
 describe('envelope and routing', () => {
   test('success: {result, status: "ok", time}', async () => {
     const r = await raw(server, 'GET', '/collections');

@@ -322,6 +322,44 @@ describe('payload operations', () => {
   });
 });
 
+describe('batch update (POST /points/batch)', () => {
+  test('operations run in order, one result each, and are visible together', async () => {
+    const n = await fresh('batch', 2);
+    await server.client.upsert(n, { wait: true, points: [{ id: 1, vector: [1, 0], payload: { a: 1 } }, { id: 2, vector: [0, 1] }] });
+    const results = await server.client.batchUpdate(n, {
+      operations: [
+        { upsert: { points: [{ id: 3, vector: [1, 1], payload: { a: 3 } }] } },
+        { set_payload: { payload: { b: true }, points: [1, 3] } },
+        { overwrite_payload: { payload: { c: 'x' }, points: [2] } },
+        { delete_payload: { keys: ['a'], points: [1] } },
+        { delete: { points: [2] } },
+      ],
+    });
+    assert.equal(results.length, 5);
+    for (const r of results) assert.equal(r.status, 'completed');
+    const { points } = await server.client.scroll(n, { limit: 10 });
+    assert.deepEqual(points.map((p) => [p.id, p.payload]), [[1, { b: true }], [3, { a: 3, b: true }]]);
+  });
+
+  test('all or nothing: a refused operation leaves the earlier ones unwritten', async () => {
+    const n = await fresh('batch_atomic', 2);
+    await server.client.upsert(n, { wait: true, points: [{ id: 1, vector: [1, 0] }] });
+    // Refused before anything runs (a missing point), and refused by the engine inside the transaction (a
+    // vector the engine rejects: all zeros under Cosine is checked by the engine, not the route).
+    const e = await clientError(() => server.client.batchUpdate(n, {
+      operations: [{ upsert: { points: [{ id: 2, vector: [1, 1] }] } }, { set_payload: { payload: { z: 1 }, points: [42] } }],
+    }));
+    assert.equal(e.status, 404);
+    const c = await fresh('batch_atomic_cos', 2, 'Cosine');
+    const e2 = await clientError(() => server.client.batchUpdate(c, {
+      operations: [{ upsert: { points: [{ id: 5, vector: [1, 1] }] } }, { upsert: { points: [{ id: 6, vector: [0, 0] }] } }],
+    }));
+    assert.equal(e2.status, 400, JSON.stringify(e2.data));
+    assert.equal((await server.client.count(n)).count, 1);
+    assert.equal((await server.client.count(c)).count, 0, 'the first upsert of the refused batch did not commit');
+  });
+});
+
 describe('?wait=true', () => {
   test('every write answers "completed" with wait=true and "acknowledged" without', async () => {
     const n = await fresh('wait');

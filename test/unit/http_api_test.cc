@@ -374,6 +374,68 @@ TEST_F(HttpApiTest, PayloadIndexParams) {
   EXPECT_FALSE(Ok("GET", "/collections/c")["payload_schema"].contains("m"));
 }
 
+// POST /points/batch: the operations in order, one update result each; a bad operation anywhere changes nothing.
+TEST_F(HttpApiTest, UpdateBatch) {
+  Numbered(3);
+  Json r = Ok("POST", "/collections/c/points/batch?wait=true", R"({"operations": [
+      {"upsert": {"points": [{"id": 10, "vector": [1, 1], "payload": {"n": 10}}]}},
+      {"set_payload": {"payload": {"tag": "new"}, "points": [10, 1]}},
+      {"overwrite_payload": {"payload": {"only": true}, "points": [2]}},
+      {"delete_payload": {"keys": ["n"], "points": [1]}},
+      {"clear_payload": {"points": [3]}},
+      {"delete": {"points": [3]}}]})");
+  ASSERT_EQ(r.size(), 6u);
+  for (const Json& u : r) EXPECT_EQ(u["status"], "completed");
+  Json all = Ok("POST", "/collections/c/points/scroll", R"({"limit": 10})")["points"];
+  EXPECT_EQ(all, (Json::array({{{"id", 1}, {"payload", {{"tag", "new"}}}},
+                               {{"id", 2}, {"payload", {{"only", true}}}},
+                               {{"id", 10}, {"payload", {{"n", 10}, {"tag", "new"}}}}})));
+  // Checked before anything runs: the upsert ahead of the bad operation is not written.
+  EXPECT_EQ(Error(404, "POST", "/collections/c/points/batch", R"({"operations": [
+      {"upsert": {"points": [{"id": 11, "vector": [1, 1]}]}},
+      {"set_payload": {"payload": {"a": 1}, "points": [99]}}]})"),
+            "Not found: No point with id 99 found");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/batch", R"({"operations": [
+      {"upsert": {"points": [{"id": 11, "vector": [1, 1]}]}}, {"upsert": {"points": [{"id": 12, "vector": [1]}]}}]})"),
+            "Wrong input: Vector dimension error: expected dim: 2, got 1");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/batch",
+                  R"({"operations": [{"update_vectors": {"points": [{"id": 1, "vector": [0, 1]}]}}]})"),
+            "Wrong input: `operations[0].update_vectors` is not supported yet: upsert the whole point instead");
+  EXPECT_EQ(Error(422, "POST", "/collections/c/points/batch", R"({"operations": [{"frobnicate": {}}]})"),
+            "Validation error in JSON body: operations[0]: unknown operation \"frobnicate\" (upsert, delete, "
+            "set_payload, overwrite_payload, delete_payload, clear_payload)");
+  EXPECT_EQ(Ok("POST", "/collections/c/points/count", "{}")["count"], 3);
+}
+
+TEST_F(HttpApiTest, Facet) {
+  ASSERT_EQ(Ok("PUT", "/collections/c", R"({"vectors": {"size": 2, "distance": "Dot"}})"), true);
+  Ok("PUT", "/collections/c/points?wait=true", R"({"points": [
+      {"id": 1, "vector": [1, 0], "payload": {"color": "red", "size": 1, "tags": ["a", "b", "a"]}},
+      {"id": 2, "vector": [1, 0], "payload": {"color": "blue", "size": 2, "tags": ["b"]}},
+      {"id": 3, "vector": [1, 0], "payload": {"color": "red", "size": 2, "tags": "c"}},
+      {"id": 4, "vector": [1, 0], "payload": {"color": 7, "size": "big"}},
+      {"id": 5, "vector": [1, 0], "payload": {}}]})");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/facet", R"({"key": "color"})"),
+            "Bad request: Index required but not found for \"color\" of one of the following types: [keyword, "
+            "integer, bool, uuid]. Help: Create an index for this key or use a different filter.");
+  Ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "color", "field_schema": "keyword"})");
+  Ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "size", "field_schema": "integer"})");
+  Ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "tags", "field_schema": "keyword"})");
+  EXPECT_EQ(Ok("POST", "/collections/c/facet", R"({"key": "color"})"),
+            (Json{{"hits", {{{"value", "red"}, {"count", 2}}, {{"value", "blue"}, {"count", 1}}}}}));
+  EXPECT_EQ(Ok("POST", "/collections/c/facet", R"({"key": "size", "exact": true})"),
+            (Json{{"hits", {{{"value", 2}, {"count", 2}}, {{"value", 1}, {"count", 1}}}}}));
+  // A point counts once per distinct value; ties by value.
+  EXPECT_EQ(Ok("POST", "/collections/c/facet", R"({"key": "tags", "limit": 2})"),
+            (Json{{"hits", {{{"value", "b"}, {"count", 2}}, {{"value", "a"}, {"count", 1}}}}}));
+  EXPECT_EQ(Ok("POST", "/collections/c/facet",
+               R"({"key": "color", "filter": {"must": [{"key": "size", "match": {"value": 2}}]}})"),
+            (Json{{"hits", {{{"value", "blue"}, {"count", 1}}, {{"value", "red"}, {"count", 1}}}}}));
+  EXPECT_EQ(Error(422, "POST", "/collections/c/facet", "{}"), "Validation error in JSON body: key: expected a payload key");
+  EXPECT_EQ(Error(404, "POST", "/collections/nope/facet", R"({"key": "color"})"),
+            "Not found: Collection `nope` doesn't exist!");
+}
+
 TEST_F(HttpApiTest, SearchResults) {
   Numbered(4);
   Json hits = Ok("POST", "/collections/c/points/search", R"({"vector": [1, 0], "limit": 2})");
