@@ -65,6 +65,10 @@ const std::vector<ApiRoute>& QdrantRoutes() {
       {"POST", "/collections/{name}/points/search", [](Q& a, const R& r, const J& b) { return a.Search(r.name, b); }},
       {"POST", "/collections/{name}/points/search/batch",
        [](Q& a, const R& r, const J& b) { return a.SearchBatch(r.name, b); }},
+      {"POST", "/collections/{name}/points/recommend",
+       [](Q& a, const R& r, const J& b) { return a.Recommend(r.name, b); }},
+      {"POST", "/collections/{name}/points/recommend/batch",
+       [](Q& a, const R& r, const J& b) { return a.RecommendBatch(r.name, b); }},
       // After the fixed sub-paths above, so "scroll", "count" and the rest are not taken for ids.
       {"GET", "/collections/{name}/points/{id}", [](Q& a, const R& r, const J&) { return a.GetPoint(r.name, r.key); }},
   };

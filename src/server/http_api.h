@@ -75,6 +75,8 @@ class QdrantApi {
   ApiResult QueryBatch(const std::string& name, const nlohmann::json& body);
   ApiResult Search(const std::string& name, const nlohmann::json& body);
   ApiResult SearchBatch(const std::string& name, const nlohmann::json& body);
+  ApiResult Recommend(const std::string& name, const nlohmann::json& body);
+  ApiResult RecommendBatch(const std::string& name, const nlohmann::json& body);
 
  private:
   Engine* engine_;

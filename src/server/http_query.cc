@@ -1,6 +1,9 @@
 // Qdrant's search routes: /points/query and /points/search, one by one and in batches. A query is a vector,
 // a point id or {"nearest": ..., "mmr": ...} (the engine's search, with MMR when asked), or absent (the
 // engine's scroll: points in id order, scored 0).
+#include <algorithm>
+
+#include "engine/distance.h"
 #include "server/http_api.h"
 #include "server/http_json.h"
 
@@ -61,8 +64,81 @@ void ReadMmr(const Json& mmr, SearchSpec* s) {
   s->params.mmr = MmrParams{diversity, UInt(mmr, "candidates_limit", 0, 0, kMaxK)};
 }
 
-// The query field: a vector, a point id, {"nearest": vector|id, "mmr": {...}}, or absent.
-void ReadQuery(const Json& body, SearchSpec* s) {
+// Qdrant's recommend input {positive, negative, strategy} (the query API's and /points/recommend's) as a
+// search: the average_vector strategy's query, avg(positive) + (avg(positive) - avg(negative)), with the
+// examples given by id left out of the results (as Qdrant does). Examples are point ids or vectors; a
+// cosine collection's vectors are averaged normalised, as Qdrant stores them.
+void ReadRecommend(Engine* engine, uint32_t ns, const std::string& name, const Json& rec, const Json& body,
+                   SearchSpec* s) {
+  if (!rec.is_object()) Invalid("recommend: expected {\"positive\": [...], \"negative\": [...]}");
+  KnownFields(rec, "recommend", {"positive", "negative", "strategy"});
+  if (const Json* strategy = Field(rec, "strategy")) {
+    if (!strategy->is_string() ||
+        (*strategy != "average_vector" && *strategy != "best_score" && *strategy != "sum_scores"))
+      Invalid("strategy: expected average_vector, best_score or sum_scores");
+    OnlyValue(rec, "recommend", "strategy", "average_vector", "only the average_vector strategy is implemented yet");
+  }
+  CollectionConfig config = Take(engine->GetConfig(ns, name));
+  std::vector<PointId> example_ids;
+  auto examples = [&](const char* which) {
+    std::vector<std::vector<float>> out;
+    const Json* list = Field(rec, which);
+    if (!list) return out;
+    if (!list->is_array()) Invalid(std::string(which) + ": expected a list of point ids or vectors");
+    std::vector<PointId> ids;
+    for (const Json& e : *list) {
+      if (e.is_array()) {
+        out.push_back(VectorFromJson(e, which));
+        if (out.back().size() != config.dimension)
+          Fail({400, "Wrong input: Vector dimension error: expected dim: " + std::to_string(config.dimension) +
+                         ", got " + std::to_string(out.back().size())});
+      } else {
+        ids.push_back(IdFromJson(e));
+      }
+    }
+    if (!ids.empty()) {
+      auto found = Take(engine->Get(ns, name, ids, false, true));
+      for (const PointId& id : ids) {
+        auto it = std::find_if(found.begin(), found.end(), [&](const Record& r) { return r.id == id; });
+        if (it == found.end() || !it->vector) Fail({404, "Not found: No point with id " + id.ToString() + " found"});
+        out.push_back(*it->vector);
+        example_ids.push_back(id);
+      }
+    }
+    if (config.distance == Distance::kCosine)
+      for (auto& v : out) NormalizeInPlace(v.data(), v.size());
+    return out;
+  };
+  std::vector<std::vector<float>> pos = examples("positive"), neg = examples("negative");
+  if (pos.empty()) Fail({400, "Wrong input: recommend with the average_vector strategy needs at least one positive example"});
+  auto average = [&](const std::vector<std::vector<float>>& vs) {
+    std::vector<double> sum(config.dimension, 0.0);
+    for (const auto& v : vs)
+      for (size_t i = 0; i < v.size(); ++i) sum[i] += v[i];
+    for (double& x : sum) x /= static_cast<double>(vs.size());
+    return sum;
+  };
+  std::vector<double> avg_pos = average(pos);
+  std::vector<float> query(config.dimension);
+  if (neg.empty()) {
+    for (size_t i = 0; i < query.size(); ++i) query[i] = static_cast<float>(avg_pos[i]);
+  } else {
+    std::vector<double> avg_neg = average(neg);
+    for (size_t i = 0; i < query.size(); ++i) query[i] = static_cast<float>(2 * avg_pos[i] - avg_neg[i]);
+  }
+  s->params.vector = std::move(query);
+  if (!example_ids.empty()) {
+    // The user's filter, and none of the examples.
+    Json ids = Json::array();
+    for (const PointId& id : example_ids) ids.push_back(id.ToJson());
+    Json filter = {{"must_not", Json::array({{{"has_id", ids}}})}};
+    if (const Json* f = Field(body, "filter")) filter["must"] = Json::array({*f});
+    s->params.filter = Take(ParseFilterJson(filter));
+  }
+}
+
+// The query field: a vector, a point id, {"nearest": vector|id, "mmr": {...}}, {"recommend": {...}}, or absent.
+void ReadQuery(Engine* engine, uint32_t ns, const std::string& name, const Json& body, SearchSpec* s) {
   const Json* q = Field(body, "query");
   if (const Json* using_ = Field(body, "using"); using_ && !(using_->is_string() && using_->get<std::string>().empty()))
     Fail({400, "Wrong input: named vectors are not supported (\"using\")"});
@@ -73,10 +149,15 @@ void ReadQuery(const Json& body, SearchSpec* s) {
     return;
   }
   const Json* target = q;
+  if (q->is_object() && q->contains("recommend")) {
+    if (q->size() != 1) Invalid("query: {\"recommend\": ...} takes no other field");
+    ReadRecommend(engine, ns, name, (*q)["recommend"], body, s);
+    return;
+  }
   if (q->is_object()) {
     if (!q->contains("nearest"))
       Fail({400, "Wrong input: unsupported query " + (q->empty() ? std::string("{}") : "\"" + q->begin().key() + "\"") +
-                 " (use a vector, a point id, or {\"nearest\": ...})"});
+                 " (use a vector, a point id, {\"nearest\": ...} or {\"recommend\": ...})"});
     target = &(*q)["nearest"];
     if (q->contains("mmr") && !(*q)["mmr"].is_null()) ReadMmr((*q)["mmr"], s);
   }
@@ -146,7 +227,7 @@ ApiResult QdrantApi::Query(const std::string& name, const Json& body) {
     if (!body.is_object()) Invalid("expected an object");
     SearchSpec s;
     ReadCommon(body, &s);
-    ReadQuery(body, &s);
+    ReadQuery(engine_, ns_, name, body, &s);
     return {{"points", RunSearch(engine_, ns_, name, s)}};
   });
 }
@@ -169,6 +250,27 @@ ApiResult QdrantApi::Search(const std::string& name, const Json& body) {
 
 ApiResult QdrantApi::SearchBatch(const std::string& name, const Json& body) {
   return Batch(body, "searches", [&](const Json& q) { return Search(name, q); });
+}
+
+// The legacy POST /points/recommend: {positive, negative, strategy} beside the search fields.
+ApiResult QdrantApi::Recommend(const std::string& name, const Json& body) {
+  return Guard([&]() -> Json {
+    if (!body.is_object()) Invalid("expected an object");
+    if (const Json* using_ = Field(body, "using"); using_ && !(using_->is_string() && using_->get<std::string>().empty()))
+      Fail({400, "Wrong input: named vectors are not supported (\"using\")"});
+    NotSupported(body, "", "lookup_from", "lookup_from is not implemented yet");
+    SearchSpec s;
+    ReadCommon(body, &s);
+    Json rec = Json::object();
+    for (const char* k : {"positive", "negative", "strategy"})
+      if (body.contains(k)) rec[k] = body[k];
+    ReadRecommend(engine_, ns_, name, rec, body, &s);
+    return RunSearch(engine_, ns_, name, s);
+  });
+}
+
+ApiResult QdrantApi::RecommendBatch(const std::string& name, const Json& body) {
+  return Batch(body, "searches", [&](const Json& q) { return Recommend(name, q); });
 }
 
 }  // namespace govector

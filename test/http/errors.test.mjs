@@ -373,7 +373,8 @@ describe('errors', () => {
         ['lookup_from', { query: 1, lookup_from: { collection: N } }],
         ['using', { query: [1, 0, 0], using: 'image' }],
         ['fusion', { prefetch: undefined, query: { fusion: 'rrf' } }],
-        ['recommend', { query: { recommend: { positive: [1] } } }],
+        ['recommend best_score', { query: { recommend: { positive: [1], strategy: 'best_score' } } }],
+        ['discover', { query: { discover: { target: 1, context: [] } } }],
       ]) {
         const e = await clientError(() => c.query(N, args));
         assert.equal(e.status, 400, `${what}: ${JSON.stringify(e.data)}`);

@@ -192,6 +192,21 @@ describe('query', () => {
     assertRanking((await server.client.query(n, { query: Q, limit: 4, params: same })).points, expected, 'defaults');
   });
 
+  test('recommend (average_vector): by ids and vectors, the examples left out, through the query API and /points/recommend', async () => {
+    const query = (recommend, extra = {}) => server.client.query(n, { query: { recommend }, limit: 3, ...extra });
+    // Positive 5 and negative 1: the query is 2 * v5 - v1, a plain search for it without points 5 and 1.
+    const v = (id) => POINTS[id];
+    const q = v(5).map((x, i) => 2 * x - v(1)[i]);
+    const expected = (await server.client.query(n, { query: q, limit: 5 })).points.map((p) => p.id).filter((id) => id !== 5 && id !== 1).slice(0, 3);
+    assert.deepEqual(ids((await query({ positive: [5], negative: [1] })).points), expected);
+    // A vector as the example is not left out.
+    const byVector = await query({ positive: [v(5)] });
+    assert.deepEqual(ids(byVector.points), ids((await server.client.query(n, { query: v(5), limit: 3 })).points));
+    const legacy = await raw(server, 'POST', `/collections/${n}/points/recommend`, { positive: [5], negative: [1], limit: 3 });
+    assert.equal(legacy.status, 200);
+    assert.deepEqual(legacy.json.result.map((p) => p.id), expected);
+  });
+
   test('no query: points in id order', async () => {
     const { points } = await server.client.query(n, { limit: 3, with_payload: ['id'] });
     assert.deepEqual(ids(points), [1, 2, 3]);

@@ -436,6 +436,40 @@ TEST_F(HttpApiTest, Facet) {
             "Not found: Collection `nope` doesn't exist!");
 }
 
+// Recommendations with the average_vector strategy: query = avg(pos) + (avg(pos) - avg(neg)), examples given by
+// id left out of the results.
+TEST_F(HttpApiTest, Recommend) {
+  ASSERT_EQ(Ok("PUT", "/collections/c", R"({"vectors": {"size": 2, "distance": "Dot"}})"), true);
+  Ok("PUT", "/collections/c/points?wait=true", R"({"points": [
+      {"id": 1, "vector": [1, 0]}, {"id": 2, "vector": [0.9, 0.1]}, {"id": 3, "vector": [0, 1]},
+      {"id": 4, "vector": [-1, 0]}, {"id": 5, "vector": [0.5, 0.5]}]})");
+  // Positive 1 alone: query (1, 0); 1 itself is left out.
+  Json hits = Ok("POST", "/collections/c/points/query", R"({"query": {"recommend": {"positive": [1]}}, "limit": 2})");
+  EXPECT_EQ(Ids(hits["points"]), (std::vector<Json>{2, 5}));
+  // Positive 5, negative 1: query 2 * (0.5, 0.5) - (1, 0) = (0, 1): point 3 first, 4 and 2 after 3.
+  hits = Ok("POST", "/collections/c/points/query",
+            R"({"query": {"recommend": {"positive": [5], "negative": [1], "strategy": "average_vector"}}, "limit": 1})");
+  EXPECT_EQ(Ids(hits["points"]), (std::vector<Json>{3}));
+  EXPECT_FLOAT_EQ(hits["points"][0]["score"].get<float>(), 1.0f);
+  // Vectors as examples are not excluded; the filter still applies.
+  hits = Ok("POST", "/collections/c/points/recommend",
+            R"({"positive": [[1, 0]], "limit": 3, "filter": {"must_not": [{"has_id": [2]}]}})");
+  EXPECT_EQ(Ids(hits), (std::vector<Json>{1, 5, 3}));
+  EXPECT_EQ(Error(404, "POST", "/collections/c/points/recommend", R"({"positive": [9]})"),
+            "Not found: No point with id 9 found");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/recommend", R"({"positive": [1], "strategy": "best_score"})"),
+            "Wrong input: `recommend.strategy` = \"best_score\" is not supported: only the average_vector strategy "
+            "is implemented yet");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/recommend", R"({"negative": [1]})"),
+            "Wrong input: recommend with the average_vector strategy needs at least one positive example");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/recommend", R"({"positive": [[1, 0, 0]]})"),
+            "Wrong input: Vector dimension error: expected dim: 2, got 3");
+  Json batch = Ok("POST", "/collections/c/points/recommend/batch",
+                  R"({"searches": [{"positive": [1], "limit": 1}, {"positive": [3], "limit": 1}]})");
+  EXPECT_EQ(Ids(batch[0]), (std::vector<Json>{2}));
+  EXPECT_EQ(Ids(batch[1]), (std::vector<Json>{5}));
+}
+
 TEST_F(HttpApiTest, SearchResults) {
   Numbered(4);
   Json hits = Ok("POST", "/collections/c/points/search", R"({"vector": [1, 0], "limit": 2})");
@@ -479,8 +513,9 @@ TEST_F(HttpApiTest, QueryForms) {
             "Wrong input: named vectors are not supported (\"using\")");
   EXPECT_EQ(Error(400, "POST", "/collections/c/points/query", R"({"prefetch": {"query": [1, 0]}})"),
             "Wrong input: prefetch is not supported");
-  EXPECT_EQ(Error(400, "POST", "/collections/c/points/query", R"({"query": {"recommend": {}}})"),
-            "Wrong input: unsupported query \"recommend\" (use a vector, a point id, or {\"nearest\": ...})");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/query", R"({"query": {"discover": {}}})"),
+            "Wrong input: unsupported query \"discover\" (use a vector, a point id, {\"nearest\": ...} or "
+            "{\"recommend\": ...})");
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/query", R"({"query": true})"),
             "Validation error in JSON body: query: expected a vector, a point id or {\"nearest\": ...}");
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/query", "[]"),
