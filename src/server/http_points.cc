@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "engine/datetime.h"
 #include "engine/json_path.h"
 
 #include "server/http_api.h"
@@ -146,9 +147,109 @@ ApiResult QdrantApi::GetPoint(const std::string& name, const std::string& id_tex
   });
 }
 
+namespace {
+
+// Scroll ordered by a payload key (Qdrant's order_by: a key with an integer, float or datetime index):
+// every matching point once per value it holds under the key, by value then id, from start_from on; no
+// next page (as in Qdrant: page with start_from). Found by reading the matching points.
+Json OrderedScroll(Engine* engine, uint32_t ns, const std::string& name, const Json& body, const Json& order_by,
+                   const PayloadSelector& sel, bool with_vector, uint32_t limit) {
+  Json ob = order_by.is_string() ? Json{{"key", order_by}} : order_by;
+  if (!ob.is_object() || !ob.contains("key") || !ob["key"].is_string())
+    Invalid("order_by: expected a key or {\"key\", \"direction\", \"start_from\"}");
+  KnownFields(ob, "order_by", {"key", "direction", "start_from"});
+  if (Field(body, "offset")) Fail({400, "Bad request: Cannot use an `offset` when using `order_by`"});
+  const std::string key = ob["key"].get<std::string>();
+  bool desc = false;
+  if (const Json* d = Field(ob, "direction")) {
+    if (*d != "asc" && *d != "desc") Invalid("order_by.direction: expected asc or desc");
+    desc = *d == "desc";
+  }
+  CollectionInfo info = Take(engine->GetCollectionInfo(ns, name));
+  std::optional<PayloadIndexType> type;
+  for (const auto& pi : info.payload_indexes)
+    if (pi.field == key && (pi.type == PayloadIndexType::kInteger || pi.type == PayloadIndexType::kFloat ||
+                            pi.type == PayloadIndexType::kDatetime))
+      type = pi.type;
+  if (!type)
+    Fail({400, "Bad request: No range index for `order_by` key: `" + key +
+                   "`. Please create one to use `order_by`. Check https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which payload schemas support Range conditions"});
+  // A value as the number it is ordered by: datetimes as microseconds since the epoch.
+  auto number = [&](const Json& v) -> std::optional<double> {
+    if (*type == PayloadIndexType::kDatetime) {
+      if (!v.is_string()) return std::nullopt;
+      auto t = ParseDatetimeMicros(v.get_ref<const std::string&>());
+      return t ? std::optional<double>(static_cast<double>(*t)) : std::nullopt;
+    }
+    if (!v.is_number()) return std::nullopt;
+    if (*type == PayloadIndexType::kInteger && !v.is_number_integer() && !v.is_number_unsigned()) return std::nullopt;
+    return v.get<double>();
+  };
+  std::optional<double> start;
+  if (const Json* from = Field(ob, "start_from")) {
+    start = from->is_string() ? [&]() -> std::optional<double> {
+      auto t = ParseDatetimeMicros(from->get_ref<const std::string&>());
+      return t ? std::optional<double>(static_cast<double>(*t)) : std::nullopt;
+    }()
+                              : from->is_number() ? std::optional<double>(from->get<double>()) : std::nullopt;
+    if (!start) Invalid("order_by.start_from: expected a number or an RFC 3339 datetime");
+  }
+  FieldPath path = Take(ParseFieldPath(key));
+  struct Row {
+    double value;
+    size_t record;
+  };
+  std::vector<Record> records;
+  std::vector<Row> rows;
+  ScrollParams sp;
+  sp.filter = FilterFromJson(body);
+  sp.limit = kMaxScrollLimit;
+  sp.with_payload = true;
+  sp.with_vector = with_vector;
+  for (;;) {
+    ScrollPage page = Take(engine->Scroll(ns, name, sp));
+    for (Record& r : page.points) {
+      if (!r.payload) continue;
+      bool kept = false;
+      ForEachPathNode(path, *r.payload, [&](const Json& node) {
+        auto add = [&](const Json& v) {
+          std::optional<double> x = number(v);
+          if (!x || (start && (desc ? *x > *start : *x < *start))) return;
+          rows.push_back({*x, records.size()});
+          kept = true;
+        };
+        if (node.is_array())
+          for (const Json& v : node) add(v);
+        else
+          add(node);
+        return true;
+      });
+      if (kept) records.push_back(std::move(r));
+    }
+    if (!page.next) break;
+    sp.start = page.next;
+  }
+  // Records come in id order, so a stable sort by value keeps ties in id order.
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const Row& a, const Row& b) { return desc ? a.value > b.value : a.value < b.value; });
+  if (rows.size() > limit) rows.resize(limit);
+  std::vector<Record> out;
+  for (const Row& row : rows) out.push_back(records[row.record]);
+  QdrantVectors(engine, ns, name, &out);
+  Json points = Json::array();
+  for (const Record& r : out) points.push_back(PointJson(r, sel));
+  return {{"points", points}, {"next_page_offset", nullptr}};
+}
+
+}  // namespace
+
 ApiResult QdrantApi::Scroll(const std::string& name, const Json& body) {
   return Guard([&]() -> Json {
-    if (Field(body, "order_by")) Fail({400, "Wrong input: order_by is not supported"});
+    if (const Json* order_by = Field(body, "order_by")) {
+      PayloadSelector sel = PayloadSelector::From(body, true);
+      return OrderedScroll(engine_, ns_, name, body, *order_by, sel, WithVector(body, false),
+                           UInt(body, "limit", 10, 1, kMaxScrollLimit));
+    }
     ScrollParams sp;
     sp.filter = FilterFromJson(body);
     sp.limit = UInt(body, "limit", 10, 1, kMaxScrollLimit);

@@ -322,6 +322,22 @@ describe('payload operations', () => {
   });
 });
 
+describe('scroll ordered by a payload key', () => {
+  test('order_by with an integer index: ascending, descending, start_from; refused without an index', async () => {
+    const n = await fresh('order_by', 2);
+    const prices = [50, 10, 30, 20, 40];
+    await server.client.upsert(n, { wait: true, points: prices.map((price, i) => ({ id: i + 1, vector: [1, i], payload: { price } })) });
+    const e = await clientError(() => server.client.scroll(n, { order_by: 'price' }));
+    assert.equal(e.status, 400);
+    await server.client.createPayloadIndex(n, { field_name: 'price', field_schema: 'integer', wait: true });
+    const page = await server.client.scroll(n, { order_by: 'price', limit: 3 });
+    assert.deepEqual(page.points.map((p) => p.payload.price), [10, 20, 30]);
+    assert.equal(page.next_page_offset, null);
+    const desc = await server.client.scroll(n, { order_by: { key: 'price', direction: 'desc', start_from: 35 } });
+    assert.deepEqual(desc.points.map((p) => p.id), [3, 4, 2]);
+  });
+});
+
 describe('batch update (POST /points/batch)', () => {
   test('operations run in order, one result each, and are visible together', async () => {
     const n = await fresh('batch', 2);

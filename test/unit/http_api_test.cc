@@ -251,8 +251,9 @@ TEST_F(HttpApiTest, ScrollPagesAndCount) {
   page = Ok("POST", "/collections/c/points/scroll", R"({"filter": {"must": [{"key": "n", "range": {"gt": 3}}]}})");
   EXPECT_EQ(Ids(page["points"]), (std::vector<Json>{4, 5}));
 
-  EXPECT_EQ(Error(400, "POST", "/collections/c/points/scroll", R"({"order_by": "n"})"),
-            "Wrong input: order_by is not supported");
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/scroll", R"({"order_by": "n"})").rfind(
+                "Bad request: No range index for `order_by` key: `n`.", 0),
+            0u);
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/scroll", R"({"limit": 0})"),
             "Validation error in JSON body: limit must be between 1 and 100000, got 0");
   EXPECT_EQ(Error(422, "POST", "/collections/c/points/scroll", R"({"limit": "2"})"),
@@ -468,6 +469,38 @@ TEST_F(HttpApiTest, Recommend) {
                   R"({"searches": [{"positive": [1], "limit": 1}, {"positive": [3], "limit": 1}]})");
   EXPECT_EQ(Ids(batch[0]), (std::vector<Json>{2}));
   EXPECT_EQ(Ids(batch[1]), (std::vector<Json>{5}));
+}
+
+// Scroll ordered by a payload key with a range index: by value then id, a point once per value, from
+// start_from on, no next page.
+TEST_F(HttpApiTest, ScrollOrderBy) {
+  ASSERT_EQ(Ok("PUT", "/collections/c", R"({"vectors": {"size": 2, "distance": "Dot"}})"), true);
+  Ok("PUT", "/collections/c/points?wait=true", R"({"points": [
+      {"id": 1, "vector": [1, 0], "payload": {"price": 30, "at": "2024-03-01T00:00:00Z"}},
+      {"id": 2, "vector": [1, 0], "payload": {"price": 10, "at": "2024-01-01T00:00:00Z"}},
+      {"id": 3, "vector": [1, 0], "payload": {"price": [20, 40], "at": "2024-02-01T00:00:00+01:00"}},
+      {"id": 4, "vector": [1, 0], "payload": {"price": 10}},
+      {"id": 5, "vector": [1, 0], "payload": {"price": "cheap"}}]})");
+  Ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "price", "field_schema": "integer"})");
+  Ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "at", "field_schema": "datetime"})");
+  auto ids = [&](const std::string& body) {
+    Json page = Ok("POST", "/collections/c/points/scroll", body);
+    EXPECT_TRUE(page["next_page_offset"].is_null());
+    return Ids(page["points"]);
+  };
+  EXPECT_EQ(ids(R"({"order_by": "price"})"), (std::vector<Json>{2, 4, 3, 1, 3}));
+  EXPECT_EQ(ids(R"({"order_by": {"key": "price", "direction": "desc"}, "limit": 3})"), (std::vector<Json>{3, 1, 3}));
+  EXPECT_EQ(ids(R"({"order_by": {"key": "price", "start_from": 15}})"), (std::vector<Json>{3, 1, 3}));
+  EXPECT_EQ(ids(R"({"order_by": {"key": "price", "direction": "desc", "start_from": 25}})"),
+            (std::vector<Json>{3, 2, 4}));
+  EXPECT_EQ(ids(R"({"order_by": "price", "filter": {"must": [{"has_id": [1, 2]}]}})"), (std::vector<Json>{2, 1}));
+  EXPECT_EQ(ids(R"({"order_by": {"key": "at", "start_from": "2024-01-15T00:00:00Z"}})"), (std::vector<Json>{3, 1}));
+  Json page = Ok("POST", "/collections/c/points/scroll", R"({"order_by": "price", "limit": 1, "with_payload": ["price"]})");
+  EXPECT_EQ(page["points"][0], (Json{{"id", 2}, {"payload", {{"price", 10}}}}));
+  EXPECT_EQ(Error(400, "POST", "/collections/c/points/scroll", R"({"order_by": "price", "offset": 2})"),
+            "Bad request: Cannot use an `offset` when using `order_by`");
+  EXPECT_EQ(Error(422, "POST", "/collections/c/points/scroll", R"({"order_by": {"key": "price", "direction": "up"}})"),
+            "Validation error in JSON body: order_by.direction: expected asc or desc");
 }
 
 TEST_F(HttpApiTest, SearchResults) {
