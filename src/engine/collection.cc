@@ -30,7 +30,10 @@ CollectionConfig ConfigFromMeta(const pb::CollectionMeta& meta) {
 Collection::Collection(Storage* storage, CatalogWriter* catalog, const EngineOptions& options,
                        const pb::CollectionMeta& meta, MDB_dbi dbi, std::string index_dir)
     : storage_(storage), catalog_(catalog), options_(options), meta_(meta), config_(ConfigFromMeta(meta)), dbi_(dbi),
-      index_dir_(std::move(index_dir)) {}
+      index_dir_(std::move(index_dir)) {
+  arena_.Reset(ElementBytes());
+  scan_codes_.Reset(Sq8CodeBytes(dimension()));
+}
 
 Collection::~Collection() = default;
 
@@ -192,13 +195,13 @@ CollectionInfo Collection::Info() {
       if (SlotSearchable(slot)) ++info.indexed_vectors;
     info.graph_elements = hnsw_->size();
     info.graph_deleted = hnsw_->deleted_count();
-    info.index_memory_bytes = hnsw_->MemoryBytes() + scan_codes_.capacity();
+    info.index_memory_bytes = hnsw_->MemoryBytes() + scan_codes_.MemoryBytes();
     info.snapshot_pending = changes_since_snapshot_.load() > 0;
     info.vector_memory_bytes = hnsw_->VectorBytes();
     for (const auto& [slot, v] : pending_vectors_) info.pending_memory_bytes += v.size() * sizeof(float);
   } else {
     info.indexed_vectors = live_count_;
-    info.index_memory_bytes = arena_.capacity();
+    info.index_memory_bytes = arena_.MemoryBytes();
     info.vector_memory_bytes = live_count_ * ElementBytes();
   }
   info.payload_indexes = payload_indexes_.Info();

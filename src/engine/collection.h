@@ -42,6 +42,7 @@
 #include "engine/hnsw_index.h"
 #include "engine/index_snapshot.h"
 #include "engine/payload_index.h"
+#include "engine/slot_arena.h"
 #include "engine/point_id.h"
 #include "engine/status.h"
 #include "engine/storage.h"
@@ -283,9 +284,9 @@ class Collection {
   std::vector<uint32_t> pending_queue_;
   std::vector<uint32_t> unindex_queue_;
   // Flat collections: element per slot (float vector or SQ8 code).
-  std::vector<uint8_t> arena_;
+  SlotArena arena_;
   // UsesScanCodes(): the SQ8 code of every slot's current vector (Sq8CodeBytes(dimension()) per slot).
-  std::vector<uint8_t> scan_codes_;
+  SlotArena scan_codes_;
 
   // index_mu_
   std::unique_ptr<HnswIndex> hnsw_;

@@ -223,7 +223,7 @@ void Collection::ExactScan(const SearchContext& ctx, const QueryDistance& qd, si
   std::optional<QueryDistance> code_qd;
   if (use_codes) code_qd.emplace(distance(), Quantization::kSq8, ctx.query.data(), dimension());
   auto data = [&](uint32_t slot) -> const void* {
-    return use_codes ? scan_codes_.data() + slot * code_bytes : ElementOf(slot, elem);
+    return use_codes ? scan_codes_.At(slot) : ElementOf(slot, elem);
   };
   const size_t prefetch_bytes = std::min<size_t>(use_codes ? code_bytes : elem, 1024);
   auto consider = [&](uint32_t slot) {

@@ -17,10 +17,7 @@ size_t Collection::ElementBytes() const {
 }
 
 void Collection::EncodeScanCode(uint32_t slot, const float* vec) {
-  size_t bytes = Sq8CodeBytes(dimension());
-  if (scan_codes_.size() < (slot + 1) * bytes)
-    scan_codes_.resize(std::max((slot + 1) * bytes, scan_codes_.size() * 3 / 2));
-  Sq8Encode(vec, dimension(), scan_codes_.data() + slot * bytes);
+  Sq8Encode(vec, dimension(), scan_codes_.Ensure(slot));
 }
 
 const float* Collection::IndexedVector(const float* vec, std::vector<float>* buf) const {
@@ -37,17 +34,15 @@ void Collection::ApplyVector(uint32_t slot, const float* stored) {
     slots_[slot].insert_failures = 0;  // a new vector gets its own attempts
     return;
   }
-  size_t elem = ElementBytes();
-  if (arena_.size() < (slot + 1) * elem) arena_.resize(std::max((slot + 1) * elem, arena_.size() * 3 / 2));
-  uint8_t* dst = arena_.data() + slot * elem;
+  uint8_t* dst = arena_.Ensure(slot);
   if (IsQuantized())
     Sq8Encode(vec, dimension(), dst);
   else
-    std::memcpy(dst, vec, elem);
+    std::memcpy(dst, vec, ElementBytes());
 }
 
 const void* Collection::ElementOf(uint32_t slot, size_t element_bytes) const {
-  if (!IsHnsw()) return arena_.data() + slot * element_bytes;
+  if (!IsHnsw()) return arena_.Has(slot) ? arena_.At(slot) : nullptr;
   return SlotSearchable(slot) ? hnsw_->ElementData(slot) : nullptr;
 }
 
