@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -72,6 +74,43 @@ TEST(Distance, NormalizeIsIdempotent) {
     }
   }
   EXPECT_EQ(changed, 0);
+}
+
+// The encoder runs eight components at a time; each code must be what the plain formula gives (rounding half
+// away from zero, ties included), and the header's sums what the plain loop adds.
+TEST(Distance, Sq8EncodeMatchesThePlainFormula) {
+  std::mt19937 rng(5);
+  for (size_t n : {1u, 7u, 8u, 9u, 16u, 31u, 784u, 1000u}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      auto v = RandomVector(rng, n);
+      if (trial % 4 == 1) {  // components on exact half steps: ties everywhere
+        for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(rng() % 511) / 2.0f;
+        v[0] = 0;
+        if (n > 1) v[1] = 255;
+      }
+      if (trial % 4 == 2)
+        for (float& x : v) x = 0.75f;  // zero range
+      std::vector<uint8_t> code(Sq8CodeBytes(n));
+      Sq8Encode(v.data(), n, code.data());
+      float lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+      float scale = (hi - lo) / 255.0f, inv = scale > 0 ? 1.0f / scale : 0.0f;
+      uint64_t sum = 0;
+      double norm2 = 0;
+      for (size_t i = 0; i < n; ++i) {
+        long q = std::clamp(std::lround((v[i] - lo) * inv), 0L, 255L);
+        ASSERT_EQ(code[kSq8HeaderBytes + i], q) << "n " << n << " component " << i << " value " << v[i];
+        sum += q;
+        float x = lo + scale * static_cast<float>(q);
+        norm2 += static_cast<double>(x) * x;
+      }
+      float header[4];
+      std::memcpy(header, code.data(), sizeof(header));
+      EXPECT_EQ(header[0], lo);
+      EXPECT_EQ(header[1], scale);
+      EXPECT_EQ(header[2], static_cast<float>(sum));
+      EXPECT_NEAR(header[3], norm2, 1e-6 * norm2 + 1e-30);
+    }
+  }
 }
 
 TEST(Distance, Sq8RoundTripAndDistances) {
