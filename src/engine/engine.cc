@@ -5,7 +5,9 @@
 #include "engine/version.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -206,6 +208,11 @@ Status EngineImpl::BackgroundError() {
 // Background work
 
 void EngineImpl::IndexerLoop() {
+  // Background indexing yields the CPU to searches and to applying writes (a large load's apply otherwise
+  // shares the cores with the insertions it feeds, and COMMIT waits for the apply). On Linux a thread's nice
+  // value is its own, and the insertion threads this one starts inherit it. Best effort: a failure leaves
+  // the default priority.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kIndexerNice);
   while (true) {
     {
       std::unique_lock<std::mutex> l(bg_mu_);

@@ -102,6 +102,8 @@ class EngineImpl final : public Engine, private CatalogWriter {
   Status LoadCatalog();
   // Creates TxnSpillDir, and removes the spill files a previous engine left there.
   void ClearTxnSpillDir();
+  // The indexer threads' nice value (IndexerLoop).
+  static constexpr int kIndexerNice = 10;
   void IndexerLoop();
   void MaintenanceLoop();
   Result<WriteResult> Finish(Result<WriteResult> r, Durability d);
