@@ -370,28 +370,25 @@ gv_xid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/* Sends one committed write to the engine. */
+/*
+ * Sends one committed write to the engine: the record's request as it lies in WAL, with its apply context
+ * merged in (gv_call_packed).
+ */
 static void
 gv_apply_write(GvPendingWrite *w, XLogRecPtr commit_end, uint32 seq, bool last, XLogRecPtr restart)
 {
 	MemoryContext old = MemoryContextSwitchTo(gv_write_cxt);
-	GvRequest  *request = govector__pb__request__unpack(gv_pb_allocator(), w->len, (const uint8 *) w->data);
+	GvRequest	extra = GOVECTOR__PB__REQUEST__INIT;
 	Govector__Pb__ApplyContext apply = GOVECTOR__PB__APPLY_CONTEXT__INIT;
 	GvResponse *response;
 
-	if (request == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("govector: a WAL record of a transaction committed at %X/%X cannot be decoded",
-						LSN_FORMAT_ARGS(commit_end))));
 	apply.version = w->version;
 	apply.commit_lsn = commit_end;
 	apply.seq = seq;
 	apply.last = last;
 	apply.restart_lsn = restart;
-	request->apply = &apply;
-	request->txn = NULL;
-	response = gv_call(request);
+	extra.apply = &apply;
+	response = gv_call_packed(w->data, w->len, &extra);
 	if (response->apply_skipped)
 		ereport(WARNING,
 				(errmsg("govector: a committed write could not be applied and was skipped: %s", response->message),

@@ -2,11 +2,16 @@
  * The apply worker's transactions in flight: the govector WAL records of each top-level transaction whose
  * commit or abort has not been read yet.
  *
- * A transaction's writes are kept in memory up to GV_SPILL_BYTES; beyond that they are appended to a file of
- * its own under $PGDATA/govector/spill/, so that a transaction writing a million points commits and applies
- * without the worker holding it all in memory. Reading a transaction back (at its commit) yields the spilled
- * writes first, then those still in memory: WAL order. The spill directory is emptied whenever the worker
- * starts reading WAL again (its files describe transactions it will read again from WAL).
+ * A transaction's writes are kept in memory up to GV_SPILL_BYTES; beyond that only the positions of their
+ * records are kept, and the records are read from WAL again at commit (a second xlogreader), so that a
+ * transaction writing a million points commits and applies without the worker holding it all in memory or
+ * writing it out a second time. WAL from the first record of every transaction in flight is kept (the
+ * restart position the engine is stamped with, which the slot follows, never passes it). Writes loaded from a
+ * saved state (a base backup's, whose records precede the restored server's WAL) have no record to read
+ * again: past the limit they are appended to a file of the transaction's own under $PGDATA/govector/spill/.
+ * Reading a transaction back (at its commit) yields the writes of the file first, then those kept by
+ * position, then those still in memory: WAL order. The spill directory is emptied whenever the worker starts
+ * reading WAL again (its files describe transactions it will read again).
  */
 #include "postgres.h"
 
@@ -15,7 +20,10 @@
 #include <unistd.h>
 
 #include "access/transam.h"
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "access/xlogreader.h"
+#include "access/xlogutils.h"
 #include "common/file_perm.h"
 #include "storage/fd.h"
 #include "utils/hsearch.h"
@@ -36,6 +44,11 @@ typedef struct GvSpillHeader
 
 static HTAB *gv_pending = NULL;
 static MemoryContext gv_pending_cxt = NULL;
+
+/* The reader that reads records of transactions in flight again, and where it keeps its buffers. */
+static XLogReaderState *gv_reread = NULL;
+static MemoryContext gv_reread_cxt = NULL;
+static ReadLocalXLogPageNoWaitPrivate gv_reread_private;
 
 static void
 gv_spill_dir_reset(void)
@@ -88,6 +101,12 @@ gv_pending_reset(void)
 	}
 	if (gv_pending_cxt != NULL)
 		MemoryContextDelete(gv_pending_cxt);
+	if (gv_reread != NULL)
+		XLogReaderFree(gv_reread);
+	gv_reread = NULL;
+	if (gv_reread_cxt != NULL)
+		MemoryContextDelete(gv_reread_cxt);
+	gv_reread_cxt = NULL;
 	gv_spill_dir_reset();
 	gv_pending_cxt = AllocSetContextCreate(TopMemoryContext, "govector pending", ALLOCSET_DEFAULT_SIZES);
 	memset(&ctl, 0, sizeof(ctl));
@@ -116,6 +135,8 @@ gv_pending_forget(GvPendingTxn *t)
 
 	gv_spill_close(t);
 	MemoryContextDelete(t->cxt);
+	if (t->wal_lsns != NULL)
+		pfree(t->wal_lsns);
 	(void) hash_search(gv_pending, &xid, HASH_REMOVE, NULL);
 }
 
@@ -139,29 +160,51 @@ gv_spill_write(GvPendingTxn *t, const void *buf, size_t len)
 	}
 }
 
-/* Moves the transaction's writes held in memory to its spill file. */
+/*
+ * Frees the memory of the transaction's writes: a write read from WAL is kept as its record's position, one
+ * loaded from a saved state goes to the spill file.
+ */
 static void
 gv_spill(GvPendingTxn *t)
 {
 	ListCell   *lc;
 
-	if (t->spill_fd < 0)
-	{
-		snprintf(t->spill_path, sizeof(t->spill_path), "%s/%u.spill", GV_SPILL_DIR, t->top_xid);
-		t->spill_fd = open(t->spill_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, pg_file_create_mode);
-		if (t->spill_fd < 0)
-			ereport(ERROR, (errcode_for_file_access(), errmsg("could not create file \"%s\": %m", t->spill_path)));
+	if (t->n_wal == 0 && t->spill_fd < 0)
 		ereport(LOG,
-				(errmsg("govector: transaction %u has more than %d MB of vector writes; spilling them to \"%s\"",
-						t->top_xid, GV_SPILL_BYTES / (1024 * 1024), t->spill_path)));
-	}
+				(errmsg("govector: transaction %u has more than %d MB of vector writes; keeping only their WAL "
+						"positions until it ends", t->top_xid, GV_SPILL_BYTES / (1024 * 1024))));
 	foreach(lc, t->writes)
 	{
 		GvPendingWrite *w = lfirst(lc);
-		GvSpillHeader h = {w->xid, 0, w->version, w->len};
 
-		gv_spill_write(t, &h, sizeof(h));
-		gv_spill_write(t, w->data, w->len);
+		if (w->lsn != InvalidXLogRecPtr)
+		{
+			if (t->n_wal == t->cap_wal)
+			{
+				t->cap_wal = Max(t->cap_wal * 2, 64);
+				t->wal_lsns = t->wal_lsns == NULL
+					? MemoryContextAlloc(gv_pending_cxt, t->cap_wal * sizeof(XLogRecPtr))
+					: repalloc_huge(t->wal_lsns, t->cap_wal * sizeof(XLogRecPtr));
+			}
+			t->wal_lsns[t->n_wal++] = w->lsn;
+			continue;
+		}
+		/* Saved writes come before any read from WAL (they are loaded first): the file stays first. */
+		Assert(t->n_wal == 0);
+		if (t->spill_fd < 0)
+		{
+			snprintf(t->spill_path, sizeof(t->spill_path), "%s/%u.spill", GV_SPILL_DIR, t->top_xid);
+			t->spill_fd = open(t->spill_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, pg_file_create_mode);
+			if (t->spill_fd < 0)
+				ereport(ERROR,
+						(errcode_for_file_access(), errmsg("could not create file \"%s\": %m", t->spill_path)));
+		}
+		{
+			GvSpillHeader h = {w->xid, 0, w->version, w->len};
+
+			gv_spill_write(t, &h, sizeof(h));
+			gv_spill_write(t, w->data, w->len);
+		}
 		t->spilled++;
 	}
 	MemoryContextReset(t->cxt);
@@ -171,8 +214,8 @@ gv_spill(GvPendingTxn *t)
 
 /* Keeps one write of a transaction in flight (first_lsn: where the transaction's first record starts). */
 static void
-gv_pending_add_write(TransactionId top_xid, XLogRecPtr first_lsn, TransactionId xid, uint64 version,
-					 const char *data, Size len)
+gv_pending_add_write(TransactionId top_xid, XLogRecPtr first_lsn, XLogRecPtr lsn, TransactionId xid,
+					 uint64 version, const char *data, Size len)
 {
 	GvPendingTxn *t;
 	GvPendingWrite *w;
@@ -189,11 +232,15 @@ gv_pending_add_write(TransactionId top_xid, XLogRecPtr first_lsn, TransactionId 
 		t->total = 0;
 		t->spilled = 0;
 		t->spill_fd = -1;
+		t->wal_lsns = NULL;
+		t->n_wal = 0;
+		t->cap_wal = 0;
 	}
 	old = MemoryContextSwitchTo(t->cxt);
 	w = palloc(sizeof(*w));
 	w->xid = xid;
 	w->version = version;
+	w->lsn = lsn;
 	w->len = len;
 	w->data = palloc_extended(len > 0 ? len : 1, MCXT_ALLOC_HUGE);
 	memcpy(w->data, data, len);
@@ -205,9 +252,9 @@ gv_pending_add_write(TransactionId top_xid, XLogRecPtr first_lsn, TransactionId 
 		gv_spill(t);
 }
 
-/* Keeps one govector record of a transaction in flight. */
-void
-gv_pending_add(XLogReaderState *r)
+/* The header of a govector record, checked. */
+static const GvWalHeader *
+gv_record_header(XLogReaderState *r)
 {
 	const GvWalHeader *h = (const GvWalHeader *) XLogRecGetData(r);
 
@@ -215,8 +262,64 @@ gv_pending_add(XLogReaderState *r)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("govector: WAL record at %X/%X has an unknown format", LSN_FORMAT_ARGS(r->ReadRecPtr))));
-	gv_pending_add_write(h->top_xid, r->ReadRecPtr, XLogRecGetXid(r), h->version,
+	return h;
+}
+
+/* Keeps one govector record of a transaction in flight. */
+void
+gv_pending_add(XLogReaderState *r)
+{
+	const GvWalHeader *h = gv_record_header(r);
+
+	gv_pending_add_write(h->top_xid, r->ReadRecPtr, r->ReadRecPtr, XLogRecGetXid(r), h->version,
 						 (const char *) h + sizeof(GvWalHeader), XLogRecGetDataLen(r) - sizeof(GvWalHeader));
+}
+
+/* Reads the govector record at lsn again, into a write allocated in the current context. */
+static GvPendingWrite *
+gv_reread_write(XLogRecPtr lsn)
+{
+	MemoryContext old;
+	XLogRecord *rec;
+	char	   *errormsg = NULL;
+	const GvWalHeader *h;
+	GvPendingWrite *w;
+
+	if (gv_reread == NULL)
+	{
+		gv_reread_cxt = AllocSetContextCreate(TopMemoryContext, "govector WAL reread", ALLOCSET_DEFAULT_SIZES);
+		old = MemoryContextSwitchTo(gv_reread_cxt);
+		gv_reread = XLogReaderAllocate(wal_segment_size, NULL,
+									   XL_ROUTINE(.page_read = &read_local_xlog_page_no_wait,
+												  .segment_open = &wal_segment_open,
+												  .segment_close = &wal_segment_close),
+									   &gv_reread_private);
+		MemoryContextSwitchTo(old);
+		if (gv_reread == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	/* The reader keeps oversized records and its record buffer in the context current when it reads. */
+	old = MemoryContextSwitchTo(gv_reread_cxt);
+	gv_reread_private.end_of_wal = false;
+	XLogBeginRead(gv_reread, lsn);
+	rec = XLogReadRecord(gv_reread, &errormsg);
+	MemoryContextSwitchTo(old);
+	if (rec == NULL || XLogRecGetRmid(gv_reread) != (RmgrId) gv_wal_rmgr_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("govector: could not read the WAL record at %X/%X again: %s", LSN_FORMAT_ARGS(lsn),
+						rec == NULL ? (errormsg ? errormsg : "end of WAL") : "it is not govector's")));
+	h = gv_record_header(gv_reread);
+	w = palloc(sizeof(*w));
+	w->xid = XLogRecGetXid(gv_reread);
+	w->version = h->version;
+	w->lsn = lsn;
+	w->len = XLogRecGetDataLen(gv_reread) - sizeof(GvWalHeader);
+	/* Copied: the caller may hold this write while it reads the next. */
+	w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
+	memcpy(w->data, (const char *) h + sizeof(GvWalHeader), w->len);
+	w->from_spill = true;
+	return w;
 }
 
 /* Where reading must restart to see every transaction in flight but `except`: at most upto. */
@@ -279,6 +382,7 @@ gv_pending_iter_begin(GvPendingTxn *t, GvPendingIter *it)
 {
 	it->t = t;
 	it->next_spilled = 0;
+	it->next_wal = 0;
 	it->next_mem = list_head(t->writes);
 	if (t->spill_fd >= 0 && lseek(t->spill_fd, 0, SEEK_SET) != 0)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not seek in file \"%s\": %m", t->spill_path)));
@@ -302,12 +406,15 @@ gv_pending_iter_next(GvPendingIter *it)
 		w->xid = h.xid;
 		w->version = h.version;
 		w->len = (Size) h.len;
+		w->lsn = InvalidXLogRecPtr;
 		w->data = palloc_extended(w->len > 0 ? w->len : 1, MCXT_ALLOC_HUGE);
 		w->from_spill = true;
 		gv_spill_read(t, w->data, w->len);
 		it->next_spilled++;
 		return w;
 	}
+	if (it->next_wal < t->n_wal)
+		return gv_reread_write(t->wal_lsns[it->next_wal++]);
 	if (it->next_mem != NULL)
 	{
 		GvPendingWrite *w = lfirst(it->next_mem);
@@ -490,7 +597,7 @@ gv_pending_load(const char *path)
 		if (!gv_saved_read(fd, buf, h.len))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED), errmsg("govector: \"%s\" is cut short", path)));
-		gv_pending_add_write(h.top_xid, h.first_lsn, h.xid, h.version, buf, h.len);
+		gv_pending_add_write(h.top_xid, h.first_lsn, InvalidXLogRecPtr, h.xid, h.version, buf, h.len);
 	}
 	if (buf)
 		pfree(buf);

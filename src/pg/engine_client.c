@@ -328,25 +328,29 @@ gv_raise(const GvResponse *response)
 	ereport(ERROR, (errcode(sqlstate), errmsg("govector: %s", response->message)));
 }
 
-/* Frames and sends one request, on a new connection if the old one is gone; raises on failure. */
+/*
+ * Sends one frame whose body is the concatenation of nparts buffers (a packed request, or a packed request
+ * followed by fields merged into it: see gv_call_packed), on a new connection if the old one is gone; raises
+ * on failure. txn: whether the request carries the transaction's context.
+ */
 static void
-gv_send_request(GvRequest *request)
+gv_send_frame(const char *const *parts, const size_t *lens, int nparts, bool txn)
 {
-	size_t		len = govector__pb__request__get_packed_size(request);
-	char	   *out;
+	size_t		len = 0;
+	char		header[4];
 	int			err = 0;
 
+	for (int i = 0; i < nparts; i++)
+		len += lens[i];
 	if (len > GV_MAX_FRAME)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("govector request is too large (%zu bytes)", len),
 				 errhint("Send fewer points per call.")));
-	out = palloc_extended(len + 4, MCXT_ALLOC_HUGE);
-	out[0] = (char) (len >> 24);
-	out[1] = (char) (len >> 16);
-	out[2] = (char) (len >> 8);
-	out[3] = (char) len;
-	govector__pb__request__pack(request, (uint8 *) out + 4);
+	header[0] = (char) (len >> 24);
+	header[1] = (char) (len >> 16);
+	header[2] = (char) (len >> 8);
+	header[3] = (char) len;
 
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
@@ -355,10 +359,12 @@ gv_send_request(GvRequest *request)
 		if (gv_sock == PGINVALID_SOCKET)
 			gv_connect();
 		/* A new connection has lost the transaction's overlay: a writing transaction cannot go on. */
-		if (request->txn != NULL)
+		if (txn)
 			gv_txn_check_connection();
 		gv_in_flight = true;
-		err = gv_send_all(out, len + 4);
+		err = gv_send_all(header, sizeof(header));
+		for (int i = 0; err == 0 && i < nparts; i++)
+			err = gv_send_all(parts[i], lens[i]);
 		if (err == 0)
 			break;
 		gv_close();
@@ -371,9 +377,26 @@ gv_send_request(GvRequest *request)
 					 errmsg("could not send a request to the govector engine: %m")));
 		}
 	}
-	pfree(out);
-	if (request->txn != NULL)
+	if (txn)
 		gv_txn_sent();
+}
+
+/* Packs and sends one request; raises on failure. */
+static void
+gv_send_request(GvRequest *request)
+{
+	size_t		len = govector__pb__request__get_packed_size(request);
+	char	   *out;
+
+	if (len > GV_MAX_FRAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("govector request is too large (%zu bytes)", len),
+				 errhint("Send fewer points per call.")));
+	out = palloc_extended(len > 0 ? len : 1, MCXT_ALLOC_HUGE);
+	govector__pb__request__pack(request, (uint8 *) out);
+	gv_send_frame((const char *const *) &out, &len, 1, request->txn != NULL);
+	pfree(out);
 }
 
 /* Reads and decodes one answer; raises on failure (not on the engine's error codes). */
@@ -484,6 +507,37 @@ gv_call_internal(GvRequest *request, bool raise)
 	if (write && response->code == GV_STATUS_OK)
 		gv_wal_log_write(request, response->version);
 	request->txn = NULL;
+	return response;
+}
+
+/*
+ * For the apply worker: sends a request given packed (a WAL record's bytes, as the backend packed it) with the
+ * fields of `extra` merged into it, and reads the answer; raises on failure and on the engine's errors (not on
+ * a skipped apply). Protobuf reads a message followed by another as their merge, so the record goes to the
+ * engine as it lies in WAL, without being decoded and packed again here.
+ */
+GvResponse *
+gv_call_packed(const char *packed, size_t len, GvRequest *extra)
+{
+	size_t		extra_len = govector__pb__request__get_packed_size(extra);
+	char	   *extra_out = palloc(extra_len > 0 ? extra_len : 1);
+	const char *parts[2];
+	size_t		lens[2];
+	GvResponse *response;
+
+	Assert(gv_supervisor != NULL);
+	govector__pb__request__pack(extra, (uint8 *) extra_out);
+	parts[0] = packed;
+	lens[0] = len;
+	parts[1] = extra_out;
+	lens[1] = extra_len;
+	gv_call_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gv_supervisor->timeout_ms);
+	gv_supervisor_check();
+	gv_send_frame(parts, lens, 2, false);
+	pfree(extra_out);
+	response = gv_read_response();
+	if (response->code != GV_STATUS_OK && !response->apply_skipped)
+		gv_raise(response);
 	return response;
 }
 

@@ -84,6 +84,7 @@ extern GvShared *gv_shared;
 /* engine_client.c */
 extern GvResponse *gv_call(GvRequest *request);
 extern GvResponse *gv_call_answer(GvRequest *request);
+extern GvResponse *gv_call_packed(const char *packed, size_t len, GvRequest *extra);
 /* Raises the error of a collection this database does not have. */
 extern void gv_report_no_collection(const char *name) pg_attribute_noreturn();
 extern ProtobufCAllocator *gv_pb_allocator(void);
@@ -140,9 +141,10 @@ typedef struct GvPendingWrite
 {
 	TransactionId xid;			/* the (sub)transaction that wrote it */
 	uint64		version;
+	XLogRecPtr	lsn;			/* where its record starts; invalid for one loaded from a saved state */
 	Size		len;
 	char	   *data;			/* the packed request */
-	bool		from_spill;		/* read back from the spill file (freed by gv_pending_write_free) */
+	bool		from_spill;		/* read back from WAL or the spill file (freed by gv_pending_write_free) */
 } GvPendingWrite;
 
 typedef struct GvPendingTxn
@@ -153,15 +155,19 @@ typedef struct GvPendingTxn
 	List	   *writes;			/* of GvPendingWrite, in WAL order, after the spilled ones */
 	uint64		mem_bytes;
 	uint64		total;			/* writes, in memory and spilled */
-	uint64		spilled;
+	uint64		spilled;		/* writes in the spill file (only ones loaded from a saved state) */
 	int			spill_fd;		/* -1: nothing spilled */
 	char		spill_path[MAXPGPATH];
+	XLogRecPtr *wal_lsns;		/* writes kept only as their records' positions, read again at commit */
+	uint64		n_wal;
+	uint64		cap_wal;
 } GvPendingTxn;
 
 typedef struct GvPendingIter
 {
 	GvPendingTxn *t;
 	uint64		next_spilled;
+	uint64		next_wal;
 	ListCell   *next_mem;
 } GvPendingIter;
 

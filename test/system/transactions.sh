@@ -153,8 +153,9 @@ scenario_no_preload() {
   cluster_stop fast
 }
 
-# A transaction of 1,100,000 points commits and applies: the apply worker spills it to files and logs its
-# progress, and every point is there once COMMIT returns.
+# A transaction of 1,100,000 points commits and applies: the apply worker keeps only its records' WAL
+# positions past 32 MB (it reads them again at commit) and logs its progress, and every point is there once
+# COMMIT returns.
 scenario_big_transaction() {
   cluster_init big "max_wal_size = 4GB"
   cluster_start
@@ -174,8 +175,8 @@ scenario_big_transaction() {
   n=$(q -c "SELECT gv_count('big')")
   [ "$n" = 1100000 ] && pass "a 1,100,000-point INSERT ... SELECT commits with every point applied ($((t1 - t0)) s)" ||
     fail "after the 1,100,000-point transaction: $n points"
-  grep -q "govector: transaction [0-9]* has more than [0-9]* MB of vector writes; spilling" "$CL_LOG" &&
-    pass "the apply worker spilled the transaction to files" || fail "no spill line in the log"
+  grep -q "govector: transaction [0-9]* has more than [0-9]* MB of vector writes; keeping only their WAL positions" "$CL_LOG" &&
+    pass "the apply worker kept the transaction's records in WAL only" || fail "no line in the log about keeping WAL positions"
   grep -q "govector: applying transaction [0-9]*: [0-9]* of [0-9]* writes" "$CL_LOG" &&
     pass "the apply worker logged its progress" || fail "no progress line in the log"
   [ -z "$(ls -A "$CL_DIR/data/govector/spill" 2>/dev/null)" ] && pass "no spill file is left behind" || fail "spill files left: $(ls "$CL_DIR/data/govector/spill")"
@@ -223,8 +224,8 @@ scenario_newer_format() {
 # The engine killed in the middle of applying one transaction's writes, with no other transaction in
 # flight: after its restart the rest of the transaction is applied, none lost (the restart position of a
 # partly applied transaction includes its own records).
-mid_applied_some() { [ "$(q -c "SELECT gv_count('mid')" 2>/dev/null || echo 0)" -gt 0 ]; }
-mid_applied_all() { [ "$(q -c "SELECT gv_count('mid')" 2>/dev/null)" = 20000 ]; }
+mid_applied_some() { [ "$(q -c "SELECT gv_count('${1:-mid}')" 2>/dev/null || echo 0)" -gt 0 ]; }
+mid_applied_all() { [ "$(q -c "SELECT gv_count('${1:-mid}')" 2>/dev/null)" = 20000 ]; }
 
 scenario_kill_mid_apply() {
   cluster_init midapply
@@ -246,5 +247,26 @@ scenario_kill_mid_apply() {
   else
     fail "mid-apply: $(q -c "SELECT gv_count('mid')" 2>&1) of 20000 writes after the restart"
   fi
+  # The same past the apply worker's 32 MB in memory (20,000 records of 2 KB): it keeps only the records'
+  # WAL positions and reads them again at commit, and again once the engine is back.
+  q -c "SELECT gv_create_collection('mid2', 512, 'euclid', 'flat')" >/dev/null
+  q -c "SET govector.commit_wait = off" -c "BEGIN" \
+    -c "SELECT count(gv_upsert('mid2', i::text, array_fill((i % 101)::real, ARRAY[512]), jsonb_build_object('i', i))) FROM generate_series(1, 20000) i" \
+    -c "COMMIT" >/dev/null
+  wait_for 30 mid_applied_some mid2 || fail "mid-apply past 32 MB: nothing applied"
+  n=$(q -c "SELECT gv_count('mid2')")
+  kill -9 "$(engine_pid)"
+  log "killed the engine with $n of 20000 writes (past 32 MB) applied"
+  if wait_for 60 mid_applied_all mid2; then
+    pass "mid-apply past 32 MB: after the engine's restart all 20000 writes are there"
+  else
+    fail "mid-apply past 32 MB: $(q -c "SELECT gv_count('mid2')" 2>&1) of 20000 writes after the restart"
+  fi
+  [ "$(q -c "SELECT count(*) FROM generate_series(1, 20000) i, gv_get('mid2', ARRAY[i::text]) g
+              WHERE g.vector[512] = (i % 101)::real AND (g.payload->>'i')::int = i")" = 20000 ] &&
+    pass "mid-apply past 32 MB: every point holds its own vector and payload" ||
+    fail "mid-apply past 32 MB: points differ from what was written"
+  grep -q "keeping only their WAL positions" "$CL_LOG" && pass "mid-apply past 32 MB: the records were kept in WAL only" ||
+    fail "mid-apply past 32 MB: no line about keeping WAL positions"
   cluster_stop fast
 }
