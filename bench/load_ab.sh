@@ -105,8 +105,8 @@ run_one() {  # run_one VARIANT ROUND
   t2=$(now)
   times[$v,batch,$r]=$(echo "$t1 - $t0" | bc)
   times[$v,batch_total,$r]=$(echo "$t2 - $t0" | bc)
-  sql $v -c "SELECT gv_drop_collection('c', true)" -c "SELECT gv_create_collection('c', 784, 'euclid')" \
-    -c "DROP FOREIGN TABLE IF EXISTS cft" \
+  sql $v -c "DROP FOREIGN TABLE IF EXISTS cft" -c "SELECT gv_drop_collection('c', true)" \
+    -c "SELECT gv_create_collection('c', 784, 'euclid')" \
     -c "CREATE FOREIGN TABLE cft (id text, vector real[]) SERVER govector OPTIONS (collection 'c')" >/dev/null
   t0=$(now)
   sql $v -c "\\copy cft (id, vector) FROM '$export_dir/copy.tsv'" >/dev/null

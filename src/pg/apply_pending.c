@@ -183,7 +183,7 @@ gv_spill(GvPendingTxn *t)
 			{
 				t->cap_wal = Max(t->cap_wal * 2, 64);
 				t->wal_lsns = t->wal_lsns == NULL
-					? MemoryContextAlloc(gv_pending_cxt, t->cap_wal * sizeof(XLogRecPtr))
+					? MemoryContextAllocHuge(gv_pending_cxt, t->cap_wal * sizeof(XLogRecPtr))
 					: repalloc_huge(t->wal_lsns, t->cap_wal * sizeof(XLogRecPtr));
 			}
 			t->wal_lsns[t->n_wal++] = w->lsn;
