@@ -113,7 +113,7 @@ uint32_t TxnOverlay::KeyIndex(const Key& key) {
 
 uint64_t TxnOverlay::spilled_bytes() const { return spill_ ? spill_->size() : 0; }
 
-Status TxnOverlay::Spill(OverlayPoint* p) {
+Result<uint64_t> TxnOverlay::AppendToSpill(const OverlayPoint& p, uint32_t* payload_bytes, uint32_t* data_bytes) {
   if (!spill_) {
     GV_ASSIGN_OR_RETURN(spill_, SpillFile::Create(spill_options_.path));
     if (spill_options_.info_log)
@@ -123,17 +123,63 @@ Status TxnOverlay::Spill(OverlayPoint* p) {
   }
   // The payload as a stored point's (so it comes back exactly as committed state gives it), then the floats.
   pb::Point record;
-  GV_RETURN_IF_ERROR(JsonToStruct(p->payload, record.mutable_payload()));
+  GV_RETURN_IF_ERROR(JsonToStruct(p.payload, record.mutable_payload()));
   std::string bytes = record.SerializeAsString();
-  const size_t payload_bytes = bytes.size();
-  bytes.append(reinterpret_cast<const char*>(p->vector.data()), p->vector.size() * sizeof(float));
+  const size_t payload_size = bytes.size();
+  bytes.append(reinterpret_cast<const char*>(p.vector.data()), p.vector.size() * sizeof(float));
   if (bytes.size() > UINT32_MAX) return Status::ResourceExhausted("a point of more than 4 GiB cannot be spilled");
-  GV_ASSIGN_OR_RETURN(p->spill_offset, spill_->Append(bytes));
+  GV_ASSIGN_OR_RETURN(uint64_t offset, spill_->Append(bytes));
+  *payload_bytes = static_cast<uint32_t>(payload_size);
+  *data_bytes = static_cast<uint32_t>(bytes.size());
+  return offset;
+}
+
+void TxnOverlay::MarkSpilled(OverlayPoint* p, uint64_t offset, uint32_t payload_bytes, uint32_t data_bytes) {
+  p->spill_offset = offset;
   p->spilled = true;
-  p->data_bytes = static_cast<uint32_t>(bytes.size());
-  p->payload_bytes = static_cast<uint32_t>(payload_bytes);
+  p->data_bytes = data_bytes;
+  p->payload_bytes = payload_bytes;
   std::vector<float>().swap(p->vector);
   p->payload = Json();
+}
+
+Status TxnOverlay::Spill(OverlayPoint* p) {
+  uint32_t payload_bytes = 0, data_bytes = 0;
+  GV_ASSIGN_OR_RETURN(uint64_t offset, AppendToSpill(*p, &payload_bytes, &data_bytes));
+  MarkSpilled(p, offset, payload_bytes, data_bytes);
+  return Status::OK();
+}
+
+Status TxnOverlay::SpillQueued() {
+  if (spill_queue_.empty()) return Status::OK();
+  // Everything is appended and flushed before any point is marked, so a failure leaves them all in memory.
+  struct Done {
+    OverlayPoint* point;
+    uint64_t offset;
+    uint32_t payload_bytes, data_bytes, memory_bytes;
+  };
+  std::vector<Done> done;
+  done.reserve(spill_queue_.size());
+  for (const auto& [k, id] : spill_queue_) {
+    auto c = collections_.find(keys_[k]);
+    if (c == collections_.end()) continue;
+    auto it = c->second.points.find(id);
+    if (it == c->second.points.end() || it->second.spilled || it->second.data_bytes == 0) continue;
+    Done d{&it->second, 0, 0, 0, it->second.data_bytes};
+    auto offset = AppendToSpill(it->second, &d.payload_bytes, &d.data_bytes);
+    if (!offset.ok()) return Status(offset.status().code(), "cannot spill the transaction's points: " + offset.status().message());
+    d.offset = *offset;
+    done.push_back(d);
+  }
+  if (spill_) {
+    Status st = spill_->Flush();
+    if (!st.ok()) return Status(st.code(), "cannot spill the transaction's points: " + st.message());
+  }
+  for (const Done& d : done) {
+    memory_bytes_ -= d.memory_bytes;
+    MarkSpilled(d.point, d.offset, d.payload_bytes, d.data_bytes);
+  }
+  spill_queue_.clear();
   return Status::OK();
 }
 
@@ -170,11 +216,12 @@ Status TxnOverlay::PutPoints(const Key& key, std::vector<std::pair<PointId, Over
   // Each point's vector and payload stay in memory while the data held there stays within the threshold,
   // and go to the spill file after. All are written to the file before the overlay changes, so a write that
   // fails changes nothing.
+  if (defer_spill_) GV_RETURN_IF_ERROR(SpillQueued());  // an earlier write's points first (or its error)
   uint64_t held = memory_bytes_;
   for (auto& [id, p] : points) {
     p.spilled = false;
     p.data_bytes = DataBytes(p);
-    if (held + p.data_bytes <= spill_options_.threshold_bytes || p.data_bytes == 0) {
+    if (defer_spill_ || held + p.data_bytes <= spill_options_.threshold_bytes || p.data_bytes == 0) {
       held += p.data_bytes;
       continue;
     }
@@ -189,6 +236,8 @@ Status TxnOverlay::PutPoints(const Key& key, std::vector<std::pair<PointId, Over
   const uint32_t k = KeyIndex(key);
   for (auto& [id, p] : points) {
     if (!p.spilled) memory_bytes_ += p.data_bytes;
+    if (defer_spill_ && p.data_bytes > 0 && memory_bytes_ > spill_options_.threshold_bytes)
+      spill_queue_.emplace_back(k, id);
     const uint32_t subxact = p.subxact;
     auto it = c.points.find(id);
     if (it == c.points.end()) {
@@ -262,6 +311,7 @@ void TxnOverlay::RollbackTo(uint32_t subxact) {
 }
 
 void TxnOverlay::Clear() {
+  spill_queue_.clear();
   collections_.clear();
   undo_.clear();
   keys_.clear();

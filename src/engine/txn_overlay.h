@@ -100,6 +100,15 @@ class TxnOverlay {
   // the others with the subxact given. PutPoints fails only when the spill file cannot be written (or
   // created), and then changes nothing.
   Status PutPoints(const Key& key, std::vector<std::pair<PointId, OverlayPoint>> points);
+
+  // Deferred spilling (the engine's RPC connections use it): PutPoints keeps every point in memory and
+  // queues those past the threshold, and SpillQueued, called once the write has been answered, writes them
+  // out, so that the file writes overlap with what the client does next (a backend logs the write in WAL).
+  // Memory then exceeds the threshold by at most one write until SpillQueued runs. If SpillQueued fails
+  // (a full disk), the points stay in memory, and the next PutPoints tries again and fails with that error,
+  // changing nothing.
+  void set_defer_spill(bool defer) { defer_spill_ = defer; }
+  Status SpillQueued();
   // Replaces the collection's whole entry (a create or a drop).
   void PutCollection(const Key& key, OverlayCollection collection, uint32_t subxact);
   void AddPayloadIndex(const Key& key, PayloadIndexSpec index, uint32_t subxact);
@@ -132,6 +141,11 @@ class TxnOverlay {
   uint32_t KeyIndex(const Key& key);
   // Writes point's vector and payload to the spill file (creating it if need be) and marks it spilled.
   Status Spill(OverlayPoint* point);
+  // Appends point's vector and payload to the spill file (creating it if need be), without marking it:
+  // where they start, and how many bytes the payload and the whole take.
+  Result<uint64_t> AppendToSpill(const OverlayPoint& point, uint32_t* payload_bytes, uint32_t* data_bytes);
+  // Marks point as kept in the spill file at offset, freeing its memory.
+  void MarkSpilled(OverlayPoint* point, uint64_t offset, uint32_t payload_bytes, uint32_t data_bytes);
   // Accounts for dropping a point, or a collection entry with its points.
   void Release(const OverlayPoint& point);
   void Release(const OverlayCollection& collection);
@@ -143,6 +157,8 @@ class TxnOverlay {
   std::deque<Undo> undo_;             // a deque: no copying of the whole log as it grows
   std::vector<Key> keys_;             // the collections undo_ names
   std::map<Key, uint32_t> key_index_;
+  bool defer_spill_ = false;
+  std::vector<std::pair<uint32_t, PointId>> spill_queue_;  // (keys_ index, id): points for SpillQueued
 };
 
 class OverlayView {

@@ -100,6 +100,14 @@ Status TxnSession::BeginApply(const RequestContext& context) {
   return Status::OK();
 }
 
+void TxnSession::set_defer_spill(bool defer) { overlay_->set_defer_spill(defer); }
+
+Status TxnSession::AfterAnswer() {
+  Status st = overlay_->SpillQueued();
+  Report();
+  return st;
+}
+
 Status TxnSession::End(const Status& result) {
   Report();
   if (mode_ != Mode::kApply) return Status::OK();

@@ -103,6 +103,11 @@ class TxnSession : public EngineOps {
   // flushed by the engine's background sync instead, and the apply state says how far).
   Status Sync() override;
 
+  // Deferred spilling of the transaction's points (TxnOverlay::set_defer_spill): the RPC connection turns
+  // it on and calls AfterAnswer once each answer is sent.
+  void set_defer_spill(bool defer);
+  Status AfterAnswer();
+
  private:
   enum class Mode { kPlain, kTxn, kApply };
 

@@ -206,6 +206,7 @@ void RpcServer::ServeRequests(int fd) {
     out[2] = static_cast<char>(olen >> 8);
     out[3] = static_cast<char>(olen);
     if (!WriteFull(fd, out.data(), out.size())) break;
+    connection.AfterAnswer();  // while the client goes on (a backend logs its write in WAL)
     // Large requests leave large buffers behind; don't keep them for the connection's lifetime.
     if (in.capacity() > (16u << 20)) std::string().swap(in);
     if (out.capacity() > (16u << 20)) std::string().swap(out);

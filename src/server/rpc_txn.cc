@@ -1,6 +1,8 @@
 // RpcConnection and the conversions of transaction contexts: see rpc_txn.h.
 #include "server/rpc_txn.h"
 
+#include "server/log.h"
+
 namespace govector {
 
 namespace {
@@ -69,6 +71,11 @@ void RpcConnection::Handle(const pb::Request& request, pb::Response* response) {
   if (!ended.ok()) return ErrorResponse(ended, response);
   if (session_.skipped()) response->set_apply_skipped(true);
   if (result.ok() && session_.reserved_version() != 0) response->set_version(session_.reserved_version());
+}
+
+void RpcConnection::AfterAnswer() {
+  Status st = Guarded([&] { return session_.AfterAnswer(); });
+  if (!st.ok()) Log(LogLevel::kWarning, "a transaction's points stay in memory: " + st.message());
 }
 
 }  // namespace govector

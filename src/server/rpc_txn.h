@@ -14,8 +14,13 @@ namespace govector {
 
 class RpcConnection {
  public:
-  explicit RpcConnection(const RpcHandler& shared) : session_(shared.engine()), handler_(shared, &session_) {}
+  // Spilling of a transaction's points is deferred until its write has been answered (AfterAnswer).
+  explicit RpcConnection(const RpcHandler& shared) : session_(shared.engine()), handler_(shared, &session_) {
+    session_.set_defer_spill(true);
+  }
   void Handle(const pb::Request& request, pb::Response* response);
+  // Once the answer is sent: the work deferred until then. A failure is the next write's error.
+  void AfterAnswer();
 
  private:
   TxnSession session_;

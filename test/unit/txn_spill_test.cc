@@ -133,7 +133,7 @@ Json Rich(uint64_t i, int g) {
 // An engine with collection "c" (dimension 4, euclid) holding points 1..40, and sessions on it.
 class Spill {
  public:
-  explicit Spill(size_t spill_bytes) {
+  explicit Spill(size_t spill_bytes, bool defer = false) {
     EngineOptions o;
     o.data_dir = dir_.path();
     o.map_size = size_t{1} << 30;
@@ -151,6 +151,7 @@ class Spill {
     for (uint64_t i = 1; i <= 40; ++i) base.push_back(P(i, {float(i % 7), float(i % 3), 0, 1}, Rich(i, i % 3)));
     EXPECT_TRUE(engine_->Upsert(kNs, "c", base, Durability::kApplied).ok());
     session_ = std::make_unique<TxnSession>(engine_.get());
+    session_->set_defer_spill(defer);
   }
 
   Engine& engine() { return *engine_; }
@@ -529,6 +530,82 @@ TEST(TxnSpill, AWriteThatCannotBeSpilledFailsAndChangesNothing) {
   ASSERT_EQ(got->size(), 2u);
   EXPECT_EQ((*got)[0].payload->dump(), R"({"replaced":true})");
   EXPECT_EQ(*(*got)[1].vector, (std::vector<float>{199, 0, 0, 0}));
+}
+
+// As the RPC connections run it: a write keeps its points in memory until it has been answered, then they
+// go to the file; reads are the same at every step.
+TEST(TxnSpill, DeferredSpillingWritesOnceTheWriteIsAnswered) {
+  Spill now(0), later(0, true);
+  std::vector<PointInput> batch;
+  for (uint64_t i = 0; i < 500; ++i) batch.push_back(P(1000 + i, {float(i), 1, 2, 3}, Rich(i, 1)));
+  ASSERT_TRUE(now.Up(7, 1, batch).ok());
+  ASSERT_TRUE(later.Up(7, 1, batch).ok());
+  later.In(RequestKind::kRead, 7);  // brings the engine's statistics up to date
+  EXPECT_EQ(later.engine().Stats().txn_spilled_bytes, 0u) << "nothing is written before the answer";
+  EXPECT_GT(later.engine().Stats().txn_memory_bytes, 0u);
+  auto read = [](Spill& e) {
+    e.In(RequestKind::kRead, 7);
+    std::vector<PointId> ids;
+    for (uint64_t i = 0; i < 500; i += 7) ids.push_back(PointId::Num(1000 + i));
+    auto got = e.s().Get(kNs, "c", ids, true, true);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    std::string out;
+    for (const Record& r : *got) out += Text(r);
+    return out + std::to_string(*e.s().Count(kNs, "c", nullptr));
+  };
+  const std::string want = read(now);
+  EXPECT_EQ(read(later), want);
+  ASSERT_TRUE(later.s().AfterAnswer().ok());
+  EXPECT_GT(later.engine().Stats().txn_spilled_bytes, 0u);
+  EXPECT_EQ(later.engine().Stats().txn_memory_bytes, 0u) << "past a limit of 0, every point goes to the file";
+  EXPECT_EQ(read(later), want);
+  // A second write spills the first's points first if they are still queued (here: none), then queues its own.
+  ASSERT_TRUE(later.Up(7, 1, {P(1000, {5, 5, 5, 5}, {{"again", true}})}).ok());
+  ASSERT_TRUE(now.Up(7, 1, {P(1000, {5, 5, 5, 5}, {{"again", true}})}).ok());
+  ASSERT_TRUE(later.s().AfterAnswer().ok());
+  EXPECT_EQ(read(later), read(now));
+}
+
+// A deferred spill that fails (the file cannot grow) leaves the points in memory, readable; the next write
+// fails with that error and changes nothing; with room again, writes and spills go on.
+TEST(TxnSpill, AFailedDeferredSpillFailsTheNextWrite) {
+  Spill e(0, true);
+  std::vector<PointInput> first;
+  for (uint64_t i = 0; i < 2000; ++i) first.push_back(P(1000 + i, {float(i), 1, 2, 3}, {{"pad", std::string(2000, 'p')}}));
+  ASSERT_TRUE(e.Up(7, 1, first).ok());
+  ASSERT_TRUE(e.s().AfterAnswer().ok());
+  const uint64_t spilled = e.engine().Stats().txn_spilled_bytes;
+  ASSERT_GT(spilled, uint64_t{3} << 20);
+  std::vector<PointInput> more;
+  for (uint64_t i = 0; i < 200; ++i) more.push_back(P(5000 + i, {float(i), 0, 0, 0}, {{"pad", std::string(2000, 'q')}}));
+  ASSERT_TRUE(e.Up(7, 1, more).ok());
+  {
+    FileSizeLimit full(spilled + 4096);
+    Status st = e.s().AfterAnswer();
+    EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+    EXPECT_GT(e.engine().Stats().txn_memory_bytes, uint64_t{200} * 2000) << "the points stay in memory";
+    e.In(RequestKind::kRead, 7);
+    EXPECT_EQ(*e.s().Count(kNs, "c", nullptr), 40u + 2200u);
+    auto got = e.s().Get(kNs, "c", {PointId::Num(5199)}, true, true);
+    ASSERT_TRUE(got.ok() && got->size() == 1);
+    EXPECT_EQ(*(*got)[0].vector, (std::vector<float>{199, 0, 0, 0}));
+    st = e.Up(7, 1, {P(9000, {1, 1, 1, 1})});
+    EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+    EXPECT_NE(st.message().find("cannot spill the transaction's points"), std::string::npos) << st.message();
+    e.In(RequestKind::kRead, 7);
+    EXPECT_EQ(*e.s().Count(kNs, "c", nullptr), 40u + 2200u) << "the failed write changed nothing";
+  }
+  ASSERT_TRUE(e.Up(7, 1, {P(9000, {1, 1, 1, 1})}).ok());
+  ASSERT_TRUE(e.s().AfterAnswer().ok());
+  EXPECT_EQ(e.engine().Stats().txn_memory_bytes, 0u);
+  e.In(RequestKind::kRead, 7);
+  EXPECT_EQ(*e.s().Count(kNs, "c", nullptr), 40u + 2201u);
+  auto got = e.s().Get(kNs, "c", {PointId::Num(1000), PointId::Num(5199), PointId::Num(9000)}, true, true);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].payload->dump(), Json({{"pad", std::string(2000, 'p')}}).dump());
+  EXPECT_EQ(*(*got)[1].vector, (std::vector<float>{199, 0, 0, 0}));
+  EXPECT_EQ(*(*got)[2].vector, (std::vector<float>{1, 1, 1, 1}));
 }
 
 TEST(TxnSpill, AMissingSpillDirectoryFailsTheWrite) {
